@@ -1,0 +1,13 @@
+DROP TABLE rate_limits;
+DROP TABLE audit_log;
+DROP TABLE outbox;
+DROP TABLE sessions;
+DROP TABLE tokens;
+DROP TABLE rsvps;
+DROP TABLE event_hosts;
+DROP TABLE event_agenda_items;
+DROP TABLE events;
+DROP TABLE applications;
+DROP TABLE memberships;
+DROP TABLE chapters;
+DROP TABLE users;

@@ -1,0 +1,167 @@
+//! The `ogug` command line: what each subcommand does, over the library.
+
+use crate::config::Config;
+use crate::db::{self, write_transaction};
+use crate::domain::chapters::{self, ChapterInput};
+use crate::domain::one_time_tokens::{self, Purpose};
+use crate::domain::users::{self, EmailAddress};
+use crate::domain::{DomainError, demo};
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "ogug", version, about = "openGauss User Group (oGUG) chapters")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the site (the default command).
+    Serve,
+    /// Run pending database migrations and exit.
+    Migrate,
+    /// Load the demo data (the Beijing chapter) if it is not there yet.
+    Demo,
+    /// Manage chapters.
+    Chapter {
+        #[command(subcommand)]
+        command: ChapterCommand,
+    },
+    /// Manage site administrators.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ChapterCommand {
+    /// Create a chapter.
+    Create {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name_zh: String,
+        #[arg(long)]
+        name_en: String,
+        #[arg(long)]
+        city: String,
+        #[arg(long, default_value = "Asia/Shanghai")]
+        time_zone: String,
+        /// Founding date, YYYY-MM-DD.
+        #[arg(long)]
+        founded_on: Option<chrono::NaiveDate>,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Create a site admin (or promote an existing user) and print a one-time activation link.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Site admin")]
+        name: String,
+    },
+}
+
+/// Loads the demo data into an empty database (no chapters yet); returns the printed lines.
+pub fn load_demo_if_empty(pool: &db::Pool, config: &Config) -> anyhow::Result<Vec<String>> {
+    use diesel::prelude::*;
+    let mut conn = pool.get()?;
+    let chapters_count: i64 = crate::db::schema::chapters::table.count().get_result(&mut conn)?;
+    if chapters_count > 0 {
+        return Ok(vec![]);
+    }
+    load_demo(pool, config)
+}
+
+pub fn load_demo(pool: &db::Pool, config: &Config) -> anyhow::Result<Vec<String>> {
+    let mut conn = pool.get()?;
+    let report = write_transaction(&mut conn, demo::load)?;
+    if !report.loaded {
+        return Ok(vec!["Demo data already present; nothing loaded.".into()]);
+    }
+    let mut lines = vec!["Loaded the demo: the Beijing chapter (北京用户组) with its founding members and the 2021-05-29 Meetup.".to_string()];
+    for link in report.activation_links {
+        lines.push(format!(
+            "  one-time activation link for {}: {}{}",
+            link.email, config.base_url, link.path
+        ));
+    }
+    Ok(lines)
+}
+
+fn chapter_create(pool: &db::Pool, input: ChapterInput) -> anyhow::Result<String> {
+    let mut conn = pool.get()?;
+    match write_transaction(&mut conn, |c| chapters::create(c, &input)) {
+        Ok(chapter) => Ok(format!("Created chapter {} ({}) at /chapters/{}", chapter.name_zh, chapter.name_en, chapter.slug)),
+        Err(DomainError::Invalid(errors)) => {
+            let fields: Vec<String> = errors
+                .0
+                .iter()
+                .map(|(field, key)| format!("{field}: {}", crate::i18n::Locale::En.t(key)))
+                .collect();
+            bail!("invalid chapter: {}", fields.join("; "))
+        }
+        Err(DomainError::Conflict(_)) => bail!("a chapter with slug {:?} already exists", input.slug),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn admin_create(pool: &db::Pool, config: &Config, email: &str, name: &str) -> anyhow::Result<String> {
+    let email = EmailAddress::parse(email).map_err(|_| anyhow::anyhow!("invalid email address: {email:?}"))?;
+    let name = users::parse_display_name(name).map_err(|_| anyhow::anyhow!("invalid name: {name:?}"))?;
+    let mut conn = pool.get()?;
+    let token = write_transaction(&mut conn, |c| -> Result<String, DomainError> {
+        let user = users::ensure_site_admin(c, &email, &name)?;
+        one_time_tokens::issue(c, Purpose::Activate, Some(user.id), None)
+    })?;
+    Ok(format!(
+        "Site admin {}: one-time activation link (valid 72 h):\n{}/account/activate/{token}",
+        email.as_str(),
+        config.base_url
+    ))
+}
+
+/// Runs a command that is not `serve`; returns what to print.
+pub fn run_admin_command(command: Command, config: &Config) -> anyhow::Result<Vec<String>> {
+    let pool = db::connect(&config.database_url, 2).context("cannot open the database")?;
+    match command {
+        Command::Serve => bail!("serve is not an admin command"),
+        Command::Migrate => Ok(vec!["Database migrated.".into()]),
+        Command::Demo => load_demo(&pool, config),
+        Command::Chapter {
+            command:
+                ChapterCommand::Create {
+                    slug,
+                    name_zh,
+                    name_en,
+                    city,
+                    time_zone,
+                    founded_on,
+                    description,
+                },
+        } => Ok(vec![chapter_create(
+            &pool,
+            ChapterInput {
+                slug,
+                name_zh,
+                name_en,
+                city,
+                time_zone,
+                description,
+                description_en: String::new(),
+                founded_on,
+                contact_email: None,
+            },
+        )?]),
+        Command::Admin {
+            command: AdminCommand::Create { email, name },
+        } => Ok(vec![admin_create(&pool, config, &email, &name)?]),
+    }
+}

@@ -1,0 +1,138 @@
+//! Settings from the environment (and `.env`), with defaults that make `cargo run` work.
+
+use crate::i18n::Locale;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A value that must never be printed (logs, panics, debug output).
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub bind: String,
+    pub base_url: String,
+    pub secret_key: Secret,
+    /// `None` → emails are written as `.eml` files into `data_dir/outbox`.
+    pub smtp_url: Option<Secret>,
+    pub mail_from: String,
+    pub default_locale: Locale,
+    pub data_dir: PathBuf,
+    /// Load the demo data into an empty database on `serve`.
+    pub demo: bool,
+    /// HTTP worker threads; `None` → one per core.
+    pub workers: Option<usize>,
+    pub db_pool_size: u32,
+    /// Request bodies larger than this answer 413.
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0} has an invalid value: {1}")]
+    Invalid(&'static str, String),
+    #[error("cannot read or write the secret key file: {0}")]
+    SecretFile(#[from] std::io::Error),
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Config {
+    /// Reads the environment; `.env` is loaded first when present.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        let _ = dotenvy::dotenv();
+        let data_dir = PathBuf::from(var("OGUG_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let default_locale = match var("OGUG_DEFAULT_LOCALE") {
+            Some(v) => Locale::parse(&v).ok_or(ConfigError::Invalid("OGUG_DEFAULT_LOCALE", v))?,
+            None => Locale::ZhCn,
+        };
+        let bind = var("OGUG_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let base_url = var("OGUG_BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
+        let secret_key = match var("OGUG_SECRET_KEY") {
+            Some(v) => Secret::new(v),
+            None => load_or_create_secret(&data_dir)?,
+        };
+        let demo = match var("OGUG_DEMO").as_deref() {
+            None => true,
+            Some("true" | "1" | "yes") => true,
+            Some("false" | "0" | "no") => false,
+            Some(other) => return Err(ConfigError::Invalid("OGUG_DEMO", other.into())),
+        };
+        let workers = match var("OGUG_WORKERS") {
+            Some(v) => Some(v.parse().map_err(|_| ConfigError::Invalid("OGUG_WORKERS", v))?),
+            None => None,
+        };
+        Ok(Config {
+            database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/ogug.sqlite3".into()),
+            bind,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            secret_key,
+            smtp_url: var("SMTP_URL").map(Secret::new),
+            mail_from: var("OGUG_MAIL_FROM").unwrap_or_else(|| "oGUG <noreply@localhost>".into()),
+            default_locale,
+            data_dir,
+            demo,
+            workers,
+            db_pool_size: 16,
+            max_body_bytes: 64 * 1024,
+        })
+    }
+
+    /// A configuration for tests and tools: everything explicit, nothing read from the environment.
+    pub fn for_data_dir(data_dir: &Path, database_url: &str) -> Config {
+        Config {
+            database_url: database_url.to_string(),
+            bind: "127.0.0.1:0".into(),
+            base_url: "http://127.0.0.1".into(),
+            secret_key: Secret::new(crate::crypto::random_token()),
+            smtp_url: None,
+            mail_from: "oGUG <noreply@localhost>".into(),
+            default_locale: Locale::ZhCn,
+            data_dir: data_dir.to_path_buf(),
+            demo: false,
+            workers: Some(1),
+            db_pool_size: 4,
+            max_body_bytes: 64 * 1024,
+        }
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}
+
+fn load_or_create_secret(data_dir: &Path) -> Result<Secret, ConfigError> {
+    let path = data_dir.join("secret.key");
+    match std::fs::read_to_string(&path) {
+        Ok(s) if !s.trim().is_empty() => Ok(Secret::new(s.trim())),
+        _ => {
+            std::fs::create_dir_all(data_dir)?;
+            let key = crate::crypto::random_token();
+            std::fs::write(&path, &key)?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+            }
+            Ok(Secret::new(key))
+        }
+    }
+}

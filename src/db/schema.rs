@@ -1,0 +1,232 @@
+// Portable schema shared by both backends: only types that mean the same on SQLite and PostgreSQL.
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        display_name -> Text,
+        organization -> Text,
+        job_title -> Text,
+        locale -> Text,
+        password_hash -> Nullable<Text>,
+        is_site_admin -> Bool,
+        roster_visible -> Bool,
+        event_announcements -> Bool,
+        failed_logins -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        disabled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    chapters (id) {
+        id -> BigInt,
+        slug -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        city -> Text,
+        time_zone -> Text,
+        description -> Text,
+        description_en -> Text,
+        founded_on -> Nullable<Date>,
+        contact_email -> Nullable<Text>,
+        apply_questions -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    memberships (id) {
+        id -> BigInt,
+        chapter_id -> BigInt,
+        user_id -> BigInt,
+        role -> Text,
+        joined_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    applications (id) {
+        id -> BigInt,
+        chapter_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        email -> Text,
+        name -> Text,
+        organization -> Text,
+        job_title -> Text,
+        desired_role -> Text,
+        motivation -> Text,
+        opengauss_usage -> Text,
+        answers -> Text,
+        locale -> Text,
+        status -> Text,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        reason -> Nullable<Text>,
+        message -> Nullable<Text>,
+        created_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        chapter_id -> BigInt,
+        slug -> Text,
+        title_zh -> Text,
+        title_en -> Text,
+        summary_zh -> Text,
+        summary_en -> Text,
+        body -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        mode -> Text,
+        venue -> Text,
+        address -> Text,
+        online_url -> Text,
+        capacity -> Nullable<Integer>,
+        status -> Text,
+        cancel_message -> Text,
+        recording_url -> Text,
+        photos_url -> Text,
+        sequence -> Integer,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    event_agenda_items (id) {
+        id -> BigInt,
+        event_id -> BigInt,
+        position -> Integer,
+        time_label -> Text,
+        title -> Text,
+        speaker -> Text,
+        affiliation -> Text,
+        slides_url -> Text,
+    }
+}
+
+diesel::table! {
+    event_hosts (id) {
+        id -> BigInt,
+        event_id -> BigInt,
+        position -> Integer,
+        organization -> Text,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    rsvps (id) {
+        id -> BigInt,
+        event_id -> BigInt,
+        user_id -> BigInt,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tokens (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        purpose -> Text,
+        user_id -> Nullable<BigInt>,
+        application_id -> Nullable<BigInt>,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        csrf_token -> Text,
+        remember -> Bool,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        ip -> Text,
+        user_agent -> Text,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        idempotency_key -> Text,
+        to_addr -> Text,
+        to_name -> Text,
+        locale -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        actor_user_id -> Nullable<BigInt>,
+        action -> Text,
+        chapter_id -> Nullable<BigInt>,
+        object_type -> Text,
+        object_id -> Nullable<BigInt>,
+        details -> Text,
+        ip -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rate_limits (key) {
+        key -> Text,
+        window_start -> Timestamp,
+        count -> Integer,
+    }
+}
+
+diesel::joinable!(memberships -> chapters (chapter_id));
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(applications -> chapters (chapter_id));
+diesel::joinable!(events -> chapters (chapter_id));
+diesel::joinable!(event_agenda_items -> events (event_id));
+diesel::joinable!(event_hosts -> events (event_id));
+diesel::joinable!(rsvps -> events (event_id));
+diesel::joinable!(sessions -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    chapters,
+    memberships,
+    applications,
+    events,
+    event_agenda_items,
+    event_hosts,
+    rsvps,
+    tokens,
+    sessions,
+    outbox,
+    audit_log,
+    rate_limits,
+);

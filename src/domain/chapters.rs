@@ -1,0 +1,189 @@
+//! Chapters: one per city.
+
+use super::{DomainError, DomainResult, FieldErrors, now};
+use crate::db::DbConnection;
+use crate::db::schema::{chapters, memberships};
+use crate::i18n::Locale;
+use diesel::prelude::*;
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = chapters)]
+pub struct Chapter {
+    pub id: i64,
+    pub slug: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub city: String,
+    pub time_zone: String,
+    pub description: String,
+    pub description_en: String,
+    pub founded_on: Option<chrono::NaiveDate>,
+    pub contact_email: Option<String>,
+    pub apply_questions: String,
+    pub status: String,
+    pub created_at: chrono::NaiveDateTime,
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+impl Chapter {
+    pub fn name(&self, locale: Locale) -> &str {
+        match locale {
+            Locale::En if !self.name_en.is_empty() => &self.name_en,
+            _ => &self.name_zh,
+        }
+    }
+
+    /// The description in the reader's language, falling back to Chinese.
+    pub fn description(&self, locale: Locale) -> &str {
+        match locale {
+            Locale::En if !self.description_en.trim().is_empty() => &self.description_en,
+            _ => &self.description,
+        }
+    }
+
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.status == "active"
+    }
+}
+
+/// A URL-safe chapter or event identifier: 2–63 of `a-z 0-9 -`, starting with a letter or digit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slug(String);
+
+impl Slug {
+    pub fn parse(raw: &str) -> Result<Slug, &'static str> {
+        let value = raw.trim();
+        let ok = (2..=63).contains(&value.len())
+            && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !value.starts_with('-')
+            && !value.ends_with('-');
+        if ok { Ok(Slug(value.to_string())) } else { Err("error.slug_invalid") }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ChapterInput {
+    pub slug: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub city: String,
+    pub time_zone: String,
+    pub description: String,
+    pub description_en: String,
+    pub founded_on: Option<chrono::NaiveDate>,
+    pub contact_email: Option<String>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = chapters)]
+struct NewChapter<'a> {
+    slug: &'a str,
+    name_zh: &'a str,
+    name_en: &'a str,
+    city: &'a str,
+    time_zone: &'a str,
+    description: &'a str,
+    description_en: &'a str,
+    founded_on: Option<chrono::NaiveDate>,
+    contact_email: Option<&'a str>,
+    status: &'a str,
+    created_at: chrono::NaiveDateTime,
+    updated_at: chrono::NaiveDateTime,
+}
+
+fn validate(input: &ChapterInput) -> DomainResult<Slug> {
+    let mut errors = FieldErrors::default();
+    let slug = Slug::parse(&input.slug).map_err(|e| errors.add("slug", e)).ok();
+    for (field, value) in [("name_zh", &input.name_zh), ("name_en", &input.name_en), ("city", &input.city)] {
+        if value.trim().is_empty() {
+            errors.add(field, "error.required");
+        } else if value.chars().count() > 100 {
+            errors.add(field, "error.too_long");
+        }
+    }
+    if input.time_zone.parse::<chrono_tz::Tz>().is_err() {
+        errors.add("time_zone", "error.time_zone_invalid");
+    }
+    errors.into_result()?;
+    slug.ok_or(DomainError::NotFound)
+}
+
+pub fn create(conn: &mut DbConnection, input: &ChapterInput) -> DomainResult<Chapter> {
+    let slug = validate(input)?;
+    let at = now();
+    diesel::insert_into(chapters::table)
+        .values(NewChapter {
+            slug: slug.as_str(),
+            name_zh: input.name_zh.trim(),
+            name_en: input.name_en.trim(),
+            city: input.city.trim(),
+            time_zone: input.time_zone.trim(),
+            description: &input.description,
+            description_en: &input.description_en,
+            founded_on: input.founded_on,
+            contact_email: input.contact_email.as_deref(),
+            status: "active",
+            created_at: at,
+            updated_at: at,
+        })
+        .returning(chapters::all_columns)
+        .get_result::<Chapter>(conn)
+        .map_err(|e| super::unique_violation_as(e, "slug_taken"))
+}
+
+pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> DomainResult<Chapter> {
+    chapters::table
+        .filter(chapters::slug.eq(slug))
+        .select(Chapter::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(DomainError::NotFound)
+}
+
+#[derive(Debug, Clone)]
+pub struct ChapterSummary {
+    pub chapter: Chapter,
+    pub member_count: i64,
+}
+
+/// Active chapters with their member counts, oldest first (one grouped query, no N+1).
+pub fn list_active(conn: &mut DbConnection) -> DomainResult<Vec<ChapterSummary>> {
+    let list: Vec<Chapter> = chapters::table
+        .filter(chapters::status.eq("active"))
+        .order((chapters::founded_on.asc(), chapters::id.asc()))
+        .select(Chapter::as_select())
+        .load(conn)?;
+    let counts: Vec<(i64, i64)> = memberships::table
+        .group_by(memberships::chapter_id)
+        .select((memberships::chapter_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(list
+        .into_iter()
+        .map(|chapter| {
+            let member_count = counts.iter().find(|(id, _)| *id == chapter.id).map_or(0, |c| c.1);
+            ChapterSummary { chapter, member_count }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Slug;
+
+    #[test]
+    fn slugs_are_url_safe() {
+        assert!(Slug::parse("beijing").is_ok());
+        assert!(Slug::parse("xi-an-2").is_ok());
+        for bad in ["", "a", "-x", "x-", "Bei", "bei jing", "北京", "a/b"] {
+            assert!(Slug::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! Rules and queries of the domain: plain functions over a connection, no HTTP types.
+
+pub mod audit;
+pub mod chapters;
+pub mod demo;
+pub mod events;
+pub mod markdown;
+pub mod memberships;
+pub mod one_time_tokens;
+pub mod users;
+
+use std::collections::BTreeMap;
+
+/// What can go wrong for the user, plus the infrastructure failures that are nobody's fault.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Pool(#[from] diesel::r2d2::PoolError),
+}
+
+pub type DomainResult<T> = Result<T, DomainError>;
+
+/// Field name → catalog key of the message to show next to it.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FieldErrors(pub BTreeMap<&'static str, &'static str>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, message_key: &'static str) {
+        self.0.entry(field).or_insert(message_key);
+    }
+    pub fn get(&self, field: &str) -> Option<&'static str> {
+        self.0.get(field).copied()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn into_result(self) -> DomainResult<()> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(DomainError::Invalid(self))
+        }
+    }
+}
+
+/// The current time in UTC, as stored in the database (microsecond precision on both backends).
+pub fn now() -> chrono::NaiveDateTime {
+    let now = chrono::Utc::now().naive_utc();
+    chrono::DurationRound::duration_trunc(now, chrono::TimeDelta::microseconds(1)).unwrap_or(now)
+}
+
+/// Maps a unique violation to a conflict; other errors pass through.
+pub fn unique_violation_as(err: diesel::result::Error, what: &'static str) -> DomainError {
+    match err {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => DomainError::Conflict(what),
+        other => DomainError::Db(other),
+    }
+}

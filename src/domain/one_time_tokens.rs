@@ -1,0 +1,57 @@
+//! Single-use links (activation, password reset, application confirmation): the raw value goes
+//! into the email, only its SHA-256 is stored.
+
+use super::{DomainResult, now};
+use crate::crypto::{random_token, sha256_hex};
+use crate::db::DbConnection;
+use crate::db::schema::tokens;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    ConfirmApplication,
+    Activate,
+    ResetPassword,
+    ApplicationStatus,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::ConfirmApplication => "confirm-application",
+            Purpose::Activate => "activate",
+            Purpose::ResetPassword => "reset-password",
+            Purpose::ApplicationStatus => "application-status",
+        }
+    }
+
+    pub fn lifetime(self) -> chrono::TimeDelta {
+        match self {
+            Purpose::ConfirmApplication | Purpose::Activate => chrono::TimeDelta::hours(72),
+            Purpose::ResetPassword => chrono::TimeDelta::hours(1),
+            Purpose::ApplicationStatus => chrono::TimeDelta::days(365),
+        }
+    }
+}
+
+/// Stores a new token and returns its raw value (to put in a link, never to store).
+pub fn issue(
+    conn: &mut DbConnection,
+    purpose: Purpose,
+    user_id: Option<i64>,
+    application_id: Option<i64>,
+) -> DomainResult<String> {
+    let raw = random_token();
+    let at = now();
+    diesel::insert_into(tokens::table)
+        .values((
+            tokens::token_hash.eq(sha256_hex(&raw)),
+            tokens::purpose.eq(purpose.as_str()),
+            tokens::user_id.eq(user_id),
+            tokens::application_id.eq(application_id),
+            tokens::expires_at.eq(at + purpose.lifetime()),
+            tokens::created_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(raw)
+}

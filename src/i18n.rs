@@ -1,0 +1,115 @@
+//! Two locales and their message catalogs (`locales/*.txt`, `key = value` lines), compiled into
+//! the binary. Templates call `i.t("key")`; a missing key shows the key itself so it is visible
+//! in review, and a test keeps the catalogs in parity.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum Locale {
+    #[default]
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    #[serde(rename = "en")]
+    En,
+}
+
+pub const ZH_CN_CATALOG: &str = include_str!("../locales/zh-CN.txt");
+pub const EN_CATALOG: &str = include_str!("../locales/en.txt");
+
+static CATALOGS: LazyLock<[HashMap<&'static str, String>; 2]> =
+    LazyLock::new(|| [parse_catalog(ZH_CN_CATALOG), parse_catalog(EN_CATALOG)]);
+
+/// Parses `key = value` lines; `#` starts a comment line; `\n` in a value is a newline.
+pub fn parse_catalog(text: &'static str) -> HashMap<&'static str, String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim(), v.trim().replace("\\n", "\n")))
+        .collect()
+}
+
+impl Locale {
+    pub const ALL: [Locale; 2] = [Locale::ZhCn, Locale::En];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Locale::ZhCn => "zh-CN",
+            Locale::En => "en",
+        }
+    }
+
+    /// The value for the HTML `lang` attribute.
+    pub fn html_lang(self) -> &'static str {
+        match self {
+            Locale::ZhCn => "zh-Hans",
+            Locale::En => "en",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Locale> {
+        let v = value.trim().to_ascii_lowercase();
+        if v == "zh" || v.starts_with("zh-") || v.starts_with("zh_") {
+            Some(Locale::ZhCn)
+        } else if v == "en" || v.starts_with("en-") || v.starts_with("en_") {
+            Some(Locale::En)
+        } else {
+            None
+        }
+    }
+
+    /// Picks the best supported locale from an `Accept-Language` header, by q-value.
+    pub fn from_accept_language(header: &str) -> Option<Locale> {
+        let mut best: Option<(f32, Locale)> = None;
+        for part in header.split(',') {
+            let mut pieces = part.split(';');
+            let tag = pieces.next().unwrap_or_default();
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if let Some(locale) = Locale::parse(tag)
+                && q > 0.0
+                && best.is_none_or(|(bq, _)| q > bq)
+            {
+                best = Some((q, locale));
+            }
+        }
+        best.map(|(_, l)| l)
+    }
+
+    pub fn other(self) -> Locale {
+        match self {
+            Locale::ZhCn => Locale::En,
+            Locale::En => Locale::ZhCn,
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Locale::ZhCn => 0,
+            Locale::En => 1,
+        }
+    }
+
+    /// The message for `key`, or the key itself when missing.
+    pub fn t<'a>(self, key: &'a str) -> &'a str {
+        match CATALOGS[self.index()].get(key) {
+            Some(v) => v.as_str(),
+            None => {
+                tracing::warn!(key, locale = self.code(), "missing translation");
+                key
+            }
+        }
+    }
+
+    /// The message for `key` with `{name}` placeholders filled in.
+    pub fn tf(self, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+        let mut s = self.t(key).to_string();
+        for (name, value) in args {
+            s = s.replace(&format!("{{{name}}}"), &value.to_string());
+        }
+        s
+    }
+}

@@ -1,0 +1,133 @@
+//! Policy: handlers return `AppError`; this is the one place errors become HTTP responses.
+//! User mistakes get their own status and a bilingual page; anything unexpected is a 500 whose
+//! cause is logged with its chain and never shown.
+
+use crate::domain::DomainError;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("bad request")]
+    BadRequest,
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("too many requests")]
+    TooManyRequests,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<DomainError> for AppError {
+    fn from(err: DomainError) -> AppError {
+        match err {
+            DomainError::NotFound => AppError::NotFound,
+            DomainError::Forbidden => AppError::Forbidden,
+            DomainError::Conflict(_) | DomainError::Invalid(_) => AppError::BadRequest,
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(err: actix_web::error::BlockingError) -> AppError {
+        AppError::Internal(anyhow::anyhow!("blocking task failed: {err}"))
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(err: askama::Error) -> AppError {
+        AppError::Internal(err.into())
+    }
+}
+
+/// The bilingual error page: both languages on one page, since the error may precede any
+/// knowledge of the reader's choice.
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    status: u16,
+    title_zh: &'static str,
+    title_en: &'static str,
+    message_zh: &'static str,
+    message_en: &'static str,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::BadRequest => StatusCode::BAD_REQUEST,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let AppError::Internal(err) = self {
+            tracing::error!(error = ?err, "internal error");
+        }
+        let (title_zh, title_en, message_zh, message_en) = match self {
+            AppError::NotFound => (
+                "页面不存在",
+                "Page not found",
+                "您访问的页面不存在或已被移除。",
+                "The page you asked for does not exist or has been removed.",
+            ),
+            AppError::Forbidden => (
+                "无权访问",
+                "Not allowed",
+                "您没有执行此操作的权限。",
+                "You do not have permission to do this.",
+            ),
+            AppError::BadRequest => (
+                "请求无效",
+                "Bad request",
+                "请求无法处理，请返回后重试。",
+                "The request could not be processed. Please go back and try again.",
+            ),
+            AppError::PayloadTooLarge => (
+                "内容过大",
+                "Too large",
+                "提交的内容超过了允许的大小。",
+                "What you sent is larger than allowed.",
+            ),
+            AppError::TooManyRequests => (
+                "请求过于频繁",
+                "Too many requests",
+                "请稍候几分钟再试。",
+                "Please wait a few minutes and try again.",
+            ),
+            AppError::Internal(_) => (
+                "服务器出错了",
+                "Something went wrong",
+                "我们已记录此问题，请稍后再试。",
+                "We have logged the problem. Please try again later.",
+            ),
+        };
+        let status = self.status_code();
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title_zh,
+            title_en,
+            message_zh,
+            message_en,
+        };
+        let mut res = HttpResponse::build(status);
+        res.insert_header(("Cache-Control", "no-store"));
+        if matches!(self, AppError::TooManyRequests) {
+            res.insert_header(("Retry-After", "60"));
+        }
+        match page.render() {
+            Ok(body) => res.content_type("text/html; charset=utf-8").body(body),
+            Err(_) => res.content_type("text/plain; charset=utf-8").body(format!("{title_zh} / {title_en}")),
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! HTTP: routes, handlers by area, and the middleware every response passes through.
+
+pub mod assets;
+pub mod errors;
+pub mod locale;
+pub mod public;
+pub mod request_log;
+pub mod view;
+
+pub use errors::AppError;
+
+use crate::config::Config;
+use crate::db::{DbConnection, Pool};
+use crate::domain::DomainResult;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::web;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: Pool,
+    pub config: Config,
+}
+
+/// Runs blocking database work on the blocking pool, off the async workers.
+pub async fn db<T, F>(state: &AppState, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConnection) -> DomainResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = state.pool.clone();
+    let result = web::block(move || -> DomainResult<T> {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await?;
+    Ok(result?)
+}
+
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+     form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'";
+
+/// Headers on every response (ASVS 3.4): no inline script can run, no framing, no sniffing.
+pub fn security_headers(config: &Config) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
+        .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+        .add(("Vary", "Cookie, Accept-Language"));
+    if config.is_https() {
+        headers.add(("Strict-Transport-Security", "max-age=63072000; includeSubDomains"))
+    } else {
+        headers
+    }
+}
+
+/// Every route of the app, registered in one place.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(public::home)
+        .service(public::chapter_list)
+        .service(public::chapter_page)
+        .service(public::event_page)
+        .service(public::healthz)
+        .service(assets::stylesheet);
+}
+
+/// Wires state, limits, middleware and routes into an actix `App` configuration.
+pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig) + Clone {
+    move |cfg: &mut web::ServiceConfig| {
+        let limit = state.config.max_body_bytes;
+        cfg.app_data(state.clone())
+            .app_data(web::FormConfig::default().limit(limit).error_handler(|err, _| {
+                match err {
+                    actix_web::error::UrlencodedError::Overflow { .. } => AppError::PayloadTooLarge.into(),
+                    _ => AppError::BadRequest.into(),
+                }
+            }))
+            .app_data(web::PayloadConfig::new(limit))
+            .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+            .app_data(web::QueryConfig::default().error_handler(|_, _| AppError::BadRequest.into()))
+            .configure(routes);
+    }
+}

@@ -1,0 +1,233 @@
+//! Pages anyone may see: home, chapters, a chapter, an event; and the health check.
+
+use super::view::{self, Frame};
+use super::{AppError, AppState, db};
+use crate::domain::chapters::{self, Chapter};
+use crate::domain::events::{self, AgendaItem, Event, Host};
+use crate::domain::markdown;
+use crate::domain::memberships::{self, Role};
+use crate::i18n::Locale;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use askama::Template;
+
+pub struct ChapterCard {
+    pub href: String,
+    pub name: String,
+    pub city: String,
+    pub founded: String,
+    pub members_label: String,
+}
+
+pub struct EventCard {
+    pub href: String,
+    pub title: String,
+    pub summary: String,
+    pub when: String,
+    pub mode_key: &'static str,
+    pub venue: String,
+    pub cancelled: bool,
+}
+
+impl EventCard {
+    fn new(event: &Event, chapter_slug: &str, tz: chrono_tz::Tz, locale: Locale) -> EventCard {
+        EventCard {
+            href: format!("/chapters/{chapter_slug}/events/{}", event.slug),
+            title: event.title(locale).to_string(),
+            summary: event.summary(locale).to_string(),
+            when: view::time_range(event.starts_at, event.ends_at, tz, locale),
+            mode_key: event.mode_key(),
+            venue: event.venue.clone(),
+            cancelled: event.is_cancelled(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "public/home.html")]
+struct HomePage {
+    ui: Frame,
+    chapters: Vec<ChapterCard>,
+    events: Vec<EventCard>,
+}
+
+fn chapter_cards(list: Vec<chapters::ChapterSummary>, locale: Locale) -> Vec<ChapterCard> {
+    list.into_iter()
+        .map(|s| ChapterCard {
+            href: format!("/chapters/{}", s.chapter.slug),
+            name: s.chapter.name(locale).to_string(),
+            city: s.chapter.city.clone(),
+            founded: s.chapter.founded_on.map(|d| view::date(d, locale)).unwrap_or_default(),
+            members_label: locale.tf("chapter.member_count", &[("n", &s.member_count)]),
+        })
+        .collect()
+}
+
+#[get("/")]
+pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let ui = Frame::new(&req, "");
+    let locale = ui.locale;
+    let (list, upcoming) = db(&state, |conn| {
+        Ok((chapters::list_active(conn)?, events::upcoming_everywhere(conn, 6)?))
+    })
+    .await?;
+    let events = upcoming
+        .iter()
+        .map(|(e, slug, tz)| EventCard::new(e, slug, tz.parse().unwrap_or(chrono_tz::Asia::Shanghai), locale))
+        .collect();
+    view::render(&HomePage {
+        ui,
+        chapters: chapter_cards(list, locale),
+        events,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "public/chapters.html")]
+struct ChaptersPage {
+    ui: Frame,
+    chapters: Vec<ChapterCard>,
+}
+
+#[get("/chapters")]
+pub async fn chapter_list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let mut ui = Frame::new(&req, "");
+    ui.title = ui.t("chapters.title").to_string();
+    let list = db(&state, chapters::list_active).await?;
+    let chapters = chapter_cards(list, ui.locale);
+    view::render(&ChaptersPage { ui, chapters })
+}
+
+pub struct RosterGroup {
+    pub role_key: &'static str,
+    pub people: Vec<memberships::RosterEntry>,
+}
+
+#[derive(Template)]
+#[template(path = "public/chapter.html")]
+struct ChapterPage {
+    ui: Frame,
+    chapter: Chapter,
+    name: String,
+    founded: String,
+    description_html: String,
+    roster: Vec<RosterGroup>,
+    upcoming: Vec<EventCard>,
+    past: Vec<EventCard>,
+}
+
+#[get("/chapters/{slug}")]
+pub async fn chapter_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let (chapter, roster, (upcoming, past)) = db(&state, move |conn| {
+        let chapter = chapters::find_by_slug(conn, &slug)?;
+        let roster = memberships::public_roster(conn, chapter.id)?;
+        let events = events::public_for_chapter(conn, chapter.id, 20)?;
+        Ok((chapter, roster, events))
+    })
+    .await?;
+    let ui = Frame::new(&req, "");
+    let locale = ui.locale;
+    let tz = chapter.tz();
+    let roster = Role::ALL
+        .into_iter()
+        .map(|role| RosterGroup {
+            role_key: role.label_key(),
+            people: roster.iter().filter(|e| e.role == role).cloned().collect(),
+        })
+        .filter(|g| !g.people.is_empty())
+        .collect();
+    let cards = |list: Vec<Event>| -> Vec<EventCard> {
+        list.iter().map(|e| EventCard::new(e, &chapter.slug, tz, locale)).collect()
+    };
+    let page = ChapterPage {
+        name: chapter.name(locale).to_string(),
+        founded: chapter.founded_on.map(|d| view::date(d, locale)).unwrap_or_default(),
+        description_html: markdown::render(chapter.description(locale)),
+        roster,
+        upcoming: cards(upcoming),
+        past: cards(past),
+        ui: Frame {
+            title: chapter.name(locale).to_string(),
+            ..ui
+        },
+        chapter,
+    };
+    view::render(&page)
+}
+
+#[derive(Template)]
+#[template(path = "public/event.html")]
+struct EventPage {
+    ui: Frame,
+    chapter_href: String,
+    chapter_name: String,
+    event: Event,
+    title: String,
+    summary: String,
+    when: String,
+    body_html: String,
+    agenda: Vec<AgendaItem>,
+    hosts: Vec<Host>,
+}
+
+#[get("/chapters/{slug}/events/{event_slug}")]
+pub async fn event_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, event_slug) = path.into_inner();
+    let (chapter, event, agenda, hosts) = db(&state, move |conn| {
+        let chapter = chapters::find_by_slug(conn, &slug)?;
+        let event = events::find_public(conn, chapter.id, &event_slug)?;
+        let agenda = events::agenda(conn, event.id)?;
+        let hosts = events::hosts(conn, event.id)?;
+        Ok((chapter, event, agenda, hosts))
+    })
+    .await?;
+    let ui = Frame::new(&req, "");
+    let locale = ui.locale;
+    let title = event.title(locale).to_string();
+    view::render(&EventPage {
+        ui: Frame {
+            title: title.clone(),
+            ..ui
+        },
+        chapter_href: format!("/chapters/{}", chapter.slug),
+        chapter_name: chapter.name(locale).to_string(),
+        summary: event.summary(locale).to_string(),
+        when: view::time_range(event.starts_at, event.ends_at, chapter.tz(), locale),
+        body_html: markdown::render(&event.body),
+        title,
+        event,
+        agenda,
+        hosts,
+    })
+}
+
+#[get("/healthz")]
+pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    let ok = db(&state, |conn| {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute("SELECT 1")?;
+        Ok(())
+    })
+    .await;
+    match ok {
+        Ok(()) => HttpResponse::Ok()
+            .insert_header(("Cache-Control", "no-store"))
+            .content_type("text/plain")
+            .body("ok"),
+        Err(err) => {
+            tracing::error!(error = ?err, "health check failed");
+            HttpResponse::ServiceUnavailable()
+                .insert_header(("Cache-Control", "no-store"))
+                .content_type("text/plain")
+                .body("database unavailable")
+        }
+    }
+}

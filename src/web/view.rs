@@ -1,0 +1,99 @@
+//! What every page shows around its content, and formatting shared by pages.
+
+use crate::i18n::Locale;
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::{Datelike, NaiveDateTime, TimeZone};
+
+/// The page frame: language, navigation and the language switch.
+pub struct Frame {
+    pub locale: Locale,
+    pub title: String,
+    pub switch_href: String,
+}
+
+impl Frame {
+    pub fn new(req: &HttpRequest, title: impl Into<String>) -> Frame {
+        let locale = super::locale::of(req);
+        Frame {
+            locale,
+            title: title.into(),
+            switch_href: format!("{}?lang={}", req.path(), locale.other().code()),
+        }
+    }
+
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
+        self.locale.t(key)
+    }
+
+    pub fn lang(&self) -> &'static str {
+        self.locale.html_lang()
+    }
+
+    pub fn other_label(&self) -> &'static str {
+        match self.locale {
+            Locale::ZhCn => "English",
+            Locale::En => "简体中文",
+        }
+    }
+}
+
+pub fn render(page: &impl Template) -> Result<HttpResponse, super::AppError> {
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(page.render()?))
+}
+
+/// An event's time range in its chapter's time zone, with the zone named.
+pub fn time_range(starts: NaiveDateTime, ends: NaiveDateTime, tz: chrono_tz::Tz, locale: Locale) -> String {
+    let s = tz.from_utc_datetime(&starts);
+    let e = tz.from_utc_datetime(&ends);
+    let same_day = s.date_naive() == e.date_naive();
+    let zone = tz.name();
+    match locale {
+        Locale::ZhCn => {
+            let day = format!("{}年{}月{}日", s.year(), s.month(), s.day());
+            if same_day {
+                format!("{day} {}–{}（{zone}）", s.format("%H:%M"), e.format("%H:%M"))
+            } else {
+                format!(
+                    "{day} {} – {}年{}月{}日 {}（{zone}）",
+                    s.format("%H:%M"),
+                    e.year(),
+                    e.month(),
+                    e.day(),
+                    e.format("%H:%M")
+                )
+            }
+        }
+        Locale::En => {
+            if same_day {
+                format!("{}, {}–{} ({zone})", s.format("%a %-d %b %Y"), s.format("%H:%M"), e.format("%H:%M"))
+            } else {
+                format!("{} – {} ({zone})", s.format("%a %-d %b %Y %H:%M"), e.format("%a %-d %b %Y %H:%M"))
+            }
+        }
+    }
+}
+
+pub fn date(d: chrono::NaiveDate, locale: Locale) -> String {
+    match locale {
+        Locale::ZhCn => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
+        Locale::En => d.format("%-d %B %Y").to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_show_in_the_chapter_zone() {
+        let day = chrono::NaiveDate::from_ymd_opt(2021, 5, 29).unwrap_or_default();
+        let s = day.and_hms_opt(5, 30, 0).unwrap_or_default();
+        let e = day.and_hms_opt(9, 30, 0).unwrap_or_default();
+        let tz = chrono_tz::Asia::Shanghai;
+        assert_eq!(time_range(s, e, tz, Locale::ZhCn), "2021年5月29日 13:30–17:30（Asia/Shanghai）");
+        assert_eq!(time_range(s, e, tz, Locale::En), "Sat 29 May 2021, 13:30–17:30 (Asia/Shanghai)");
+    }
+}
