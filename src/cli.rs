@@ -73,7 +73,9 @@ pub enum AdminCommand {
 pub fn load_demo_if_empty(pool: &db::Pool, config: &Config) -> anyhow::Result<Vec<String>> {
     use diesel::prelude::*;
     let mut conn = pool.get()?;
-    let chapters_count: i64 = crate::db::schema::chapters::table.count().get_result(&mut conn)?;
+    let chapters_count: i64 = crate::db::schema::chapters::table
+        .count()
+        .get_result(&mut conn)?;
     if chapters_count > 0 {
         return Ok(vec![]);
     }
@@ -99,7 +101,10 @@ pub fn load_demo(pool: &db::Pool, config: &Config) -> anyhow::Result<Vec<String>
 fn chapter_create(pool: &db::Pool, input: ChapterInput) -> anyhow::Result<String> {
     let mut conn = pool.get()?;
     match write_transaction(&mut conn, |c| chapters::create(c, &input)) {
-        Ok(chapter) => Ok(format!("Created chapter {} ({}) at /chapters/{}", chapter.name_zh, chapter.name_en, chapter.slug)),
+        Ok(chapter) => Ok(format!(
+            "Created chapter {} ({}) at /chapters/{}",
+            chapter.name_zh, chapter.name_en, chapter.slug
+        )),
         Err(DomainError::Invalid(errors)) => {
             let fields: Vec<String> = errors
                 .0
@@ -108,14 +113,23 @@ fn chapter_create(pool: &db::Pool, input: ChapterInput) -> anyhow::Result<String
                 .collect();
             bail!("invalid chapter: {}", fields.join("; "))
         }
-        Err(DomainError::Conflict(_)) => bail!("a chapter with slug {:?} already exists", input.slug),
+        Err(DomainError::Conflict(_)) => {
+            bail!("a chapter with slug {:?} already exists", input.slug)
+        }
         Err(e) => Err(e.into()),
     }
 }
 
-fn admin_create(pool: &db::Pool, config: &Config, email: &str, name: &str) -> anyhow::Result<String> {
-    let email = EmailAddress::parse(email).map_err(|_| anyhow::anyhow!("invalid email address: {email:?}"))?;
-    let name = users::parse_display_name(name).map_err(|_| anyhow::anyhow!("invalid name: {name:?}"))?;
+fn admin_create(
+    pool: &db::Pool,
+    config: &Config,
+    email: &str,
+    name: &str,
+) -> anyhow::Result<String> {
+    let email = EmailAddress::parse(email)
+        .map_err(|_| anyhow::anyhow!("invalid email address: {email:?}"))?;
+    let name =
+        users::parse_display_name(name).map_err(|_| anyhow::anyhow!("invalid name: {name:?}"))?;
     let mut conn = pool.get()?;
     let token = write_transaction(&mut conn, |c| -> Result<String, DomainError> {
         let user = users::ensure_site_admin(c, &email, &name)?;

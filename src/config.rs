@@ -77,11 +77,15 @@ impl Config {
             Some(other) => return Err(ConfigError::Invalid("OGUG_DEMO", other.into())),
         };
         let workers = match var("OGUG_WORKERS") {
-            Some(v) => Some(v.parse().map_err(|_| ConfigError::Invalid("OGUG_WORKERS", v))?),
+            Some(v) => Some(
+                v.parse()
+                    .map_err(|_| ConfigError::Invalid("OGUG_WORKERS", v))?,
+            ),
             None => None,
         };
         Ok(Config {
-            database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/ogug.sqlite3".into()),
+            database_url: var("DATABASE_URL")
+                .unwrap_or_else(|| "sqlite://data/ogug.sqlite3".into()),
             bind,
             base_url: base_url.trim_end_matches('/').to_string(),
             secret_key,

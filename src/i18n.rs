@@ -94,7 +94,7 @@ impl Locale {
     }
 
     /// The message for `key`, or the key itself when missing.
-    pub fn t<'a>(self, key: &'a str) -> &'a str {
+    pub fn t(self, key: &str) -> &str {
         match CATALOGS[self.index()].get(key) {
             Some(v) => v.as_str(),
             None => {
@@ -111,5 +111,70 @@ impl Locale {
             s = s.replace(&format!("{{{name}}}"), &value.to_string());
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn keys(text: &'static str) -> BTreeSet<&'static str> {
+        parse_catalog(text).into_keys().collect()
+    }
+
+    #[test]
+    fn both_catalogs_have_the_same_keys() {
+        let zh = keys(ZH_CN_CATALOG);
+        let en = keys(EN_CATALOG);
+        let only_zh: Vec<_> = zh.difference(&en).collect();
+        let only_en: Vec<_> = en.difference(&zh).collect();
+        assert!(only_zh.is_empty(), "keys only in zh-CN: {only_zh:?}");
+        assert!(only_en.is_empty(), "keys only in en: {only_en:?}");
+    }
+
+    #[test]
+    fn no_catalog_value_is_empty() {
+        for (name, text) in [("zh-CN", ZH_CN_CATALOG), ("en", EN_CATALOG)] {
+            for (k, v) in parse_catalog(text) {
+                assert!(!v.is_empty(), "{name}: {k} is empty");
+            }
+        }
+    }
+
+    /// Every literal key used by a template (`t("…")`) or in Rust code (`"xxx.yyy"` passed to
+    /// `t`/`tf`) exists in the catalogs.
+    #[test]
+    fn every_key_used_in_templates_exists() {
+        let zh = keys(ZH_CN_CATALOG);
+        let mut missing = Vec::new();
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        let mut stack = vec![std::path::PathBuf::from(root)];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for piece in text.split("t(\"").skip(1) {
+                    let key = piece.split('"').next().unwrap_or_default();
+                    if !zh.contains(key) {
+                        missing.push(format!("{}: {key}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing keys: {missing:?}");
+    }
+
+    #[test]
+    fn a_missing_key_shows_itself() {
+        assert_eq!(Locale::En.t("no.such.key"), "no.such.key");
+        assert_eq!(
+            Locale::ZhCn.tf("chapter.member_count", &[("n", &3)]),
+            "3 位成员"
+        );
     }
 }

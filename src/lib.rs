@@ -33,7 +33,9 @@ impl Application {
                 .wrap(web::security_headers(&state.config))
                 .wrap(from_fn(web::request_log::middleware))
                 .configure(web::configure(state.clone()))
-                .default_service(actix_web::web::to(|| async { Err::<actix_web::HttpResponse, _>(web::AppError::NotFound) }))
+                .default_service(actix_web::web::to(|| async {
+                    Err::<actix_web::HttpResponse, _>(web::AppError::NotFound)
+                }))
         })
         .listen(listener)?;
         if let Some(n) = workers {
@@ -53,4 +55,3 @@ impl Application {
         self.server.await
     }
 }
-

@@ -103,7 +103,8 @@ impl ManageConnection for ConnManager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
@@ -149,7 +150,9 @@ pub fn connect(url: &str, max_size: u32) -> Result<Pool, DbError> {
 /// Runs the pending migrations of the connection's backend; returns how many ran.
 pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, DbError> {
     let applied = match conn {
-        DbConnection::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+        DbConnection::Pg(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
     };
     applied.map_err(|e| DbError::Migration(e.to_string()))

@@ -58,10 +58,16 @@ impl Slug {
     pub fn parse(raw: &str) -> Result<Slug, &'static str> {
         let value = raw.trim();
         let ok = (2..=63).contains(&value.len())
-            && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && value
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             && !value.starts_with('-')
             && !value.ends_with('-');
-        if ok { Ok(Slug(value.to_string())) } else { Err("error.slug_invalid") }
+        if ok {
+            Ok(Slug(value.to_string()))
+        } else {
+            Err("error.slug_invalid")
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -101,8 +107,14 @@ struct NewChapter<'a> {
 
 fn validate(input: &ChapterInput) -> DomainResult<Slug> {
     let mut errors = FieldErrors::default();
-    let slug = Slug::parse(&input.slug).map_err(|e| errors.add("slug", e)).ok();
-    for (field, value) in [("name_zh", &input.name_zh), ("name_en", &input.name_en), ("city", &input.city)] {
+    let slug = Slug::parse(&input.slug)
+        .map_err(|e| errors.add("slug", e))
+        .ok();
+    for (field, value) in [
+        ("name_zh", &input.name_zh),
+        ("name_en", &input.name_en),
+        ("city", &input.city),
+    ] {
         if value.trim().is_empty() {
             errors.add(field, "error.required");
         } else if value.chars().count() > 100 {
@@ -168,8 +180,14 @@ pub fn list_active(conn: &mut DbConnection) -> DomainResult<Vec<ChapterSummary>>
     Ok(list
         .into_iter()
         .map(|chapter| {
-            let member_count = counts.iter().find(|(id, _)| *id == chapter.id).map_or(0, |c| c.1);
-            ChapterSummary { chapter, member_count }
+            let member_count = counts
+                .iter()
+                .find(|(id, _)| *id == chapter.id)
+                .map_or(0, |c| c.1);
+            ChapterSummary {
+                chapter,
+                member_count,
+            }
         })
         .collect())
 }

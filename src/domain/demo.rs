@@ -17,25 +17,85 @@ pub const EVENT_SLUG: &str = "2021-05-29-beijing-meetup";
 
 /// Founding members as the article lists them: name, organization, job title, email.
 const FOUNDING_MEMBERS: [(&str, &str, &str, &str); 8] = [
-    ("周志", "北京鲲鹏联合创新中心", "技术总监", "zhou.zhi@example.org"),
-    ("章明星", "深信服", "数据库业务总经理", "zhang.mingxing@example.org"),
+    (
+        "周志",
+        "北京鲲鹏联合创新中心",
+        "技术总监",
+        "zhou.zhi@example.org",
+    ),
+    (
+        "章明星",
+        "深信服",
+        "数据库业务总经理",
+        "zhang.mingxing@example.org",
+    ),
     ("张亮", "SphereEx", "CEO", "zhang.liang@example.org"),
-    ("张皖川", "云和恩墨", "2020 产品事业部总经理", "zhang.wanchuan@example.org"),
-    ("王潇", "云和恩墨", "战略市场部总经理", "wang.xiao@example.org"),
-    ("姜殿斌", "云和恩墨", "恩墨学院产品培训总监", "jiang.dianbin@example.org"),
+    (
+        "张皖川",
+        "云和恩墨",
+        "2020 产品事业部总经理",
+        "zhang.wanchuan@example.org",
+    ),
+    (
+        "王潇",
+        "云和恩墨",
+        "战略市场部总经理",
+        "wang.xiao@example.org",
+    ),
+    (
+        "姜殿斌",
+        "云和恩墨",
+        "恩墨学院产品培训总监",
+        "jiang.dianbin@example.org",
+    ),
     ("余江", "海量数据", "产品发展部经理", "yu.jiang@example.org"),
     ("詹年科", "宝兰德", "售前总监", "zhan.nianke@example.org"),
 ];
 
 /// The Meetup's agenda: time, talk, speaker, affiliation.
 const AGENDA: [(&str, &str, &str, &str); 9] = [
-    ("13:30", "致辞", "堵俊平", "华为云与计算开源业务总经理、开放原子开源基金会 TOC 主席"),
-    ("13:45", "共建企业级开源数据库", "胡正策", "华为计算产品线 openGauss 数据库产品总经理"),
-    ("14:15", "openGauss 线程能力解析", "朱金伟", "openGauss 内核技术研发团队经理、openGauss 布道师"),
-    ("14:45", "携手同行建设繁荣的基础软件生态", "周志", "北京鲲鹏联合创新中心技术总监"),
-    ("15:15", "持续打造最易用的 openGauss 商业发行版", "张皖川", "云和恩墨 2020 产品事业部总经理"),
-    ("15:45", "openGauss 数据库最大安全性架构", "章明星", "深信服数据库业务总经理"),
-    ("16:15", "Apache ShardingSphere 与 openGauss", "张亮", "SphereEx CEO"),
+    (
+        "13:30",
+        "致辞",
+        "堵俊平",
+        "华为云与计算开源业务总经理、开放原子开源基金会 TOC 主席",
+    ),
+    (
+        "13:45",
+        "共建企业级开源数据库",
+        "胡正策",
+        "华为计算产品线 openGauss 数据库产品总经理",
+    ),
+    (
+        "14:15",
+        "openGauss 线程能力解析",
+        "朱金伟",
+        "openGauss 内核技术研发团队经理、openGauss 布道师",
+    ),
+    (
+        "14:45",
+        "携手同行建设繁荣的基础软件生态",
+        "周志",
+        "北京鲲鹏联合创新中心技术总监",
+    ),
+    (
+        "15:15",
+        "持续打造最易用的 openGauss 商业发行版",
+        "张皖川",
+        "云和恩墨 2020 产品事业部总经理",
+    ),
+    (
+        "15:45",
+        "openGauss 数据库最大安全性架构",
+        "章明星",
+        "深信服数据库业务总经理",
+    ),
+    (
+        "16:15",
+        "Apache ShardingSphere 与 openGauss",
+        "张亮",
+        "SphereEx CEO",
+    ),
     (
         "16:45",
         "圆桌论坛：数据库行业未来发展",
@@ -122,8 +182,16 @@ pub fn load(conn: &mut DbConnection) -> DomainResult<DemoReport> {
 
     let mut activation_links = Vec::new();
     for (address, name, role) in [
-        ("organizer@example.org", "示例组织者 Demo Organizer", Role::Organizer),
-        ("ambassador@example.org", "示例布道师 Demo Ambassador", Role::Ambassador),
+        (
+            "organizer@example.org",
+            "示例组织者 Demo Organizer",
+            Role::Organizer,
+        ),
+        (
+            "ambassador@example.org",
+            "示例布道师 Demo Ambassador",
+            Role::Ambassador,
+        ),
     ] {
         let address = email(address)?;
         let user = users::create(

@@ -141,7 +141,10 @@ pub fn find_public(conn: &mut DbConnection, chapter_id: i64, slug: &str) -> Doma
 pub fn agenda(conn: &mut DbConnection, event_id: i64) -> DomainResult<Vec<AgendaItem>> {
     Ok(event_agenda_items::table
         .filter(event_agenda_items::event_id.eq(event_id))
-        .order((event_agenda_items::position.asc(), event_agenda_items::id.asc()))
+        .order((
+            event_agenda_items::position.asc(),
+            event_agenda_items::id.asc(),
+        ))
         .select(AgendaItem::as_select())
         .load(conn)?)
 }

@@ -66,7 +66,11 @@ pub fn add(conn: &mut DbConnection, chapter_id: i64, user_id: i64, role: Role) -
     Ok(())
 }
 
-pub fn find(conn: &mut DbConnection, chapter_id: i64, user_id: i64) -> DomainResult<Option<Membership>> {
+pub fn find(
+    conn: &mut DbConnection,
+    chapter_id: i64,
+    user_id: i64,
+) -> DomainResult<Option<Membership>> {
     Ok(memberships::table
         .filter(memberships::chapter_id.eq(chapter_id))
         .filter(memberships::user_id.eq(user_id))
@@ -93,7 +97,12 @@ pub fn public_roster(conn: &mut DbConnection, chapter_id: i64) -> DomainResult<V
         .filter(users::roster_visible.eq(true))
         .filter(users::disabled_at.is_null())
         .order((memberships::joined_at.asc(), memberships::id.asc()))
-        .select((users::display_name, users::organization, users::job_title, memberships::role))
+        .select((
+            users::display_name,
+            users::organization,
+            users::job_title,
+            memberships::role,
+        ))
         .limit(500)
         .load(conn)?;
     let mut roster: Vec<RosterEntry> = rows

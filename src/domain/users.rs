@@ -126,7 +126,11 @@ pub fn find(conn: &mut DbConnection, id: i64) -> DomainResult<User> {
 }
 
 /// Creates a user without a password (they set one through an activation link).
-pub fn create(conn: &mut DbConnection, profile: &UserProfile<'_>, site_admin: bool) -> DomainResult<User> {
+pub fn create(
+    conn: &mut DbConnection,
+    profile: &UserProfile<'_>,
+    site_admin: bool,
+) -> DomainResult<User> {
     let at = now();
     let new = NewUser {
         email: profile.email.as_str(),
@@ -147,7 +151,11 @@ pub fn create(conn: &mut DbConnection, profile: &UserProfile<'_>, site_admin: bo
 }
 
 /// Makes an existing user a site admin, or creates one.
-pub fn ensure_site_admin(conn: &mut DbConnection, email: &EmailAddress, name: &str) -> DomainResult<User> {
+pub fn ensure_site_admin(
+    conn: &mut DbConnection,
+    email: &EmailAddress,
+    name: &str,
+) -> DomainResult<User> {
     match find_by_email(conn, email)? {
         Some(user) => {
             diesel::update(users::table.find(user.id))
@@ -176,8 +184,20 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_hostile_ones_refused() {
-        assert_eq!(EmailAddress::parse(" A@Example.ORG ").map(|e| e.0), Ok("a@example.org".into()));
-        for bad in ["", "a", "a@b", "a@@b.org", "a b@c.org", "a@b.org\r\nBcc: x@y.org", "<a@b.org>", "a@.org"] {
+        assert_eq!(
+            EmailAddress::parse(" A@Example.ORG ").map(|e| e.0),
+            Ok("a@example.org".into())
+        );
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "a@@b.org",
+            "a b@c.org",
+            "a@b.org\r\nBcc: x@y.org",
+            "<a@b.org>",
+            "a@.org",
+        ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad:?} accepted");
         }
     }

@@ -127,7 +127,9 @@ impl ResponseError for AppError {
         }
         match page.render() {
             Ok(body) => res.content_type("text/html; charset=utf-8").body(body),
-            Err(_) => res.content_type("text/plain; charset=utf-8").body(format!("{title_zh} / {title_en}")),
+            Err(_) => res
+                .content_type("text/plain; charset=utf-8")
+                .body(format!("{title_zh} / {title_en}")),
         }
     }
 }

@@ -53,7 +53,10 @@ pub async fn middleware(
 
 /// The locale the middleware chose for this request.
 pub fn of(req: &HttpRequest) -> Locale {
-    req.extensions().get::<Locale>().copied().unwrap_or_default()
+    req.extensions()
+        .get::<Locale>()
+        .copied()
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -69,8 +72,14 @@ mod tests {
 
     #[test]
     fn accept_language_prefers_the_highest_quality() {
-        assert_eq!(Locale::from_accept_language("en-US,en;q=0.9,zh-CN;q=0.8"), Some(Locale::En));
-        assert_eq!(Locale::from_accept_language("fr;q=1,zh;q=0.5,en;q=0.4"), Some(Locale::ZhCn));
+        assert_eq!(
+            Locale::from_accept_language("en-US,en;q=0.9,zh-CN;q=0.8"),
+            Some(Locale::En)
+        );
+        assert_eq!(
+            Locale::from_accept_language("fr;q=1,zh;q=0.5,en;q=0.4"),
+            Some(Locale::ZhCn)
+        );
         assert_eq!(Locale::from_accept_language("fr"), None);
     }
 }

@@ -47,10 +47,16 @@ pub fn security_headers(config: &Config) -> DefaultHeaders {
         .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "no-referrer"))
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
-        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+        .add((
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=()",
+        ))
         .add(("Vary", "Cookie, Accept-Language"));
     if config.is_https() {
-        headers.add(("Strict-Transport-Security", "max-age=63072000; includeSubDomains"))
+        headers.add((
+            "Strict-Transport-Security",
+            "max-age=63072000; includeSubDomains",
+        ))
     } else {
         headers
     }
@@ -71,12 +77,16 @@ pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig)
     move |cfg: &mut web::ServiceConfig| {
         let limit = state.config.max_body_bytes;
         cfg.app_data(state.clone())
-            .app_data(web::FormConfig::default().limit(limit).error_handler(|err, _| {
-                match err {
-                    actix_web::error::UrlencodedError::Overflow { .. } => AppError::PayloadTooLarge.into(),
-                    _ => AppError::BadRequest.into(),
-                }
-            }))
+            .app_data(
+                web::FormConfig::default()
+                    .limit(limit)
+                    .error_handler(|err, _| match err {
+                        actix_web::error::UrlencodedError::Overflow { .. } => {
+                            AppError::PayloadTooLarge.into()
+                        }
+                        _ => AppError::BadRequest.into(),
+                    }),
+            )
             .app_data(web::PayloadConfig::new(limit))
             .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
             .app_data(web::QueryConfig::default().error_handler(|_, _| AppError::BadRequest.into()))

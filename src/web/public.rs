@@ -56,7 +56,11 @@ fn chapter_cards(list: Vec<chapters::ChapterSummary>, locale: Locale) -> Vec<Cha
             href: format!("/chapters/{}", s.chapter.slug),
             name: s.chapter.name(locale).to_string(),
             city: s.chapter.city.clone(),
-            founded: s.chapter.founded_on.map(|d| view::date(d, locale)).unwrap_or_default(),
+            founded: s
+                .chapter
+                .founded_on
+                .map(|d| view::date(d, locale))
+                .unwrap_or_default(),
             members_label: locale.tf("chapter.member_count", &[("n", &s.member_count)]),
         })
         .collect()
@@ -67,12 +71,22 @@ pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
     let ui = Frame::new(&req, "");
     let locale = ui.locale;
     let (list, upcoming) = db(&state, |conn| {
-        Ok((chapters::list_active(conn)?, events::upcoming_everywhere(conn, 6)?))
+        Ok((
+            chapters::list_active(conn)?,
+            events::upcoming_everywhere(conn, 6)?,
+        ))
     })
     .await?;
     let events = upcoming
         .iter()
-        .map(|(e, slug, tz)| EventCard::new(e, slug, tz.parse().unwrap_or(chrono_tz::Asia::Shanghai), locale))
+        .map(|(e, slug, tz)| {
+            EventCard::new(
+                e,
+                slug,
+                tz.parse().unwrap_or(chrono_tz::Asia::Shanghai),
+                locale,
+            )
+        })
         .collect();
     view::render(&HomePage {
         ui,
@@ -89,7 +103,10 @@ struct ChaptersPage {
 }
 
 #[get("/chapters")]
-pub async fn chapter_list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+pub async fn chapter_list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
     let mut ui = Frame::new(&req, "");
     ui.title = ui.t("chapters.title").to_string();
     let list = db(&state, chapters::list_active).await?;
@@ -141,11 +158,16 @@ pub async fn chapter_page(
         .filter(|g| !g.people.is_empty())
         .collect();
     let cards = |list: Vec<Event>| -> Vec<EventCard> {
-        list.iter().map(|e| EventCard::new(e, &chapter.slug, tz, locale)).collect()
+        list.iter()
+            .map(|e| EventCard::new(e, &chapter.slug, tz, locale))
+            .collect()
     };
     let page = ChapterPage {
         name: chapter.name(locale).to_string(),
-        founded: chapter.founded_on.map(|d| view::date(d, locale)).unwrap_or_default(),
+        founded: chapter
+            .founded_on
+            .map(|d| view::date(d, locale))
+            .unwrap_or_default(),
         description_html: markdown::render(chapter.description(locale)),
         roster,
         upcoming: cards(upcoming),

@@ -13,7 +13,10 @@ pub async fn middleware(
     let started = Instant::now();
     let method = req.method().clone();
     let res = next.call(req).await?;
-    let route = res.request().match_pattern().unwrap_or_else(|| "(unmatched)".into());
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "(unmatched)".into());
     if route != "/healthz" {
         tracing::info!(
             method = %method,

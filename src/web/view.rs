@@ -45,7 +45,12 @@ pub fn render(page: &impl Template) -> Result<HttpResponse, super::AppError> {
 }
 
 /// An event's time range in its chapter's time zone, with the zone named.
-pub fn time_range(starts: NaiveDateTime, ends: NaiveDateTime, tz: chrono_tz::Tz, locale: Locale) -> String {
+pub fn time_range(
+    starts: NaiveDateTime,
+    ends: NaiveDateTime,
+    tz: chrono_tz::Tz,
+    locale: Locale,
+) -> String {
     let s = tz.from_utc_datetime(&starts);
     let e = tz.from_utc_datetime(&ends);
     let same_day = s.date_naive() == e.date_naive();
@@ -54,7 +59,11 @@ pub fn time_range(starts: NaiveDateTime, ends: NaiveDateTime, tz: chrono_tz::Tz,
         Locale::ZhCn => {
             let day = format!("{}年{}月{}日", s.year(), s.month(), s.day());
             if same_day {
-                format!("{day} {}–{}（{zone}）", s.format("%H:%M"), e.format("%H:%M"))
+                format!(
+                    "{day} {}–{}（{zone}）",
+                    s.format("%H:%M"),
+                    e.format("%H:%M")
+                )
             } else {
                 format!(
                     "{day} {} – {}年{}月{}日 {}（{zone}）",
@@ -68,9 +77,18 @@ pub fn time_range(starts: NaiveDateTime, ends: NaiveDateTime, tz: chrono_tz::Tz,
         }
         Locale::En => {
             if same_day {
-                format!("{}, {}–{} ({zone})", s.format("%a %-d %b %Y"), s.format("%H:%M"), e.format("%H:%M"))
+                format!(
+                    "{}, {}–{} ({zone})",
+                    s.format("%a %-d %b %Y"),
+                    s.format("%H:%M"),
+                    e.format("%H:%M")
+                )
             } else {
-                format!("{} – {} ({zone})", s.format("%a %-d %b %Y %H:%M"), e.format("%a %-d %b %Y %H:%M"))
+                format!(
+                    "{} – {} ({zone})",
+                    s.format("%a %-d %b %Y %H:%M"),
+                    e.format("%a %-d %b %Y %H:%M")
+                )
             }
         }
     }
@@ -93,7 +111,13 @@ mod tests {
         let s = day.and_hms_opt(5, 30, 0).unwrap_or_default();
         let e = day.and_hms_opt(9, 30, 0).unwrap_or_default();
         let tz = chrono_tz::Asia::Shanghai;
-        assert_eq!(time_range(s, e, tz, Locale::ZhCn), "2021年5月29日 13:30–17:30（Asia/Shanghai）");
-        assert_eq!(time_range(s, e, tz, Locale::En), "Sat 29 May 2021, 13:30–17:30 (Asia/Shanghai)");
+        assert_eq!(
+            time_range(s, e, tz, Locale::ZhCn),
+            "2021年5月29日 13:30–17:30（Asia/Shanghai）"
+        );
+        assert_eq!(
+            time_range(s, e, tz, Locale::En),
+            "Sat 29 May 2021, 13:30–17:30 (Asia/Shanghai)"
+        );
     }
 }

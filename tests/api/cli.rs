@@ -1,0 +1,148 @@
+use crate::helpers::*;
+use diesel::prelude::*;
+use ogug::db::schema::{chapters, tokens, users};
+use std::process::Command;
+
+fn ogug(app: &TestApp, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ogug"))
+        .args(args)
+        .env("DATABASE_URL", &app.db.url)
+        .env("OGUG_DATA_DIR", app.data_dir())
+        .env("OGUG_BASE_URL", "https://ogug.example.org")
+        .env("RUST_LOG", "warn")
+        .current_dir(app.data_dir())
+        .output()
+        .expect("run ogug");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn migrate_on_an_empty_database_then_demo_loads_once() {
+    let app = spawn_app_with(Options { demo: false }).await;
+    let (ok, out, err) = ogug(&app, &["migrate"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("migrated"));
+
+    let (ok, out, err) = ogug(&app, &["demo"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("organizer@example.org: https://ogug.example.org/account/activate/"),
+        "{out}"
+    );
+    assert!(out.contains("ambassador@example.org: https://ogug.example.org/account/activate/"));
+    let (ok, out, err) = ogug(&app, &["demo"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("already present"));
+
+    let mut conn = app.conn();
+    let n: i64 = chapters::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(n, 1);
+    let (status, html) = app.get_html("/chapters/beijing").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("詹年科"));
+}
+
+#[tokio::test]
+async fn chapter_create_adds_a_chapter_and_refuses_bad_input() {
+    let app = spawn_app().await;
+    let (ok, out, err) = ogug(
+        &app,
+        &[
+            "chapter",
+            "create",
+            "--slug",
+            "shanghai",
+            "--name-zh",
+            "上海用户组",
+            "--name-en",
+            "Shanghai User Group",
+            "--city",
+            "上海 Shanghai",
+            "--founded-on",
+            "2021-07-01",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("/chapters/shanghai"));
+    let (status, html) = app.get_html("/chapters/shanghai").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("上海用户组"));
+    assert!(html.contains("暂无公开的成员"));
+
+    let (ok, _, err) = ogug(
+        &app,
+        &[
+            "chapter",
+            "create",
+            "--slug",
+            "shanghai",
+            "--name-zh",
+            "x",
+            "--name-en",
+            "x",
+            "--city",
+            "x",
+        ],
+    );
+    assert!(!ok);
+    assert!(err.contains("already exists"), "{err}");
+    let (ok, _, err) = ogug(
+        &app,
+        &[
+            "chapter",
+            "create",
+            "--slug",
+            "Bad Slug",
+            "--name-zh",
+            "x",
+            "--name-en",
+            "x",
+            "--city",
+            "x",
+        ],
+    );
+    assert!(!ok);
+    assert!(err.contains("slug"), "{err}");
+}
+
+#[tokio::test]
+async fn admin_create_prints_a_link_whose_token_is_stored_only_as_a_hash() {
+    let app = spawn_app().await;
+    let (ok, out, err) = ogug(
+        &app,
+        &[
+            "admin",
+            "create",
+            "--email",
+            "Root@Example.org",
+            "--name",
+            "Root",
+        ],
+    );
+    assert!(ok, "{err}");
+    let token = out.trim().rsplit('/').next().unwrap().to_string();
+    assert_eq!(token.len(), 64);
+
+    let mut conn = app.conn();
+    let (admin, email): (bool, String) = users::table
+        .filter(users::email.eq("root@example.org"))
+        .select((users::is_site_admin, users::email))
+        .first(&mut conn)
+        .unwrap();
+    assert!(admin);
+    assert_eq!(email, "root@example.org");
+    let hashes: Vec<String> = tokens::table
+        .select(tokens::token_hash)
+        .load(&mut conn)
+        .unwrap();
+    assert!(!hashes.contains(&token), "raw token stored");
+    assert!(hashes.contains(&ogug::crypto::sha256_hex(&token)));
+
+    let (ok, _, err) = ogug(&app, &["admin", "create", "--email", "not-an-email"]);
+    assert!(!ok);
+    assert!(err.contains("invalid email"), "{err}");
+}

@@ -1,0 +1,8 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! One integration-test binary: every test gets its own server on a random port and its own
+//! database (a SQLite file, or a fresh PostgreSQL schema when TEST_DATABASE_URL is set).
+
+mod helpers;
+
+mod cli;
+mod pages;

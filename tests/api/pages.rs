@@ -1,0 +1,220 @@
+use crate::helpers::*;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn home_page_explains_ogug_in_chinese_by_default() {
+    let app = spawn_app().await;
+    let (status, html) = app.get_html("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"<html lang="zh-Hans">"#));
+    assert!(html.contains("openGauss 用户组"));
+    for role in ["组织者", "布道师", "成员"] {
+        assert!(html.contains(role), "role {role} missing");
+    }
+    assert!(html.contains(r#"href="/chapters/beijing""#));
+    assert!(html.contains("北京用户组"));
+}
+
+#[tokio::test]
+async fn language_follows_query_then_cookie_then_accept_language() {
+    let app = spawn_app().await;
+    // Accept-Language alone.
+    let html = app
+        .client
+        .get(app.url("/chapters"))
+        .header("Accept-Language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(r#"<html lang="en">"#));
+    assert!(html.contains("City chapters"));
+
+    // ?lang= wins and is remembered in a cookie.
+    let res = app.get("/?lang=en").await;
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(cookie.starts_with("lang=en"), "{cookie}");
+    assert!(cookie.contains("HttpOnly"));
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Three roles"));
+    assert!(
+        html.contains(r#"href="/?lang=zh-CN""#),
+        "switch link back to Chinese"
+    );
+    let (_, html) = app.get_html("/chapters/beijing").await;
+    assert!(html.contains("Beijing User Group"), "cookie keeps English");
+    let (_, html) = app.get_html("/chapters/beijing?lang=zh-CN").await;
+    assert!(html.contains("北京用户组"));
+}
+
+#[tokio::test]
+async fn chapter_list_shows_the_demo_chapter_with_its_member_count() {
+    let app = spawn_app().await;
+    let (status, html) = app.get_html("/chapters").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("北京用户组"));
+    assert!(html.contains("10 位成员"), "8 founders + 2 staff accounts");
+    let (_, html) = app.get_html("/chapters?lang=en").await;
+    assert!(html.contains("10 members"));
+    assert!(html.contains("29 May 2021"));
+}
+
+#[tokio::test]
+async fn chapter_page_lists_the_founding_members_and_the_meetup() {
+    let app = spawn_app().await;
+    let (status, html) = app.get_html("/chapters/beijing").await;
+    assert_eq!(status, StatusCode::OK);
+    for (name, org) in [
+        ("周志", "北京鲲鹏联合创新中心"),
+        ("章明星", "深信服"),
+        ("张亮", "SphereEx"),
+        ("张皖川", "云和恩墨"),
+        ("王潇", "云和恩墨"),
+        ("姜殿斌", "云和恩墨"),
+        ("余江", "海量数据"),
+        ("詹年科", "宝兰德"),
+    ] {
+        assert!(
+            html.contains(&format!("<strong>{name}</strong>")),
+            "{name} missing"
+        );
+        assert!(html.contains(org), "{org} missing");
+    }
+    // Staff demo accounts did not opt in to the public roster.
+    assert!(!html.contains("Demo Organizer"));
+    assert!(html.contains("成立于 2021年5月29日"));
+    assert!(html.contains("往期活动"));
+    assert!(html.contains(r#"href="/chapters/beijing/events/2021-05-29-beijing-meetup""#));
+    assert!(
+        html.contains("暂无即将举行的活动"),
+        "empty state for upcoming events"
+    );
+
+    let (_, html) = app.get_html("/chapters/beijing?lang=en").await;
+    assert!(html.contains("Past events"));
+    assert!(html.contains("founded on 29 May 2021 at the openGauss Beijing Meetup"));
+}
+
+#[tokio::test]
+async fn event_page_shows_agenda_hosts_mode_and_venue_in_both_languages() {
+    let app = spawn_app().await;
+    let (status, html) = app
+        .get_html("/chapters/beijing/events/2021-05-29-beijing-meetup")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("【北京】openGauss Meetup"));
+    assert!(html.contains("2021年5月29日 13:30–17:30（Asia/Shanghai）"));
+    assert!(html.contains("线下 + 线上"));
+    assert!(html.contains("中关村智能制造创新中心"));
+    for talk in [
+        "共建企业级开源数据库",
+        "openGauss 线程能力解析",
+        "持续打造最易用的 openGauss 商业发行版",
+    ] {
+        assert!(html.contains(talk), "{talk} missing");
+    }
+    for speaker in [
+        "堵俊平",
+        "胡正策",
+        "朱金伟",
+        "华为计算产品线 openGauss 数据库产品总经理",
+    ] {
+        assert!(html.contains(speaker), "{speaker} missing");
+    }
+    assert!(html.contains("承办"));
+    assert!(html.contains("SphereEx"));
+    assert!(html.contains("视频回放"));
+
+    let (_, html) = app
+        .get_html("/chapters/beijing/events/2021-05-29-beijing-meetup?lang=en")
+        .await;
+    assert!(html.contains("openGauss Meetup Beijing"));
+    assert!(html.contains("Sat 29 May 2021, 13:30–17:30 (Asia/Shanghai)"));
+    assert!(html.contains("In person + online"));
+    assert!(html.contains("Co-host"));
+    assert!(html.contains("Agenda"));
+}
+
+#[tokio::test]
+async fn unknown_pages_get_the_bilingual_404() {
+    let app = spawn_app().await;
+    for path in [
+        "/nope",
+        "/chapters/atlantis",
+        "/chapters/beijing/events/nothing",
+        "/chapters/beijing/events/x/y",
+    ] {
+        let (status, html) = app.get_html(path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(html.contains("页面不存在"), "{path}");
+        assert!(html.contains("Page not found"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+    for path in [
+        "/",
+        "/chapters/beijing",
+        "/nope",
+        "/static/app.css",
+        "/healthz",
+    ] {
+        let res = app.get(path).await;
+        let h = res.headers();
+        let csp = h.get("content-security-policy").unwrap().to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+        assert!(csp.contains("object-src 'none'"));
+        assert!(csp.contains("base-uri 'none'"));
+        assert!(!csp.contains("unsafe-inline"));
+        assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
+        assert_eq!(h.get("referrer-policy").unwrap(), "no-referrer");
+        assert_eq!(h.get("x-frame-options").unwrap(), "DENY");
+        assert!(
+            h.get("strict-transport-security").is_none(),
+            "no HSTS on http"
+        );
+    }
+}
+
+#[tokio::test]
+async fn healthz_answers_when_the_database_does() {
+    let app = spawn_app().await;
+    let res = app.get("/healthz").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.text().await.unwrap(), "ok");
+}
+
+#[tokio::test]
+async fn stylesheet_is_served_from_the_binary() {
+    let app = spawn_app().await;
+    let res = app.get("/static/app.css").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    assert!(res.text().await.unwrap().contains("--brand"));
+}
+
+#[tokio::test]
+async fn an_empty_site_shows_empty_states() {
+    let app = spawn_app_with(Options { demo: false }).await;
+    let (status, html) = app.get_html("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("还没有城市用户组"));
+    assert!(html.contains("暂无即将举行的活动"));
+}
