@@ -6,6 +6,8 @@ use crate::domain::chapters::{self, ChapterInput};
 use crate::domain::one_time_tokens::{self, Purpose};
 use crate::domain::users::{self, EmailAddress};
 use crate::domain::{DomainError, demo};
+use crate::mail::templates::{Activation, TestMessage};
+use crate::mail::{self, MailError, outbox};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
@@ -33,6 +35,28 @@ pub enum Command {
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
+    },
+    /// Inspect and steer the email outbox.
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MailCommand {
+    /// Print the number of outbox emails by status.
+    Status,
+    /// Requeue emails.
+    Retry {
+        /// Requeue every dead email with a fresh attempt budget.
+        #[arg(long, required = true)]
+        dead: bool,
+    },
+    /// Queue a test email (delivered by the worker of a running `ogug serve`).
+    Test {
+        #[arg(long)]
+        to: String,
     },
 }
 
@@ -133,7 +157,25 @@ fn admin_create(
     let mut conn = pool.get()?;
     let token = write_transaction(&mut conn, |c| -> Result<String, DomainError> {
         let user = users::ensure_site_admin(c, &email, &name)?;
-        one_time_tokens::issue(c, Purpose::Activate, Some(user.id), None)
+        let token = one_time_tokens::issue(c, Purpose::Activate, Some(user.id), None)?;
+        let locale = user.locale();
+        let content = Activation {
+            name: user.display_name.clone(),
+            link: format!("{}/account/activate/{token}", config.base_url),
+        }
+        .render(locale)
+        .map_err(MailError::from)?;
+        mail::enqueue(
+            c,
+            &mail::Email {
+                idempotency_key: format!("activate:{}", crate::crypto::sha256_hex(&token)),
+                to: email.clone(),
+                to_name: user.display_name.clone(),
+                locale,
+                content,
+            },
+        )?;
+        Ok(token)
     })?;
     Ok(format!(
         "Site admin {}: one-time activation link (valid 72 h):\n{}/account/activate/{token}",
@@ -177,5 +219,42 @@ pub fn run_admin_command(command: Command, config: &Config) -> anyhow::Result<Ve
         Command::Admin {
             command: AdminCommand::Create { email, name },
         } => Ok(vec![admin_create(&pool, config, &email, &name)?]),
+        Command::Mail { command } => mail_command(&pool, config, command),
+    }
+}
+
+fn mail_command(
+    pool: &db::Pool,
+    config: &Config,
+    command: MailCommand,
+) -> anyhow::Result<Vec<String>> {
+    let mut conn = pool.get()?;
+    match command {
+        MailCommand::Status => Ok(outbox::status_counts(&mut conn)?
+            .into_iter()
+            .map(|(status, n)| format!("{status:<8} {n}"))
+            .collect()),
+        MailCommand::Retry { .. } => {
+            let n = write_transaction(&mut conn, |c| outbox::retry_dead(c, crate::domain::now()))?;
+            Ok(vec![format!("Requeued {n} dead email(s).")])
+        }
+        MailCommand::Test { to } => {
+            let to = EmailAddress::parse(&to)
+                .map_err(|_| anyhow::anyhow!("invalid email address: {to:?}"))?;
+            let locale = config.default_locale;
+            let content = TestMessage {
+                base_url: config.base_url.clone(),
+            }
+            .render(locale)?;
+            let email = mail::Email {
+                idempotency_key: format!("test:{}", crate::crypto::random_token()),
+                to: to.clone(),
+                to_name: String::new(),
+                locale,
+                content,
+            };
+            write_transaction(&mut conn, |c| mail::enqueue(c, &email))?;
+            Ok(vec![format!("Queued a test email to {}.", to.as_str())])
+        }
     }
 }

@@ -41,6 +41,9 @@ pub struct Config {
     pub db_pool_size: u32,
     /// Request bodies larger than this answer 413.
     pub max_body_bytes: usize,
+    /// Run the mail worker inside `serve`.
+    pub mail_worker: bool,
+    pub mail: crate::mail::worker::Settings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +86,12 @@ impl Config {
             ),
             None => None,
         };
+        let mut mail = crate::mail::worker::Settings::default();
+        if let Some(v) = var("OGUG_MAIL_MAX_ATTEMPTS") {
+            mail.max_attempts = v
+                .parse()
+                .map_err(|_| ConfigError::Invalid("OGUG_MAIL_MAX_ATTEMPTS", v))?;
+        }
         Ok(Config {
             database_url: var("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://data/ogug.sqlite3".into()),
@@ -97,6 +106,8 @@ impl Config {
             workers,
             db_pool_size: 16,
             max_body_bytes: 64 * 1024,
+            mail_worker: true,
+            mail,
         })
     }
 
@@ -115,6 +126,8 @@ impl Config {
             workers: Some(1),
             db_pool_size: 4,
             max_body_bytes: 64 * 1024,
+            mail_worker: true,
+            mail: crate::mail::worker::Settings::default(),
         }
     }
 

@@ -104,6 +104,11 @@ impl Locale {
         }
     }
 
+    /// The message for `key` with its one placeholder `{name}` filled in (handy in templates).
+    pub fn tf1(self, key: &str, name: &str, value: &str) -> String {
+        self.t(key).replace(&format!("{{{name}}}"), value)
+    }
+
     /// The message for `key` with `{name}` placeholders filled in.
     pub fn tf(self, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
         let mut s = self.t(key).to_string();

@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod i18n;
+pub mod mail;
 pub mod web;
 
 use actix_web::middleware::from_fn;
@@ -18,15 +19,43 @@ use std::net::TcpListener;
 pub struct Application {
     server: Server,
     port: u16,
+    worker: Option<mail::worker::Worker>,
 }
 
 impl Application {
     /// Binds the listener (port 0 picks a free one) and prepares the server on a ready pool.
     pub fn build(config: Config, pool: Pool) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(&config.bind)?;
+        Application::build_on(listener, config, pool)
+    }
+
+    /// Like `build`, on a listener the caller bound (tests learn the port before configuring).
+    pub fn build_on(
+        listener: TcpListener,
+        config: Config,
+        pool: Pool,
+    ) -> anyhow::Result<Application> {
         let port = listener.local_addr()?.port();
         let workers = config.workers;
-        let state = actix_web::web::Data::new(web::AppState { pool, config });
+        let waker = mail::worker::Waker::default();
+        let worker = if config.mail_worker {
+            let transport = mail::transport::Transport::from_config(&config)?;
+            let from = mail::transport::parse_from(&config.mail_from)?;
+            Some(mail::worker::Worker::new(
+                pool.clone(),
+                transport,
+                from,
+                config.mail.clone(),
+                waker.clone(),
+            ))
+        } else {
+            None
+        };
+        let state = actix_web::web::Data::new(web::AppState {
+            pool,
+            config,
+            mail: waker,
+        });
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(web::locale::middleware))
@@ -44,6 +73,7 @@ impl Application {
         Ok(Application {
             server: server.run(),
             port,
+            worker,
         })
     }
 
@@ -51,7 +81,18 @@ impl Application {
         self.port
     }
 
+    /// Serves until the server stops (SIGTERM or SIGINT), then lets the mail worker finish the
+    /// batch in flight before returning.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = self.worker.map(|w| tokio::spawn(w.run(stopped)));
+        let result = self.server.await;
+        let _ = stop.send(true);
+        if let Some(handle) = worker
+            && let Err(err) = handle.await
+        {
+            tracing::error!(error = ?err, "mail worker ended abnormally");
+        }
+        result
     }
 }

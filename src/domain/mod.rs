@@ -26,6 +26,8 @@ pub enum DomainError {
     Db(#[from] diesel::result::Error),
     #[error(transparent)]
     Pool(#[from] diesel::r2d2::PoolError),
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailError),
 }
 
 pub type DomainResult<T> = Result<T, DomainError>;

@@ -19,6 +19,8 @@ use actix_web::web;
 pub struct AppState {
     pub pool: Pool,
     pub config: Config,
+    /// Wakes this instance's mail worker after a transaction that queued email commits.
+    pub mail: crate::mail::worker::Waker,
 }
 
 /// Runs blocking database work on the blocking pool, off the async workers.

@@ -22,7 +22,11 @@ fn ogug(app: &TestApp, args: &[&str]) -> (bool, String, String) {
 
 #[tokio::test]
 async fn migrate_on_an_empty_database_then_demo_loads_once() {
-    let app = spawn_app_with(Options { demo: false }).await;
+    let app = spawn_app_with(Options {
+        demo: false,
+        ..Options::default()
+    })
+    .await;
     let (ok, out, err) = ogug(&app, &["migrate"]);
     assert!(ok, "{err}");
     assert!(out.contains("migrated"));
@@ -145,4 +149,64 @@ async fn admin_create_prints_a_link_whose_token_is_stored_only_as_a_hash() {
     let (ok, _, err) = ogug(&app, &["admin", "create", "--email", "not-an-email"]);
     assert!(!ok);
     assert!(err.contains("invalid email"), "{err}");
+}
+
+#[tokio::test]
+async fn admin_create_emails_the_activation_link_through_the_running_worker() {
+    let app = spawn_app().await;
+    let (ok, out, err) = ogug(
+        &app,
+        &[
+            "admin",
+            "create",
+            "--email",
+            "boss@example.org",
+            "--name",
+            "老板",
+        ],
+    );
+    assert!(ok, "{err}");
+    let token = out.trim().rsplit('/').next().unwrap().to_string();
+    let got = app
+        .smtp
+        .wait_for(1, std::time::Duration::from_secs(10))
+        .await;
+    assert_eq!(
+        got.len(),
+        1,
+        "queued by the CLI, delivered by the server's worker"
+    );
+    let m = parse(&got[0]);
+    assert_eq!(m.to, "boss@example.org");
+    assert!(m.text.contains("老板，您好"));
+    assert!(m.text.contains(&token));
+}
+
+#[tokio::test]
+async fn mail_status_and_retry_dead() {
+    let app = spawn_app().await;
+    app.smtp.set(Behaviour::RejectPermanent);
+    let (ok, _, err) = ogug(&app, &["mail", "test", "--to", "ops@example.org"]);
+    assert!(ok, "{err}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (_, out, _) = ogug(&app, &["mail", "status"]);
+        if out.contains("dead     1") {
+            assert!(out.contains("sent     0"), "{out}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never dead: {out}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    app.smtp.set(Behaviour::Accept);
+    let (ok, out, err) = ogug(&app, &["mail", "retry", "--dead"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Requeued 1"), "{out}");
+    let got = app
+        .smtp
+        .wait_for(1, std::time::Duration::from_secs(10))
+        .await;
+    assert_eq!(parse(&got[0]).subject, "oGUG 测试邮件");
+    let (ok, _, _) = ogug(&app, &["mail", "retry"]);
+    assert!(!ok, "--dead is required");
 }

@@ -6,6 +6,8 @@ use ogug::config::Config;
 use ogug::db::{self, Pool};
 use std::path::PathBuf;
 
+pub use crate::smtp::{Behaviour, SmtpServer, parse};
+
 /// A database of the test's own: removed when the test ends.
 pub struct TestDb {
     pub url: String,
@@ -56,6 +58,7 @@ impl Drop for TestDb {
 }
 
 pub struct TestApp {
+    pub smtp: SmtpServer,
     pub address: String,
     pub port: u16,
     pub client: reqwest::Client,
@@ -67,11 +70,31 @@ pub struct TestApp {
 
 pub struct Options {
     pub demo: bool,
+    /// Run the app's own mail worker.
+    pub mail_worker: bool,
+    pub max_attempts: i32,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { demo: true }
+        Options {
+            demo: true,
+            mail_worker: true,
+            max_attempts: 8,
+        }
+    }
+}
+
+/// Worker settings that keep tests quick: short backoff, lease and idle poll.
+pub fn fast_mail_settings(max_attempts: i32) -> ogug::mail::worker::Settings {
+    ogug::mail::worker::Settings {
+        max_attempts,
+        lease: chrono::TimeDelta::seconds(2),
+        batch: 16,
+        concurrency: 4,
+        base_backoff: chrono::TimeDelta::milliseconds(100),
+        max_backoff: chrono::TimeDelta::milliseconds(400),
+        idle_poll: std::time::Duration::from_millis(100),
     }
 }
 
@@ -82,16 +105,23 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(options: Options) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let test_db = TestDb::new(dir.path());
+    let smtp = SmtpServer::start().await;
     let mut config = Config::for_data_dir(dir.path(), &test_db.url);
+    config.smtp_url = Some(ogug::config::Secret::new(smtp.url()));
+    config.mail_worker = options.mail_worker;
+    config.mail = fast_mail_settings(options.max_attempts);
     let pool = db::connect(&config.database_url, 4).expect("connect and migrate");
     if options.demo {
         ogug::cli::load_demo(&pool, &config).expect("demo loads");
     }
-    let app = ogug::Application::build(config.clone(), pool.clone()).expect("build app");
-    let port = app.port();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
     config.base_url = format!("http://127.0.0.1:{port}");
+    let app =
+        ogug::Application::build_on(listener, config.clone(), pool.clone()).expect("build app");
     tokio::spawn(app.run_until_stopped());
     TestApp {
+        smtp,
         address: format!("http://127.0.0.1:{port}"),
         port,
         client: client(),

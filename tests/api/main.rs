@@ -3,6 +3,8 @@
 //! database (a SQLite file, or a fresh PostgreSQL schema when TEST_DATABASE_URL is set).
 
 mod helpers;
+mod smtp;
 
 mod cli;
+mod mail;
 mod pages;

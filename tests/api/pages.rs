@@ -212,7 +212,11 @@ async fn stylesheet_is_served_from_the_binary() {
 
 #[tokio::test]
 async fn an_empty_site_shows_empty_states() {
-    let app = spawn_app_with(Options { demo: false }).await;
+    let app = spawn_app_with(Options {
+        demo: false,
+        ..Options::default()
+    })
+    .await;
     let (status, html) = app.get_html("/").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("还没有城市用户组"));

@@ -1,0 +1,105 @@
+//! Email delivery through a transactional outbox (DESIGN.md section 6).
+//!
+//! A state change and its email commit together: `enqueue` inserts an outbox row in the caller's
+//! transaction, with the bodies already rendered, so a template change never alters a queued mail
+//! and a crash never loses or doubles one. The worker in `ogug serve` claims due rows and sends
+//! them; see `worker`.
+
+pub mod outbox;
+pub mod templates;
+pub mod transport;
+pub mod worker;
+
+use crate::db::DbConnection;
+use crate::db::schema::outbox as table;
+use crate::domain::users::EmailAddress;
+use crate::i18n::Locale;
+use diesel::prelude::*;
+
+/// A rendered email: subject, plain text and HTML parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// One email to queue. The idempotency key names the cause (e.g. `approve:application:42`): a
+/// second enqueue with the same key is a no-op.
+#[derive(Debug, Clone)]
+pub struct Email {
+    pub idempotency_key: String,
+    pub to: EmailAddress,
+    pub to_name: String,
+    pub locale: Locale,
+    pub content: Rendered,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("a header value contains a line break or control character")]
+    HeaderInjection,
+    #[error(transparent)]
+    Template(#[from] askama::Error),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// True when `value` may go into a mail header: no CR, LF or other control characters.
+pub fn header_safe(value: &str) -> bool {
+    !value.chars().any(char::is_control)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = table)]
+struct NewOutboxRow<'a> {
+    idempotency_key: &'a str,
+    to_addr: &'a str,
+    to_name: &'a str,
+    locale: &'a str,
+    subject: &'a str,
+    body_text: &'a str,
+    body_html: &'a str,
+    status: &'a str,
+    attempts: i32,
+    next_attempt_at: chrono::NaiveDateTime,
+    created_at: chrono::NaiveDateTime,
+}
+
+/// Queues `email` in the caller's transaction. Returns false when the key was already queued.
+pub fn enqueue(conn: &mut DbConnection, email: &Email) -> Result<bool, MailError> {
+    if !header_safe(&email.to_name)
+        || !header_safe(&email.content.subject)
+        || !header_safe(email.to.as_str())
+    {
+        return Err(MailError::HeaderInjection);
+    }
+    let at = crate::domain::now();
+    let row = NewOutboxRow {
+        idempotency_key: &email.idempotency_key,
+        to_addr: email.to.as_str(),
+        to_name: &email.to_name,
+        locale: email.locale.code(),
+        subject: &email.content.subject,
+        body_text: &email.content.text,
+        body_html: &email.content.html,
+        status: "pending",
+        attempts: 0,
+        next_attempt_at: at,
+        created_at: at,
+    };
+    // ON CONFLICT cannot go through the connection enum: run the same builder on each backend.
+    let inserted = match conn {
+        DbConnection::Pg(c) => diesel::insert_into(table::table)
+            .values(&row)
+            .on_conflict(table::idempotency_key)
+            .do_nothing()
+            .execute(c)?,
+        DbConnection::Sqlite(c) => diesel::insert_into(table::table)
+            .values(&row)
+            .on_conflict(table::idempotency_key)
+            .do_nothing()
+            .execute(c)?,
+    };
+    Ok(inserted == 1)
+}

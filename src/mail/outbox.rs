@@ -1,0 +1,142 @@
+//! Outbox queries: claim due rows, record outcomes, report and requeue.
+
+use crate::db::DbConnection;
+use crate::db::schema::outbox;
+use chrono::{NaiveDateTime, TimeDelta};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
+
+/// A claimed row, ready to send.
+#[derive(QueryableByName, Debug, Clone)]
+pub struct OutboxRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub idempotency_key: String,
+    #[diesel(sql_type = Text)]
+    pub to_addr: String,
+    #[diesel(sql_type = Text)]
+    pub to_name: String,
+    #[diesel(sql_type = Text)]
+    pub subject: String,
+    #[diesel(sql_type = Text)]
+    pub body_text: String,
+    #[diesel(sql_type = Text)]
+    pub body_html: String,
+    #[diesel(sql_type = Integer)]
+    pub attempts: i32,
+}
+
+/// Claims up to `limit` due rows: pending rows whose time has come, and rows left `sending` by an
+/// instance that died (their lease ran out). Each claim takes a lease and counts an attempt.
+///
+/// PostgreSQL: `FOR UPDATE SKIP LOCKED`, so several instances claim disjoint rows. SQLite: the
+/// statement runs in the caller's immediate transaction, which serialises writers.
+pub fn claim_due(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    lease: TimeDelta,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    let lock = match conn {
+        DbConnection::Pg(_) => "FOR UPDATE SKIP LOCKED",
+        DbConnection::Sqlite(_) => "",
+    };
+    let sql = format!(
+        "UPDATE outbox SET status = 'sending', locked_until = $1, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM outbox \
+             WHERE (status = 'pending' AND next_attempt_at <= $2) \
+                OR (status = 'sending' AND locked_until < $2) \
+             ORDER BY next_attempt_at, id LIMIT $3 {lock}) \
+         RETURNING id, idempotency_key, to_addr, to_name, subject, body_text, body_html, attempts"
+    );
+    diesel::sql_query(sql)
+        .bind::<Timestamp, _>(now + lease)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+}
+
+/// Marks claimed rows sent. Only rows still `sending` change, so a late worker whose lease was
+/// taken over cannot resurrect a row.
+pub fn mark_sent(conn: &mut DbConnection, ids: &[i64], now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(ids))
+            .filter(outbox::status.eq("sending")),
+    )
+    .set((
+        outbox::status.eq("sent"),
+        outbox::sent_at.eq(Some(now)),
+        outbox::locked_until.eq(None::<NaiveDateTime>),
+        outbox::last_error.eq(None::<String>),
+    ))
+    .execute(conn)
+}
+
+/// Puts a row back in the queue for `retry_at`, or buries it (`dead`) when `retry_at` is None.
+pub fn mark_failed(
+    conn: &mut DbConnection,
+    id: i64,
+    error: &str,
+    retry_at: Option<NaiveDateTime>,
+) -> QueryResult<usize> {
+    let error: String = error.chars().take(1000).collect();
+    let target = outbox::table
+        .filter(outbox::id.eq(id))
+        .filter(outbox::status.eq("sending"));
+    match retry_at {
+        Some(at) => diesel::update(target)
+            .set((
+                outbox::status.eq("pending"),
+                outbox::next_attempt_at.eq(at),
+                outbox::locked_until.eq(None::<NaiveDateTime>),
+                outbox::last_error.eq(Some(error)),
+            ))
+            .execute(conn),
+        None => diesel::update(target)
+            .set((
+                outbox::status.eq("dead"),
+                outbox::locked_until.eq(None::<NaiveDateTime>),
+                outbox::last_error.eq(Some(error)),
+            ))
+            .execute(conn),
+    }
+}
+
+/// Row counts by status, in a fixed order.
+pub fn status_counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    let rows: Vec<(String, i64)> = outbox::table
+        .group_by(outbox::status)
+        .select((outbox::status, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(["pending", "sending", "sent", "dead"]
+        .into_iter()
+        .map(|s| {
+            let n = rows
+                .iter()
+                .find(|(status, _)| status == s)
+                .map_or(0, |r| r.1);
+            (s.to_string(), n)
+        })
+        .collect())
+}
+
+/// Requeues every dead row with a fresh attempt budget; returns how many.
+pub fn retry_dead(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(outbox::table.filter(outbox::status.eq("dead")))
+        .set((
+            outbox::status.eq("pending"),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// When the next pending row falls due, if any.
+pub fn next_due(conn: &mut DbConnection) -> QueryResult<Option<NaiveDateTime>> {
+    outbox::table
+        .filter(outbox::status.eq("pending"))
+        .select(diesel::dsl::min(outbox::next_attempt_at))
+        .first(conn)
+}

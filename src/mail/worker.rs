@@ -1,0 +1,244 @@
+//! The delivery worker: claims due outbox rows, sends them, records the outcome.
+//!
+//! Delivery is at least once: a row is marked sent after the transport accepted it, so an
+//! instance that dies between the two sends that row again once its lease expires (same
+//! Message-ID). Nothing is ever lost.
+
+use super::outbox::{self, OutboxRow};
+use super::transport::{SendError, Transport};
+use crate::db::{DbConnection, Pool, write_transaction};
+use chrono::TimeDelta;
+use futures_util::StreamExt;
+use lettre::message::Mailbox;
+use rand::Rng;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, watch};
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// After this many attempts a row is `dead`.
+    pub max_attempts: i32,
+    /// How long a claimed row is ours; past it another worker may reclaim the row.
+    pub lease: TimeDelta,
+    /// Rows claimed per round.
+    pub batch: i64,
+    /// Messages in flight at once.
+    pub concurrency: usize,
+    /// First retry delay; doubles each attempt, with ±25 % jitter, capped at `max_backoff`.
+    pub base_backoff: TimeDelta,
+    pub max_backoff: TimeDelta,
+    /// Longest sleep when idle (rows enqueued by another instance or the CLI are seen this late
+    /// at worst; rows enqueued by this instance wake the worker at once).
+    pub idle_poll: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            max_attempts: 8,
+            lease: TimeDelta::minutes(5),
+            batch: 64,
+            concurrency: 8,
+            base_backoff: TimeDelta::seconds(30),
+            max_backoff: TimeDelta::hours(2),
+            idle_poll: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Wakes the worker when this instance enqueued something.
+#[derive(Clone, Default)]
+pub struct Waker(Arc<Notify>);
+
+impl Waker {
+    pub fn wake(&self) {
+        self.0.notify_one();
+    }
+}
+
+pub struct Worker {
+    pool: Pool,
+    transport: Arc<Transport>,
+    from: Mailbox,
+    settings: Settings,
+    waker: Waker,
+}
+
+/// What one round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Round {
+    pub claimed: usize,
+    pub sent: usize,
+    pub retried: usize,
+    pub dead: usize,
+}
+
+impl Worker {
+    pub fn new(
+        pool: Pool,
+        transport: Transport,
+        from: Mailbox,
+        settings: Settings,
+        waker: Waker,
+    ) -> Worker {
+        Worker {
+            pool,
+            transport: Arc::new(transport),
+            from,
+            settings,
+            waker,
+        }
+    }
+
+    /// Runs until `shutdown` turns true; the batch in flight is finished first.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        tracing::info!("mail worker started");
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            match self.run_once().await {
+                Ok(round) if round.claimed > 0 => continue,
+                Ok(_) => {}
+                Err(err) => tracing::error!(error = ?err, "mail worker round failed"),
+            }
+            let wait = self.idle_wait().await;
+            tokio::select! {
+                _ = self.waker.0.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        tracing::info!("mail worker stopped");
+    }
+
+    async fn blocking<T, F>(&self, f: F) -> anyhow::Result<T>
+    where
+        F: FnOnce(&mut DbConnection) -> anyhow::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// How long to sleep: until the next scheduled retry, at most `idle_poll`.
+    async fn idle_wait(&self) -> Duration {
+        let next = self
+            .blocking(|c| Ok(outbox::next_due(c)?))
+            .await
+            .ok()
+            .flatten();
+        let poll = self.settings.idle_poll;
+        match next {
+            Some(at) => (at - crate::domain::now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .clamp(Duration::from_millis(10), poll),
+            None => poll,
+        }
+    }
+
+    /// Claims one batch and delivers it.
+    pub async fn run_once(&self) -> anyhow::Result<Round> {
+        let (lease, batch) = (self.settings.lease, self.settings.batch);
+        let rows = self
+            .blocking(move |c| {
+                Ok(write_transaction(c, |c| {
+                    outbox::claim_due(c, crate::domain::now(), lease, batch)
+                })?)
+            })
+            .await?;
+        if rows.is_empty() {
+            return Ok(Round::default());
+        }
+        let results: Vec<(OutboxRow, Result<(), SendError>)> = futures_util::stream::iter(rows)
+            .map(|row| async move {
+                let result = self.transport.send(&self.from, &row).await;
+                (row, result)
+            })
+            .buffer_unordered(self.settings.concurrency.max(1))
+            .collect()
+            .await;
+        let settings = self.settings.clone();
+        self.blocking(move |c| Ok(record(c, &results, &settings)?))
+            .await
+    }
+}
+
+fn backoff(settings: &Settings, attempts: i32) -> TimeDelta {
+    let exp = attempts.clamp(1, 20) - 1;
+    let base = settings
+        .base_backoff
+        .num_milliseconds()
+        .saturating_mul(1i64 << exp);
+    let capped = base.min(settings.max_backoff.num_milliseconds()).max(1);
+    let jitter = rand::rng().random_range(0.75..1.25);
+    TimeDelta::milliseconds((capped as f64 * jitter) as i64)
+}
+
+/// Records a round's outcomes in one transaction.
+fn record(
+    conn: &mut DbConnection,
+    results: &[(OutboxRow, Result<(), SendError>)],
+    settings: &Settings,
+) -> diesel::QueryResult<Round> {
+    let now = crate::domain::now();
+    let mut round = Round {
+        claimed: results.len(),
+        ..Round::default()
+    };
+    write_transaction(conn, |c| {
+        let sent: Vec<i64> = results
+            .iter()
+            .filter(|(_, r)| r.is_ok())
+            .map(|(row, _)| row.id)
+            .collect();
+        round.sent = outbox::mark_sent(c, &sent, now)?;
+        for (row, result) in results {
+            let retry_at = match result {
+                Ok(()) => continue,
+                Err(SendError::Transient(_)) if row.attempts < settings.max_attempts => {
+                    round.retried += 1;
+                    Some(now + backoff(settings, row.attempts))
+                }
+                Err(_) => {
+                    round.dead += 1;
+                    None
+                }
+            };
+            let error = match result {
+                Err(SendError::Transient(e) | SendError::Permanent(e)) => e.as_str(),
+                Ok(()) => "",
+            };
+            tracing::warn!(
+                outbox_id = row.id,
+                attempts = row.attempts,
+                error,
+                dead = retry_at.is_none(),
+                "email not delivered"
+            );
+            outbox::mark_failed(c, row.id, error, retry_at)?;
+        }
+        Ok(round)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let s = Settings::default();
+        let first = backoff(&s, 1).num_seconds();
+        assert!((22..=38).contains(&first), "{first}");
+        let fourth = backoff(&s, 4).num_seconds();
+        assert!((180..=300).contains(&fourth), "{fourth}");
+        assert!(backoff(&s, 20) <= TimeDelta::seconds(9000));
+    }
+}
