@@ -44,6 +44,8 @@ pub struct Config {
     /// Run the mail worker inside `serve`.
     pub mail_worker: bool,
     pub mail: crate::mail::worker::Settings,
+    /// Per-IP limits on public forms.
+    pub limits: crate::web::throttle::Limits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -108,6 +110,7 @@ impl Config {
             max_body_bytes: 64 * 1024,
             mail_worker: true,
             mail,
+            limits: crate::web::throttle::Limits::default(),
         })
     }
 
@@ -128,6 +131,7 @@ impl Config {
             max_body_bytes: 64 * 1024,
             mail_worker: true,
             mail: crate::mail::worker::Settings::default(),
+            limits: crate::web::throttle::Limits::default(),
         }
     }
 

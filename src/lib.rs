@@ -51,14 +51,11 @@ impl Application {
         } else {
             None
         };
-        let state = actix_web::web::Data::new(web::AppState {
-            pool,
-            config,
-            mail: waker,
-        });
+        let state = actix_web::web::Data::new(web::AppState::new(pool, config, waker));
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(web::locale::middleware))
+                .wrap(from_fn(web::auth::middleware))
                 .wrap(web::security_headers(&state.config))
                 .wrap(from_fn(web::request_log::middleware))
                 .configure(web::configure(state.clone()))

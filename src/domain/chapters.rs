@@ -168,11 +168,23 @@ pub struct ChapterSummary {
 
 /// Active chapters with their member counts, oldest first (one grouped query, no N+1).
 pub fn list_active(conn: &mut DbConnection) -> DomainResult<Vec<ChapterSummary>> {
-    let list: Vec<Chapter> = chapters::table
-        .filter(chapters::status.eq("active"))
+    list(conn, true)
+}
+
+/// Every chapter, archived ones too (site admins).
+pub fn list_all(conn: &mut DbConnection) -> DomainResult<Vec<ChapterSummary>> {
+    list(conn, false)
+}
+
+fn list(conn: &mut DbConnection, active_only: bool) -> DomainResult<Vec<ChapterSummary>> {
+    let mut query = chapters::table
         .order((chapters::founded_on.asc(), chapters::id.asc()))
         .select(Chapter::as_select())
-        .load(conn)?;
+        .into_boxed();
+    if active_only {
+        query = query.filter(chapters::status.eq("active"));
+    }
+    let list: Vec<Chapter> = query.load(conn)?;
     let counts: Vec<(i64, i64)> = memberships::table
         .group_by(memberships::chapter_id)
         .select((memberships::chapter_id, diesel::dsl::count_star()))

@@ -1,5 +1,6 @@
 //! Rules and queries of the domain: plain functions over a connection, no HTTP types.
 
+pub mod accounts;
 pub mod audit;
 pub mod chapters;
 pub mod demo;
@@ -7,6 +8,9 @@ pub mod events;
 pub mod markdown;
 pub mod memberships;
 pub mod one_time_tokens;
+pub mod passwords;
+pub mod rate_limits;
+pub mod sessions;
 pub mod users;
 
 use std::collections::BTreeMap;

@@ -103,3 +103,24 @@ pub fn enqueue(conn: &mut DbConnection, email: &Email) -> Result<bool, MailError
     };
     Ok(inserted == 1)
 }
+
+/// Queues an email to a user, rendered in their locale.
+pub fn enqueue_for(
+    conn: &mut DbConnection,
+    user: &crate::domain::users::User,
+    idempotency_key: String,
+    render: impl FnOnce(Locale) -> Result<Rendered, askama::Error>,
+) -> Result<bool, MailError> {
+    let locale = user.locale();
+    let to = EmailAddress::parse(&user.email).map_err(|_| MailError::HeaderInjection)?;
+    enqueue(
+        conn,
+        &Email {
+            idempotency_key,
+            to,
+            to_name: user.display_name.clone(),
+            locale,
+            content: render(locale)?,
+        },
+    )
+}

@@ -15,10 +15,21 @@ pub enum AppError {
     Forbidden,
     #[error("bad request")]
     BadRequest,
+    /// A form with field errors (handlers re-render the form; this is the fallback).
+    #[error("invalid input")]
+    Invalid(crate::domain::FieldErrors),
+    /// A state conflict, named (handlers show it in context; this is the fallback).
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("too many requests")]
     TooManyRequests,
+    #[error("CSRF token missing or wrong")]
+    CsrfFailed,
+    /// Anonymous request to a page that needs a signed-in person: redirect to this sign-in URL.
+    #[error("sign-in required")]
+    LoginRequired(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -28,7 +39,8 @@ impl From<DomainError> for AppError {
         match err {
             DomainError::NotFound => AppError::NotFound,
             DomainError::Forbidden => AppError::Forbidden,
-            DomainError::Conflict(_) | DomainError::Invalid(_) => AppError::BadRequest,
+            DomainError::Conflict(what) => AppError::Conflict(what),
+            DomainError::Invalid(errors) => AppError::Invalid(errors),
             other => AppError::Internal(other.into()),
         }
     }
@@ -63,9 +75,12 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden => StatusCode::FORBIDDEN,
-            AppError::BadRequest => StatusCode::BAD_REQUEST,
+            AppError::BadRequest | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::CsrfFailed => StatusCode::FORBIDDEN,
+            AppError::LoginRequired(_) => StatusCode::SEE_OTHER,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -73,6 +88,12 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         if let AppError::Internal(err) = self {
             tracing::error!(error = ?err, "internal error");
+        }
+        if let AppError::LoginRequired(location) = self {
+            return HttpResponse::SeeOther()
+                .insert_header(("Location", location.as_str()))
+                .insert_header(("Cache-Control", "no-store"))
+                .finish();
         }
         let (title_zh, title_en, message_zh, message_en) = match self {
             AppError::NotFound => (
@@ -87,11 +108,17 @@ impl ResponseError for AppError {
                 "您没有执行此操作的权限。",
                 "You do not have permission to do this.",
             ),
-            AppError::BadRequest => (
+            AppError::BadRequest | AppError::Invalid(_) => (
                 "请求无效",
                 "Bad request",
                 "请求无法处理，请返回后重试。",
                 "The request could not be processed. Please go back and try again.",
+            ),
+            AppError::Conflict(_) => (
+                "操作未能完成",
+                "Could not be done",
+                "此操作与当前状态冲突（可能已被他人处理）。请刷新页面查看最新状态。",
+                "This conflicts with the current state (someone may have acted first). Reload the page to see it.",
             ),
             AppError::PayloadTooLarge => (
                 "内容过大",
@@ -105,6 +132,13 @@ impl ResponseError for AppError {
                 "请稍候几分钟再试。",
                 "Please wait a few minutes and try again.",
             ),
+            AppError::CsrfFailed => (
+                "表单已过期",
+                "Form expired",
+                "为保护您的账号，此表单已失效。请返回、刷新页面后重新提交。",
+                "To protect your account this form is no longer valid. Go back, reload the page and submit again.",
+            ),
+            AppError::LoginRequired(_) => ("", "", "", ""),
             AppError::Internal(_) => (
                 "服务器出错了",
                 "Something went wrong",

@@ -27,8 +27,13 @@ pub async fn middleware(
         .map(|s| s.config.default_locale)
         .unwrap_or_default();
     let chosen = from_query(req.query_string());
+    let user_setting = req
+        .extensions()
+        .get::<super::auth::SignedIn>()
+        .and_then(|s| Locale::parse(&s.user.locale));
     let locale = chosen
         .or_else(|| req.cookie(COOKIE).and_then(|c| Locale::parse(c.value())))
+        .or(user_setting)
         .or_else(|| {
             req.headers()
                 .get("accept-language")

@@ -1,10 +1,14 @@
 //! HTTP: routes, handlers by area, and the middleware every response passes through.
 
+pub mod account;
+pub mod admin;
 pub mod assets;
+pub mod auth;
 pub mod errors;
 pub mod locale;
 pub mod public;
 pub mod request_log;
+pub mod throttle;
 pub mod view;
 
 pub use errors::AppError;
@@ -21,6 +25,34 @@ pub struct AppState {
     pub config: Config,
     /// Wakes this instance's mail worker after a transaction that queued email commits.
     pub mail: crate::mail::worker::Waker,
+    pub throttle: throttle::Throttle,
+    /// Bounds concurrent argon2 work so a sign-in storm cannot starve page requests.
+    pub hashing: tokio::sync::Semaphore,
+}
+
+impl AppState {
+    pub fn new(pool: Pool, config: Config, mail: crate::mail::worker::Waker) -> AppState {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        AppState {
+            throttle: throttle::Throttle::new(config.limits),
+            hashing: tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1)),
+            pool,
+            config,
+            mail,
+        }
+    }
+
+    /// Runs CPU-heavy password work on the blocking pool, a bounded number at a time.
+    pub async fn hash_work<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        let _permit =
+            self.hashing.acquire().await.map_err(|e| {
+                AppError::Internal(anyhow::anyhow!("hashing semaphore closed: {e}"))
+            })?;
+        Ok(web::block(f).await?)
+    }
 }
 
 /// Runs blocking database work on the blocking pool, off the async workers.
@@ -71,7 +103,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(public::chapter_page)
         .service(public::event_page)
         .service(public::healthz)
-        .service(assets::stylesheet);
+        .service(assets::stylesheet)
+        .service(account::login_form)
+        .service(account::login)
+        .service(account::logout)
+        .service(account::overview)
+        .service(account::activate_form)
+        .service(account::activate_account)
+        .service(account::reset_request_form)
+        .service(account::reset_request)
+        .service(account::reset_form)
+        .service(account::reset_password)
+        .service(account::settings_form)
+        .service(account::save_settings)
+        .service(account::change_password_form)
+        .service(account::change_password)
+        .service(account::export_data)
+        .service(account::delete_account_form)
+        .service(account::delete_account)
+        .service(admin::dashboard);
 }
 
 /// Wires state, limits, middleware and routes into an actix `App` configuration.

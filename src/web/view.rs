@@ -10,16 +10,32 @@ pub struct Frame {
     pub locale: Locale,
     pub title: String,
     pub switch_href: String,
+    /// The token every form on the page carries.
+    pub csrf: String,
+    /// The signed-in person's name, for the navigation.
+    pub user_name: Option<String>,
+    pub is_site_admin: bool,
 }
 
 impl Frame {
     pub fn new(req: &HttpRequest, title: impl Into<String>) -> Frame {
         let locale = super::locale::of(req);
+        let me = super::auth::signed_in(req);
         Frame {
             locale,
             title: title.into(),
             switch_href: format!("{}?lang={}", req.path(), locale.other().code()),
+            csrf: super::auth::csrf_token(req),
+            user_name: me.as_ref().map(|s| s.user.display_name.clone()),
+            is_site_admin: me.is_some_and(|s| s.user.is_site_admin),
         }
+    }
+
+    /// A frame whose title is a catalog key.
+    pub fn titled(req: &HttpRequest, title_key: &str) -> Frame {
+        let mut frame = Frame::new(req, "");
+        frame.title = frame.t(title_key).to_string();
+        frame
     }
 
     pub fn t<'a>(&self, key: &'a str) -> &'a str {

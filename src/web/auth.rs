@@ -1,0 +1,231 @@
+//! Who is asking, and whether their form is theirs: the session cookie is resolved once per
+//! request, and every unsafe request must carry the CSRF token of its session (or, before sign-in,
+//! of its pre-session cookie). Being a middleware, the check cannot be forgotten on a new route.
+
+use super::{AppError, AppState};
+use crate::crypto::random_token;
+use crate::domain::sessions;
+use crate::domain::users::User;
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use std::future::{Ready, ready};
+use subtle::ConstantTimeEq;
+
+pub const CSRF_COOKIE: &str = "ogug_csrf";
+pub const CSRF_FIELD: &str = "csrf_token";
+
+/// The signed-in person of this request.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user: User,
+    pub session_id: i64,
+}
+
+/// The CSRF token forms on this page must carry.
+#[derive(Debug, Clone)]
+pub struct CsrfToken(pub String);
+
+/// `__Host-` prefixed on https (ASVS 3.3.3): the cookie is then bound to this host and path `/`.
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-ogug_session"
+    } else {
+        "ogug_session"
+    }
+}
+
+pub fn session_cookie(value: String, https: bool, remember: bool) -> Cookie<'static> {
+    let mut cookie = Cookie::build(session_cookie_name(https), value)
+        .path("/")
+        .http_only(true)
+        .secure(https)
+        .same_site(SameSite::Lax)
+        .finish();
+    if remember {
+        cookie.set_max_age(CookieDuration::days(30));
+    }
+    cookie
+}
+
+pub fn removal_cookie(https: bool) -> Cookie<'static> {
+    let mut cookie = session_cookie(String::new(), https, false);
+    cookie.make_removal();
+    cookie
+}
+
+fn is_unsafe(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+fn looks_like_token(value: &str) -> bool {
+    value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+pub async fn middleware(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Err(AppError::Internal(anyhow::anyhow!("no app state")).into());
+    };
+    let https = state.config.is_https();
+    let raw_session = req
+        .cookie(session_cookie_name(https))
+        .map(|c| c.value().to_string())
+        .filter(|v| looks_like_token(v));
+    let found = match raw_session.clone() {
+        Some(raw) => super::db(&state, move |conn| sessions::lookup(conn, &raw)).await?,
+        None => None,
+    };
+    let stale_cookie = raw_session.is_some() && found.is_none();
+
+    let (csrf, new_anon_csrf) = match &found {
+        Some((session, _)) => (session.csrf_token.clone(), None),
+        None => match req.cookie(CSRF_COOKIE).map(|c| c.value().to_string()) {
+            Some(v) if looks_like_token(&v) => (v, None),
+            _ => {
+                let t = random_token();
+                (t.clone(), Some(t))
+            }
+        },
+    };
+
+    if is_unsafe(req.method()) {
+        let body = match req.extract::<web::Bytes>().await {
+            Ok(b) => b,
+            Err(e) if e.as_response_error().status_code() == 413 => {
+                return Err(AppError::PayloadTooLarge.into());
+            }
+            Err(_) => return Err(AppError::BadRequest.into()),
+        };
+        let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+        let sent = fields
+            .iter()
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("");
+        if !bool::from(sent.as_bytes().ct_eq(csrf.as_bytes())) {
+            tracing::warn!(route = %req.path().split('/').take(3).collect::<Vec<_>>().join("/"), "CSRF check failed");
+            return Err(AppError::CsrfFailed.into());
+        }
+        req.set_payload(Payload::from(body));
+    }
+
+    let signed_in = found.map(|(session, user)| SignedIn {
+        user,
+        session_id: session.id,
+    });
+    let is_signed_in = signed_in.is_some();
+    req.extensions_mut().insert(CsrfToken(csrf));
+    if let Some(s) = signed_in {
+        req.extensions_mut().insert(s);
+    }
+
+    let mut res = next.call(req).await?;
+    if is_signed_in {
+        // Signed-in pages are personal: never cached (ASVS 14.3.2).
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    if stale_cookie {
+        let _ = res.response_mut().add_cookie(&removal_cookie(https));
+    }
+    if let Some(token) = new_anon_csrf {
+        let cookie = Cookie::build(CSRF_COOKIE, token)
+            .path("/")
+            .http_only(true)
+            .secure(https)
+            .same_site(SameSite::Lax)
+            .finish();
+        let _ = res.response_mut().add_cookie(&cookie);
+    }
+    Ok(res)
+}
+
+/// The signed-in person, if any.
+pub fn signed_in(req: &HttpRequest) -> Option<SignedIn> {
+    req.extensions().get::<SignedIn>().cloned()
+}
+
+pub fn csrf_token(req: &HttpRequest) -> String {
+    req.extensions()
+        .get::<CsrfToken>()
+        .map(|t| t.0.clone())
+        .unwrap_or_default()
+}
+
+/// Extractor for routes that need a signed-in person: anonymous requests are sent to sign in and
+/// come back afterwards.
+pub struct RequireUser(pub SignedIn);
+
+impl FromRequest for RequireUser {
+    type Error = AppError;
+    type Future = Ready<Result<RequireUser, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match signed_in(req) {
+            Some(s) => Ok(RequireUser(s)),
+            None => Err(AppError::LoginRequired(login_redirect_target(req))),
+        })
+    }
+}
+
+/// Where to come back to after signing in: the page asked for, if it was a GET.
+fn login_redirect_target(req: &HttpRequest) -> String {
+    if req.method() == Method::GET {
+        let path = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        format!("/login?next={}", urlencode(path))
+    } else {
+        "/login".to_string()
+    }
+}
+
+pub fn urlencode(value: &str) -> String {
+    serde_urlencoded::to_string([("", value)])
+        .map(|s| s.trim_start_matches('=').to_string())
+        .unwrap_or_default()
+}
+
+/// A local path to return to after sign-in; anything else (other hosts, `//x`, `/\x`) is refused.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && !n.contains(['\r', '\n']) =>
+        {
+            n.to_string()
+        }
+        _ => "/account".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_must_be_a_local_path() {
+        assert_eq!(safe_next(Some("/chapters/beijing")), "/chapters/beijing");
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "javascript:x",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/account", "{bad}");
+        }
+        assert_eq!(urlencode("/a b?x=1&y"), "%2Fa+b%3Fx%3D1%26y");
+    }
+}
