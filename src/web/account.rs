@@ -16,7 +16,7 @@ use crate::i18n::Locale;
 use crate::mail::{self, templates};
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::TimeDelta;
 use serde::Deserialize;
@@ -78,7 +78,6 @@ pub struct LoginQuery {
     done: Option<String>,
 }
 
-#[get("/login")]
 pub async fn login_form(
     req: HttpRequest,
     query: web::Query<LoginQuery>,
@@ -111,7 +110,6 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-#[post("/login")]
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -119,6 +117,7 @@ pub async fn login(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     if !state.throttle.allow(Bucket::Login, client_ip(&req)) {
+        tracing::warn!(ip = %client_ip(&req), "sign-in throttled (per address)");
         return Err(AppError::TooManyRequests);
     }
     let key = account_key("login", &form.email);
@@ -137,6 +136,7 @@ pub async fn login(
         .await?
     };
     if throttled {
+        tracing::warn!("sign-in throttled (per account)");
         return Err(AppError::TooManyRequests);
     }
     // One argon2 verification whether or not the account exists (ASVS 6.3.8).
@@ -196,6 +196,7 @@ pub async fn login(
             Ok(res)
         }
         (None, known_id) => {
+            tracing::warn!(user_id = known_id, "sign-in failed");
             let details = email.map(|e| e.as_str().to_string()).unwrap_or_default();
             db(&state, move |c| {
                 write_transaction(c, |c| {
@@ -229,7 +230,6 @@ pub async fn login(
     }
 }
 
-#[post("/logout")]
 pub async fn logout(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -440,7 +440,6 @@ async fn use_link(
     }
 }
 
-#[get("/account/activate/{token}")]
 pub async fn activate_form(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -449,7 +448,6 @@ pub async fn activate_form(
     show_link(&state, &req, token.into_inner(), LinkKind::Activate).await
 }
 
-#[post("/account/activate/{token}")]
 pub async fn activate_account(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -466,7 +464,6 @@ pub async fn activate_account(
     .await
 }
 
-#[get("/account/reset/{token}")]
 pub async fn reset_form(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -475,7 +472,6 @@ pub async fn reset_form(
     show_link(&state, &req, token.into_inner(), LinkKind::Reset).await
 }
 
-#[post("/account/reset/{token}")]
 pub async fn reset_password(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -501,7 +497,6 @@ struct ResetRequestPage {
     errors: FieldErrors,
 }
 
-#[get("/account/reset")]
 pub async fn reset_request_form(req: HttpRequest) -> Result<HttpResponse, AppError> {
     view::render(&ResetRequestPage {
         ui: Frame::titled(&req, "reset.request_title"),
@@ -518,7 +513,6 @@ pub struct ResetRequestForm {
 }
 
 /// Answers the same whether or not the address has an account (ASVS 6.3.8).
-#[post("/account/reset")]
 pub async fn reset_request(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -600,7 +594,6 @@ pub struct OverviewQuery {
     welcome: Option<String>,
 }
 
-#[get("/account")]
 pub async fn overview(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -660,7 +653,6 @@ pub struct SavedQuery {
     saved: Option<String>,
 }
 
-#[get("/account/settings")]
 pub async fn settings_form(
     req: HttpRequest,
     RequireUser(me): RequireUser,
@@ -696,7 +688,6 @@ pub struct SettingsForm {
     event_announcements: Option<String>,
 }
 
-#[post("/account/settings")]
 pub async fn save_settings(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -759,7 +750,6 @@ struct PasswordPage {
     errors: FieldErrors,
 }
 
-#[get("/account/password")]
 pub async fn change_password_form(
     req: HttpRequest,
     _me: RequireUser,
@@ -780,7 +770,6 @@ pub struct ChangePasswordForm {
     password_confirm: String,
 }
 
-#[post("/account/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -846,7 +835,6 @@ pub async fn change_password(
     Ok(see_other("/account/settings?saved=password"))
 }
 
-#[get("/account/export")]
 pub async fn export_data(
     state: web::Data<AppState>,
     RequireUser(me): RequireUser,
@@ -872,7 +860,6 @@ struct DeletePage {
     deleted: bool,
 }
 
-#[get("/account/delete")]
 pub async fn delete_account_form(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -897,7 +884,6 @@ pub struct DeleteForm {
     confirm_email: String,
 }
 
-#[post("/account/delete")]
 pub async fn delete_account(
     state: web::Data<AppState>,
     req: HttpRequest,

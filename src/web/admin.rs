@@ -4,7 +4,7 @@ use super::auth::RequireUser;
 use super::view::{self, Frame};
 use super::{AppError, AppState, db};
 use crate::domain::chapters::{self, Chapter};
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 /// Site admins only: everyone else signed in gets 403 (anonymous: sign in first).
@@ -29,7 +29,6 @@ struct DashboardPage {
     chapters: Vec<ChapterRow>,
 }
 
-#[get("/admin")]
 pub async fn dashboard(
     state: web::Data<AppState>,
     req: HttpRequest,

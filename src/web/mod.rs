@@ -96,32 +96,42 @@ pub fn security_headers(config: &Config) -> DefaultHeaders {
     }
 }
 
-/// Every route of the app, registered in one place.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(public::home)
-        .service(public::chapter_list)
-        .service(public::chapter_page)
-        .service(public::event_page)
-        .service(public::healthz)
-        .service(assets::stylesheet)
-        .service(account::login_form)
-        .service(account::login)
-        .service(account::logout)
-        .service(account::overview)
-        .service(account::activate_form)
-        .service(account::activate_account)
-        .service(account::reset_request_form)
-        .service(account::reset_request)
-        .service(account::reset_form)
-        .service(account::reset_password)
-        .service(account::settings_form)
-        .service(account::save_settings)
-        .service(account::change_password_form)
-        .service(account::change_password)
-        .service(account::export_data)
-        .service(account::delete_account_form)
-        .service(account::delete_account)
-        .service(admin::dashboard);
+/// Declares every route once: `routes()` registers them, `ROUTES` lists them (the permission
+/// matrix test walks it, so a route added without its row fails that test). A path with no
+/// handler for the request's method answers 405.
+macro_rules! routes {
+    ($( $path:literal => { $( $method:ident $handler:path ),+ $(,)? } ),+ $(,)?) => {
+        pub const ROUTES: &[(&str, &[&str])] = &[ $( ($path, &[ $( stringify!($method) ),+ ]) ),+ ];
+
+        pub fn routes(cfg: &mut web::ServiceConfig) {
+            $(
+                cfg.service(
+                    web::resource($path)
+                        $( .route(web::method(actix_web::http::Method::$method).to($handler)) )+
+                );
+            )+
+        }
+    };
+}
+
+routes! {
+    "/" => { GET public::home },
+    "/healthz" => { GET public::healthz },
+    "/static/app.css" => { GET assets::stylesheet },
+    "/chapters" => { GET public::chapter_list },
+    "/chapters/{slug}" => { GET public::chapter_page },
+    "/chapters/{slug}/events/{event_slug}" => { GET public::event_page },
+    "/login" => { GET account::login_form, POST account::login },
+    "/logout" => { POST account::logout },
+    "/account" => { GET account::overview },
+    "/account/activate/{token}" => { GET account::activate_form, POST account::activate_account },
+    "/account/reset" => { GET account::reset_request_form, POST account::reset_request },
+    "/account/reset/{token}" => { GET account::reset_form, POST account::reset_password },
+    "/account/settings" => { GET account::settings_form, POST account::save_settings },
+    "/account/password" => { GET account::change_password_form, POST account::change_password },
+    "/account/export" => { GET account::export_data },
+    "/account/delete" => { GET account::delete_account_form, POST account::delete_account },
+    "/admin" => { GET admin::dashboard },
 }
 
 /// Wires state, limits, middleware and routes into an actix `App` configuration.

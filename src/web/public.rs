@@ -7,7 +7,7 @@ use crate::domain::events::{self, AgendaItem, Event, Host};
 use crate::domain::markdown;
 use crate::domain::memberships::{self, Role};
 use crate::i18n::Locale;
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 pub struct ChapterCard {
@@ -66,7 +66,6 @@ fn chapter_cards(list: Vec<chapters::ChapterSummary>, locale: Locale) -> Vec<Cha
         .collect()
 }
 
-#[get("/")]
 pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let ui = Frame::new(&req, "");
     let locale = ui.locale;
@@ -102,7 +101,6 @@ struct ChaptersPage {
     chapters: Vec<ChapterCard>,
 }
 
-#[get("/chapters")]
 pub async fn chapter_list(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -132,7 +130,6 @@ struct ChapterPage {
     past: Vec<EventCard>,
 }
 
-#[get("/chapters/{slug}")]
 pub async fn chapter_page(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -196,7 +193,6 @@ struct EventPage {
     hosts: Vec<Host>,
 }
 
-#[get("/chapters/{slug}/events/{event_slug}")]
 pub async fn event_page(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -231,7 +227,6 @@ pub async fn event_page(
     })
 }
 
-#[get("/healthz")]
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let ok = db(&state, |conn| {
         use diesel::connection::SimpleConnection;

@@ -141,7 +141,23 @@ pub fn client() -> reqwest::Client {
         .expect("client")
 }
 
-impl TestApp {
+/// One browser: its own cookie jar.
+#[derive(Clone)]
+pub struct Browser {
+    pub address: String,
+    pub client: reqwest::Client,
+}
+
+/// The CSRF token a page carries (its meta tag; every form carries the same value).
+pub fn csrf_in(html: &str) -> String {
+    html.split(r#"<meta name="csrf-token" content=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("page carries a CSRF token")
+        .to_string()
+}
+
+impl Browser {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -160,6 +176,116 @@ impl TestApp {
         (status, res.text().await.expect("body"))
     }
 
+    /// This browser's current CSRF token (read from a page, as a form would carry it).
+    pub async fn csrf(&self) -> String {
+        csrf_in(&self.get_html("/").await.1)
+    }
+
+    /// Submits a form the way a browser does, CSRF token included.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", &token));
+        self.client
+            .post(self.url(path))
+            .form(&all)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Posts without touching the token (for CSRF tests).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_form("/login", &[("email", email), ("password", password)])
+            .await
+    }
+}
+
+impl TestApp {
+    pub fn browser(&self) -> Browser {
+        Browser {
+            address: self.address.clone(),
+            client: client(),
+        }
+    }
+
+    fn default_browser(&self) -> Browser {
+        Browser {
+            address: self.address.clone(),
+            client: self.client.clone(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.default_browser().get(path).await
+    }
+
+    pub async fn get_html(&self, path: &str) -> (reqwest::StatusCode, String) {
+        self.default_browser().get_html(path).await
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.default_browser().post_form(path, fields).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.default_browser().login(email, password).await
+    }
+
+    /// Creates a user directly in the database, with a password if given.
+    pub fn create_user(
+        &self,
+        email: &str,
+        name: &str,
+        password: Option<&str>,
+        site_admin: bool,
+    ) -> i64 {
+        use ogug::domain::users::{self, EmailAddress, UserProfile};
+        let email = EmailAddress::parse(email).unwrap();
+        let mut conn = self.conn();
+        let user = users::create(
+            &mut conn,
+            &UserProfile {
+                email: &email,
+                display_name: name,
+                organization: "Test Org",
+                job_title: "",
+                locale: ogug::i18n::Locale::ZhCn,
+                roster_visible: false,
+            },
+            site_admin,
+        )
+        .unwrap();
+        if let Some(pw) = password {
+            let hash = ogug::domain::passwords::hash(pw).unwrap();
+            ogug::domain::accounts::set_password(&mut conn, user.id, &hash, None).unwrap();
+        }
+        user.id
+    }
+
+    /// Issues a one-time link token directly (as `ogug admin create` or an approval would).
+    pub fn issue_token(
+        &self,
+        purpose: ogug::domain::one_time_tokens::Purpose,
+        user_id: i64,
+    ) -> String {
+        ogug::domain::one_time_tokens::issue(&mut self.conn(), purpose, Some(user_id), None)
+            .unwrap()
+    }
+
     pub fn conn(&self) -> db::PooledConn {
         self.pool.get().expect("connection")
     }
@@ -167,6 +293,18 @@ impl TestApp {
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().to_path_buf()
     }
+}
+
+/// The first link in a text that starts with `prefix`.
+pub fn link_in(text: &str, prefix: &str) -> String {
+    let start = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no link {prefix} in {text}"));
+    text[start..]
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 pub fn assert_redirect_to(res: &reqwest::Response, location: &str) {

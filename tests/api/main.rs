@@ -5,6 +5,8 @@
 mod helpers;
 mod smtp;
 
+mod accounts;
 mod cli;
+mod logs;
 mod mail;
 mod pages;

@@ -126,6 +126,7 @@ impl Drop for SmtpServer {
 }
 
 async fn session(stream: TcpStream, shared: Shared) -> std::io::Result<()> {
+    stream.set_nodelay(true)?;
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     write
@@ -159,6 +160,10 @@ async fn session(stream: TcpStream, shared: Shared) -> std::io::Result<()> {
                 if lines.read_line(&mut line).await? == 0 {
                     return Ok(());
                 }
+                // Acknowledge at once, as a busy relay does: lettre writes the body and the
+                // final "." separately without TCP_NODELAY, so a delayed ACK would stall each
+                // message by 40 ms (Nagle).
+                let _ = lines.get_ref().as_ref().set_quickack(true);
                 if line == ".\r\n" || line == ".\n" {
                     break;
                 }
