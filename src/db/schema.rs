@@ -69,6 +69,7 @@ diesel::table! {
         message -> Nullable<Text>,
         created_at -> Timestamp,
         confirmed_at -> Nullable<Timestamp>,
+        organizers_notified_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
     }
 }

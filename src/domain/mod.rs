@@ -1,6 +1,7 @@
 //! Rules and queries of the domain: plain functions over a connection, no HTTP types.
 
 pub mod accounts;
+pub mod applications;
 pub mod audit;
 pub mod chapters;
 pub mod demo;

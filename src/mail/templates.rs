@@ -115,3 +115,110 @@ impl TestMessage {
         i.t("email.test.subject").to_string()
     }
 }
+
+/// "Confirm your email" after applying.
+#[derive(Debug, Clone)]
+pub struct ApplicationConfirm {
+    pub name: String,
+    pub chapter: String,
+    pub confirm_link: String,
+    pub status_link: String,
+}
+email_parts!(ApplicationConfirm, ApplicationConfirmText, ApplicationConfirmHtml, "emails/application_confirm.txt", "emails/application_confirm.html");
+
+impl ApplicationConfirm {
+    fn subject(&self, i: Locale) -> String {
+        i.tf1("email.apply_confirm.subject", "chapter", &self.chapter)
+    }
+}
+
+/// Someone applied with the address of an existing member (told by email, never on the page).
+#[derive(Debug, Clone)]
+pub struct AlreadyMember {
+    pub name: String,
+    pub chapter: String,
+    pub chapter_link: String,
+}
+email_parts!(AlreadyMember, AlreadyMemberText, AlreadyMemberHtml, "emails/already_member.txt", "emails/already_member.html");
+
+impl AlreadyMember {
+    fn subject(&self, i: Locale) -> String {
+        i.tf1("email.already_member.subject", "chapter", &self.chapter)
+    }
+}
+
+/// A fresh link to an application that is already open.
+#[derive(Debug, Clone)]
+pub struct ApplicationStatusLink {
+    pub name: String,
+    pub chapter: String,
+    pub status_link: String,
+}
+email_parts!(ApplicationStatusLink, ApplicationStatusLinkText, ApplicationStatusLinkHtml, "emails/application_status_link.txt", "emails/application_status_link.html");
+
+impl ApplicationStatusLink {
+    fn subject(&self, i: Locale) -> String {
+        i.tf1("email.status_link.subject", "chapter", &self.chapter)
+    }
+}
+
+/// "Welcome to oGUG {chapter}" with a set-password link when the person has no password yet.
+#[derive(Debug, Clone)]
+pub struct ApplicationApproved {
+    pub name: String,
+    pub chapter: String,
+    pub role_key: &'static str,
+    /// Empty when the person already has a password.
+    pub activation_link: String,
+    pub signin_link: String,
+    pub chapter_link: String,
+}
+email_parts!(ApplicationApproved, ApplicationApprovedText, ApplicationApprovedHtml, "emails/application_approved.txt", "emails/application_approved.html");
+
+impl ApplicationApproved {
+    fn subject(&self, i: Locale) -> String {
+        i.tf1("email.approved.subject", "chapter", &self.chapter)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ApplicationRejected {
+    pub name: String,
+    pub chapter: String,
+    pub reason_key: String,
+    pub message: String,
+    pub status_link: String,
+}
+email_parts!(ApplicationRejected, ApplicationRejectedText, ApplicationRejectedHtml, "emails/application_rejected.txt", "emails/application_rejected.html");
+
+impl ApplicationRejected {
+    fn subject(&self, i: Locale) -> String {
+        i.tf1("email.rejected.subject", "chapter", &self.chapter)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DigestEntry {
+    pub name: String,
+    pub organization: String,
+    pub role_key: &'static str,
+    pub waiting_days: i64,
+}
+
+/// New pending applications (hourly at most), or the weekly reminder of old ones.
+#[derive(Debug, Clone)]
+pub struct OrganizerDigest {
+    pub name: String,
+    pub chapter: String,
+    pub entries: Vec<DigestEntry>,
+    pub queue_link: String,
+    pub reminder: bool,
+}
+email_parts!(OrganizerDigest, OrganizerDigestText, OrganizerDigestHtml, "emails/organizer_digest.txt", "emails/organizer_digest.html");
+
+impl OrganizerDigest {
+    fn subject(&self, i: Locale) -> String {
+        let key = if self.reminder { "email.reminder.subject" } else { "email.digest.subject" };
+        i.tf1(key, "chapter", &self.chapter).replace("{n}", &self.entries.len().to_string())
+    }
+}

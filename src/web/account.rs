@@ -285,7 +285,7 @@ struct LinkInvalidPage {
     ui: Frame,
 }
 
-fn link_invalid(req: &HttpRequest) -> Result<HttpResponse, AppError> {
+pub fn link_invalid(req: &HttpRequest) -> Result<HttpResponse, AppError> {
     Ok(with_status(
         view::render(&LinkInvalidPage {
             ui: Frame::titled(req, "link.invalid_title"),

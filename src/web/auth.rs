@@ -177,7 +177,7 @@ impl FromRequest for RequireUser {
 }
 
 /// Where to come back to after signing in: the page asked for, if it was a GET.
-fn login_redirect_target(req: &HttpRequest) -> String {
+pub fn login_redirect_target(req: &HttpRequest) -> String {
     if req.method() == Method::GET {
         let path = req
             .uri()

@@ -1,12 +1,15 @@
 //! HTTP: routes, handlers by area, and the middleware every response passes through.
 
+pub mod access;
 pub mod account;
 pub mod admin;
+pub mod apply;
 pub mod assets;
 pub mod auth;
 pub mod errors;
 pub mod locale;
 pub mod public;
+pub mod qr;
 pub mod request_log;
 pub mod throttle;
 pub mod view;
@@ -121,6 +124,11 @@ routes! {
     "/chapters" => { GET public::chapter_list },
     "/chapters/{slug}" => { GET public::chapter_page },
     "/chapters/{slug}/events/{event_slug}" => { GET public::event_page },
+    "/chapters/{slug}/qr.svg" => { GET apply::qr_svg },
+    "/chapters/{slug}/qr.png" => { GET apply::qr_png },
+    "/chapters/{slug}/apply" => { GET apply::apply_form, POST apply::submit },
+    "/applications/confirm/{token}" => { GET apply::confirm_form, POST apply::confirm },
+    "/applications/status/{token}" => { GET apply::status, POST apply::status_action },
     "/login" => { GET account::login_form, POST account::login },
     "/logout" => { POST account::logout },
     "/account" => { GET account::overview },

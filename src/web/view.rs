@@ -42,6 +42,10 @@ impl Frame {
         self.locale.t(key)
     }
 
+    pub fn tf1(&self, key: &str, name: &str, value: &str) -> String {
+        self.locale.tf1(key, name, value)
+    }
+
     pub fn lang(&self) -> &'static str {
         self.locale.html_lang()
     }

@@ -67,6 +67,7 @@ CREATE TABLE applications (
     message TEXT,
     created_at TIMESTAMP NOT NULL,
     confirmed_at TIMESTAMP,
+    organizers_notified_at TIMESTAMP,
     updated_at TIMESTAMP NOT NULL
 );
 -- At most one open application per chapter and email.

@@ -1,0 +1,483 @@
+//! Prospective members: the apply form (and its QR code), email confirmation, and the status page
+//! where an applicant follows or withdraws their application.
+
+use super::access::ChapterAccess;
+use super::account::client_ip;
+use super::throttle::Bucket;
+use super::view::{self, Frame};
+use super::{AppError, AppState, db, qr};
+use crate::crypto::sha256_hex;
+use crate::db::write_transaction;
+use crate::domain::applications::{self, Application, ApplyInput, Submitted};
+use crate::domain::audit::{self, NewAuditEntry};
+use crate::domain::chapters::{self, Chapter};
+use crate::domain::one_time_tokens::{self, Purpose};
+use crate::domain::{DomainError, FieldErrors};
+use crate::i18n::Locale;
+use crate::mail::{self, Email, templates};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+fn apply_url(state: &AppState, slug: &str) -> String {
+    format!("{}/chapters/{slug}/apply", state.config.base_url)
+}
+
+pub async fn qr_svg(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let s = slug.clone();
+    db(&state, move |c| chapters::find_by_slug(c, &s)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(qr::svg(&apply_url(&state, &slug))?))
+}
+
+pub async fn qr_png(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let s = slug.clone();
+    db(&state, move |c| chapters::find_by_slug(c, &s)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("image/png")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .insert_header(("Content-Disposition", format!("inline; filename=\"ogug-{slug}-apply.png\"")))
+        .body(qr::png(&apply_url(&state, &slug), 12)?))
+}
+
+/// The form as typed, to re-render it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ApplyForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub organization: String,
+    #[serde(default)]
+    pub job_title: String,
+    #[serde(default)]
+    pub desired_role: String,
+    #[serde(default)]
+    pub motivation: String,
+    #[serde(default)]
+    pub opengauss_usage: String,
+    pub consent: Option<String>,
+    /// Honeypot: people never see it, bots fill it in.
+    #[serde(default)]
+    pub website: String,
+    #[serde(default)]
+    pub answer_0: String,
+    #[serde(default)]
+    pub answer_1: String,
+    #[serde(default)]
+    pub answer_2: String,
+    #[serde(default)]
+    pub answer_3: String,
+    #[serde(default)]
+    pub answer_4: String,
+}
+
+impl ApplyForm {
+    fn answers(&self) -> Vec<String> {
+        vec![
+            self.answer_0.clone(),
+            self.answer_1.clone(),
+            self.answer_2.clone(),
+            self.answer_3.clone(),
+            self.answer_4.clone(),
+        ]
+    }
+}
+
+pub struct Question {
+    pub field: String,
+    pub text: String,
+    pub value: String,
+}
+
+#[derive(Template)]
+#[template(path = "apply/form.html")]
+struct ApplyPage {
+    ui: Frame,
+    chapter: Chapter,
+    name: String,
+    form: ApplyForm,
+    questions: Vec<Question>,
+    errors: FieldErrors,
+    signed_in_email: Option<String>,
+    already_member: bool,
+}
+
+fn apply_page(req: &HttpRequest, access: ChapterAccess, form: ApplyForm, errors: FieldErrors) -> Result<HttpResponse, AppError> {
+    let ui = Frame::new(req, "");
+    let locale = ui.locale;
+    let answers = form.answers();
+    let questions = applications::questions(&access.chapter)
+        .into_iter()
+        .take(5)
+        .enumerate()
+        .map(|(i, text)| Question {
+            field: format!("answer_{i}"),
+            text,
+            value: answers.get(i).cloned().unwrap_or_default(),
+        })
+        .collect();
+    let name = access.chapter.name(locale).to_string();
+    let title = ui.locale.tf1("apply.title", "chapter", &name);
+    view::render(&ApplyPage {
+        ui: Frame { title, ..ui },
+        already_member: access.role.is_some(),
+        signed_in_email: access.me.as_ref().map(|m| m.user.email.clone()),
+        chapter: access.chapter,
+        name,
+        form,
+        questions,
+        errors,
+    })
+}
+
+pub async fn apply_form(state: web::Data<AppState>, req: HttpRequest, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let access = ChapterAccess::load(&state, &req, &slug).await?;
+    let form = match &access.me {
+        Some(me) => ApplyForm {
+            name: me.user.display_name.clone(),
+            email: me.user.email.clone(),
+            organization: me.user.organization.clone(),
+            job_title: me.user.job_title.clone(),
+            desired_role: "member".into(),
+            ..ApplyForm::default()
+        },
+        None => ApplyForm {
+            desired_role: "member".into(),
+            ..ApplyForm::default()
+        },
+    };
+    apply_page(&req, access, form, FieldErrors::default())
+}
+
+#[derive(Template)]
+#[template(path = "apply/outcome.html")]
+struct OutcomePage {
+    ui: Frame,
+    chapter_name: String,
+    chapter_href: String,
+    /// Catalog keys of the heading and the explanation.
+    title_key: &'static str,
+    body_key: &'static str,
+}
+
+fn outcome(req: &HttpRequest, chapter: &Chapter, title_key: &'static str, body_key: &'static str) -> Result<HttpResponse, AppError> {
+    let ui = Frame::titled(req, title_key);
+    view::render(&OutcomePage {
+        chapter_name: chapter.name(ui.locale).to_string(),
+        chapter_href: format!("/chapters/{}", chapter.slug),
+        ui,
+        title_key,
+        body_key,
+    })
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header(("Location", location)).finish()
+}
+
+pub async fn submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    form: web::Form<ApplyForm>,
+) -> Result<HttpResponse, AppError> {
+    if !state.throttle.allow(Bucket::Apply, client_ip(&req)) {
+        return Err(AppError::TooManyRequests);
+    }
+    let access = ChapterAccess::load(&state, &req, &slug).await?;
+    let mut form = form.into_inner();
+    if !access.chapter.is_active() {
+        return outcome(&req, &access.chapter, "apply.closed_title", "apply.closed_body");
+    }
+    if !form.website.is_empty() {
+        // A bot: answer like a success, store nothing.
+        tracing::info!("application honeypot triggered");
+        return outcome(&req, &access.chapter, "apply.check_inbox_title", "apply.check_inbox_body");
+    }
+    let me = access.me.clone();
+    if let Some(me) = &me {
+        // A signed-in person applies as themselves.
+        form.email = me.user.email.clone();
+    }
+    let input = ApplyInput {
+        name: form.name.clone(),
+        email: form.email.clone(),
+        organization: form.organization.clone(),
+        job_title: form.job_title.clone(),
+        desired_role: form.desired_role.clone(),
+        motivation: form.motivation.clone(),
+        opengauss_usage: form.opengauss_usage.clone(),
+        consent: form.consent.is_some(),
+        answers: form.answers(),
+    };
+    let valid = match applications::validate(&input, &applications::questions(&access.chapter)) {
+        Ok(v) => v,
+        Err(errors) => return apply_page(&req, access, form, errors),
+    };
+    let locale = super::locale::of(&req);
+    let base = state.config.base_url.clone();
+    let chapter = access.chapter.clone();
+    let ip = client_ip(&req).to_string();
+    let user = me.as_ref().map(|m| m.user.clone());
+    let result = db(&state, move |c| {
+        write_transaction(c, |c| -> Result<Option<String>, DomainError> {
+            let outcome = applications::submit(c, &chapter, &valid, locale, user.as_ref())?;
+            let chapter_name = chapter.name(locale).to_string();
+            let to = valid.email.clone();
+            let queue = |c: &mut _, key: String, content: mail::Rendered| {
+                mail::enqueue(
+                    c,
+                    &Email {
+                        idempotency_key: key,
+                        to: to.clone(),
+                        to_name: valid.name.clone(),
+                        locale,
+                        content,
+                    },
+                )
+            };
+            match outcome {
+                Submitted::Created {
+                    application,
+                    confirm_token,
+                    status_token,
+                } => {
+                    audit::record(
+                        c,
+                        NewAuditEntry {
+                            actor_user_id: user.as_ref().map(|u| u.id),
+                            action: "application_submitted",
+                            chapter_id: Some(chapter.id),
+                            object_type: "application",
+                            object_id: Some(application.id),
+                            ip: &ip,
+                            ..Default::default()
+                        },
+                    )?;
+                    match confirm_token {
+                        Some(token) => {
+                            let content = templates::ApplicationConfirm {
+                                name: valid.name.clone(),
+                                chapter: chapter_name,
+                                confirm_link: format!("{base}/applications/confirm/{token}"),
+                                status_link: format!("{base}/applications/status/{status_token}"),
+                            }
+                            .render(locale)
+                            .map_err(mail::MailError::from)?;
+                            queue(c, format!("apply-confirm:{}", application.id), content)?;
+                            Ok(None)
+                        }
+                        None => Ok(Some(status_token)),
+                    }
+                }
+                Submitted::AlreadyMember { .. } if user.is_some() => Ok(Some(String::new())),
+                Submitted::AlreadyMember { .. } => {
+                    let content = templates::AlreadyMember {
+                        name: valid.name.clone(),
+                        chapter: chapter_name,
+                        chapter_link: format!("{base}/chapters/{}", chapter.slug),
+                    }
+                    .render(locale)
+                    .map_err(mail::MailError::from)?;
+                    queue(c, format!("already-member:{}:{}", chapter.id, crate::crypto::random_token()), content)?;
+                    Ok(None)
+                }
+                Submitted::Existing { status_token, .. } if user.is_some() => Ok(Some(status_token)),
+                Submitted::Existing { application, status_token } => {
+                    let content = templates::ApplicationStatusLink {
+                        name: application.name.clone(),
+                        chapter: chapter_name,
+                        status_link: format!("{base}/applications/status/{status_token}"),
+                    }
+                    .render(locale)
+                    .map_err(mail::MailError::from)?;
+                    queue(c, format!("status-link:{}", sha256_hex(&status_token)), content)?;
+                    Ok(None)
+                }
+            }
+        })
+    })
+    .await?;
+    state.mail.wake();
+    match result {
+        // Anonymous: the same page whatever happened (no enumeration); the email tells the rest.
+        None => outcome(&req, &access.chapter, "apply.check_inbox_title", "apply.check_inbox_body"),
+        Some(token) if token.is_empty() => outcome(&req, &access.chapter, "apply.already_member_title", "apply.already_member_body"),
+        Some(token) => Ok(see_other(&format!("/applications/status/{token}"))),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "apply/confirm.html")]
+struct ConfirmPage {
+    ui: Frame,
+    application: Application,
+    chapter_name: String,
+    action: String,
+}
+
+async fn application_chapter(state: &AppState, application: &Application) -> Result<Chapter, AppError> {
+    let id = application.chapter_id;
+    db(state, move |c| {
+        use crate::db::schema::chapters as ch;
+        use diesel::prelude::*;
+        Ok(ch::table.find(id).select(Chapter::as_select()).first(c)?)
+    })
+    .await
+}
+
+fn link_invalid(req: &HttpRequest) -> Result<HttpResponse, AppError> {
+    super::account::link_invalid(req)
+}
+
+pub async fn confirm_form(state: web::Data<AppState>, req: HttpRequest, token: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let t = token.clone();
+    let application = match db(&state, move |c| applications::by_token(c, &t, Purpose::ConfirmApplication)).await {
+        Ok(a) => a,
+        Err(AppError::NotFound) => return link_invalid(&req),
+        Err(e) => return Err(e),
+    };
+    let chapter = application_chapter(&state, &application).await?;
+    let ui = Frame::titled(&req, "confirm.title");
+    view::render(&ConfirmPage {
+        chapter_name: chapter.name(ui.locale).to_string(),
+        ui,
+        application,
+        action: format!("/applications/confirm/{token}"),
+    })
+}
+
+pub async fn confirm(state: web::Data<AppState>, req: HttpRequest, token: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let result = db(&state, move |c| {
+        write_transaction(c, |c| -> Result<String, DomainError> {
+            let application = applications::confirm(c, &token)?;
+            audit::record(
+                c,
+                NewAuditEntry {
+                    action: "application_confirmed",
+                    chapter_id: Some(application.chapter_id),
+                    object_type: "application",
+                    object_id: Some(application.id),
+                    ..Default::default()
+                },
+            )?;
+            one_time_tokens::issue(c, Purpose::ApplicationStatus, None, Some(application.id))
+        })
+    })
+    .await;
+    match result {
+        Ok(status_token) => Ok(see_other(&format!("/applications/status/{status_token}?confirmed=1"))),
+        Err(AppError::NotFound) => link_invalid(&req),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "apply/status.html")]
+struct StatusPage {
+    ui: Frame,
+    application: Application,
+    chapter_name: String,
+    chapter_href: String,
+    role_key: &'static str,
+    status_key: String,
+    reason_key: String,
+    action: String,
+    notice: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct StatusQuery {
+    confirmed: Option<String>,
+    withdrawn: Option<String>,
+}
+
+async fn status_page(state: &AppState, req: &HttpRequest, token: &str, notice: Option<&'static str>) -> Result<HttpResponse, AppError> {
+    let t = token.to_string();
+    let application = match db(state, move |c| applications::by_token(c, &t, Purpose::ApplicationStatus)).await {
+        Ok(a) => a,
+        Err(AppError::NotFound) => return link_invalid(req),
+        Err(e) => return Err(e),
+    };
+    let chapter = application_chapter(state, &application).await?;
+    let ui = Frame::titled(req, "status.title");
+    let locale: Locale = ui.locale;
+    view::render(&StatusPage {
+        chapter_name: chapter.name(locale).to_string(),
+        chapter_href: format!("/chapters/{}", chapter.slug),
+        role_key: application.desired_role().label_key(),
+        status_key: format!("status.{}", application.status),
+        reason_key: application.reason.as_ref().map(|r| format!("reason.{r}")).unwrap_or_default(),
+        action: format!("/applications/status/{token}"),
+        notice,
+        ui,
+        application,
+    })
+}
+
+pub async fn status(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    query: web::Query<StatusQuery>,
+) -> Result<HttpResponse, AppError> {
+    let notice = if query.confirmed.is_some() {
+        Some("status.notice_confirmed")
+    } else if query.withdrawn.is_some() {
+        Some("status.notice_withdrawn")
+    } else {
+        None
+    };
+    status_page(&state, &req, &token, notice).await
+}
+
+#[derive(Deserialize)]
+pub struct StatusAction {
+    #[serde(default)]
+    action: String,
+}
+
+pub async fn status_action(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    form: web::Form<StatusAction>,
+) -> Result<HttpResponse, AppError> {
+    if form.action != "withdraw" {
+        return Err(AppError::BadRequest);
+    }
+    let token = token.into_inner();
+    let t = token.clone();
+    let result = db(&state, move |c| {
+        write_transaction(c, |c| -> Result<(), DomainError> {
+            let application = applications::by_token(c, &t, Purpose::ApplicationStatus)?;
+            let application = applications::withdraw(c, application.id)?;
+            audit::record(
+                c,
+                NewAuditEntry {
+                    action: "application_withdrawn",
+                    chapter_id: Some(application.chapter_id),
+                    object_type: "application",
+                    object_id: Some(application.id),
+                    ..Default::default()
+                },
+            )?;
+            Ok(())
+        })
+    })
+    .await;
+    match result {
+        Ok(()) => Ok(see_other(&format!("/applications/status/{token}?withdrawn=1"))),
+        Err(AppError::Conflict(_)) => status_page(&state, &req, &token, Some("status.notice_not_open")).await,
+        Err(e) => Err(e),
+    }
+}
+
