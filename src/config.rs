@@ -46,6 +46,8 @@ pub struct Config {
     pub mail: crate::mail::worker::Settings,
     /// Per-IP limits on public forms.
     pub limits: crate::web::throttle::Limits,
+    /// Decision emails wait this long before sending, so an organizer can undo a mistake.
+    pub decision_grace: chrono::TimeDelta,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +113,7 @@ impl Config {
             mail_worker: true,
             mail,
             limits: crate::web::throttle::Limits::default(),
+            decision_grace: chrono::TimeDelta::minutes(2),
         })
     }
 
@@ -132,6 +135,7 @@ impl Config {
             mail_worker: true,
             mail: crate::mail::worker::Settings::default(),
             limits: crate::web::throttle::Limits::default(),
+            decision_grace: chrono::TimeDelta::zero(),
         }
     }
 

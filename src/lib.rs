@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod i18n;
+pub mod jobs;
 pub mod mail;
 pub mod web;
 
@@ -20,6 +21,8 @@ pub struct Application {
     server: Server,
     port: u16,
     worker: Option<mail::worker::Worker>,
+    /// Runs the periodic jobs (digests, reminders), with what they need.
+    jobs: Option<(Pool, Config, mail::worker::Waker)>,
 }
 
 impl Application {
@@ -38,6 +41,9 @@ impl Application {
         let port = listener.local_addr()?.port();
         let workers = config.workers;
         let waker = mail::worker::Waker::default();
+        let jobs = config
+            .mail_worker
+            .then(|| (pool.clone(), config.clone(), waker.clone()));
         let worker = if config.mail_worker {
             let transport = mail::transport::Transport::from_config(&config)?;
             let from = mail::transport::parse_from(&config.mail_from)?;
@@ -71,6 +77,7 @@ impl Application {
             server: server.run(),
             port,
             worker,
+            jobs,
         })
     }
 
@@ -83,7 +90,25 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let worker = self.worker.map(|w| tokio::spawn(w.run(stopped)));
+        let jobs = self.jobs.map(|(pool, config, waker)| {
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+                loop {
+                    every.tick().await;
+                    let (p, c) = (pool.clone(), config.clone());
+                    match tokio::task::spawn_blocking(move || jobs::run_digests(&p, &c)).await {
+                        Ok(Ok(n)) if n > 0 => waker.wake(),
+                        Ok(Ok(_)) => {}
+                        Ok(Err(err)) => tracing::error!(error = ?err, "digest job failed"),
+                        Err(err) => tracing::error!(error = ?err, "digest job panicked"),
+                    }
+                }
+            })
+        });
         let result = self.server.await;
+        if let Some(jobs) = jobs {
+            jobs.abort();
+        }
         let _ = stop.send(true);
         if let Some(handle) = worker
             && let Err(err) = handle.await

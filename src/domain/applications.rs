@@ -60,7 +60,13 @@ impl Application {
     }
 }
 
-pub const STATUSES: [&str; 5] = ["pending", "unconfirmed", "approved", "rejected", "withdrawn"];
+pub const STATUSES: [&str; 5] = [
+    "pending",
+    "unconfirmed",
+    "approved",
+    "rejected",
+    "withdrawn",
+];
 
 /// Stock reasons for a rejection; each has a catalog key `reason.<name>`.
 pub const STOCK_REASONS: [&str; 4] = ["not_local", "incomplete", "duplicate", "other"];
@@ -92,13 +98,23 @@ pub struct ValidApplication {
     pub answers: Vec<(String, String)>,
 }
 
-fn text(errors: &mut FieldErrors, field: &'static str, value: &str, max: usize, required: bool, multiline: bool) -> String {
+fn text(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    value: &str,
+    max: usize,
+    required: bool,
+    multiline: bool,
+) -> String {
     let v = value.trim();
     if required && v.is_empty() {
         errors.add(field, "error.required");
     } else if v.chars().count() > max {
         errors.add(field, "error.too_long");
-    } else if v.chars().any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'))) {
+    } else if v
+        .chars()
+        .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+    {
         errors.add(field, "error.invalid_characters");
     }
     v.to_string()
@@ -117,10 +133,28 @@ pub fn questions(chapter: &Chapter) -> Vec<String> {
 
 pub fn validate(input: &ApplyInput, questions: &[String]) -> Result<ValidApplication, FieldErrors> {
     let mut errors = FieldErrors::default();
-    let name = users::parse_display_name(&input.name).map_err(|e| errors.add("name", e)).unwrap_or_default();
-    let email = EmailAddress::parse(&input.email).map_err(|e| errors.add("email", e)).ok();
-    let organization = text(&mut errors, "organization", &input.organization, 100, true, false);
-    let job_title = text(&mut errors, "job_title", &input.job_title, 100, false, false);
+    let name = users::parse_display_name(&input.name)
+        .map_err(|e| errors.add("name", e))
+        .unwrap_or_default();
+    let email = EmailAddress::parse(&input.email)
+        .map_err(|e| errors.add("email", e))
+        .ok();
+    let organization = text(
+        &mut errors,
+        "organization",
+        &input.organization,
+        100,
+        true,
+        false,
+    );
+    let job_title = text(
+        &mut errors,
+        "job_title",
+        &input.job_title,
+        100,
+        false,
+        false,
+    );
     let role = match input.desired_role.as_str() {
         "member" => Some(Role::Member),
         "ambassador" => Some(Role::Ambassador),
@@ -129,8 +163,22 @@ pub fn validate(input: &ApplyInput, questions: &[String]) -> Result<ValidApplica
             None
         }
     };
-    let motivation = text(&mut errors, "motivation", &input.motivation, 2000, true, true);
-    let opengauss_usage = text(&mut errors, "opengauss_usage", &input.opengauss_usage, 2000, false, true);
+    let motivation = text(
+        &mut errors,
+        "motivation",
+        &input.motivation,
+        2000,
+        true,
+        true,
+    );
+    let opengauss_usage = text(
+        &mut errors,
+        "opengauss_usage",
+        &input.opengauss_usage,
+        2000,
+        false,
+        true,
+    );
     if !input.consent {
         errors.add("consent", "error.consent_required");
     }
@@ -138,7 +186,10 @@ pub fn validate(input: &ApplyInput, questions: &[String]) -> Result<ValidApplica
     let mut answers = Vec::new();
     for (i, q) in questions.iter().enumerate().take(ANSWER_FIELDS.len()) {
         let a = input.answers.get(i).map(String::as_str).unwrap_or_default();
-        answers.push((q.clone(), text(&mut errors, ANSWER_FIELDS[i], a, 1000, false, true)));
+        answers.push((
+            q.clone(),
+            text(&mut errors, ANSWER_FIELDS[i], a, 1000, false, true),
+        ));
     }
     match (email, role, errors.is_empty()) {
         (Some(email), Some(role), true) => Ok(ValidApplication {
@@ -167,7 +218,10 @@ pub enum Submitted {
     /// The address already belongs to a member of this chapter.
     AlreadyMember { user: User },
     /// An open application for this chapter and address exists; a fresh status link to it.
-    Existing { application: Application, status_token: String },
+    Existing {
+        application: Application,
+        status_token: String,
+    },
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> DomainResult<Application> {
@@ -179,7 +233,11 @@ pub fn find(conn: &mut DbConnection, id: i64) -> DomainResult<Application> {
         .ok_or(DomainError::NotFound)
 }
 
-fn open_for(conn: &mut DbConnection, chapter_id: i64, email: &EmailAddress) -> DomainResult<Option<Application>> {
+fn open_for(
+    conn: &mut DbConnection,
+    chapter_id: i64,
+    email: &EmailAddress,
+) -> DomainResult<Option<Application>> {
     Ok(applications::table
         .filter(applications::chapter_id.eq(chapter_id))
         .filter(applications::email.eq(email.as_str()))
@@ -211,7 +269,8 @@ pub fn submit(
         return Ok(Submitted::AlreadyMember { user: user.clone() });
     }
     if let Some(application) = open_for(conn, chapter.id, &app.email)? {
-        let status_token = one_time_tokens::issue(conn, Purpose::ApplicationStatus, None, Some(application.id))?;
+        let status_token =
+            one_time_tokens::issue(conn, Purpose::ApplicationStatus, None, Some(application.id))?;
         return Ok(Submitted::Existing {
             application,
             status_token,
@@ -244,9 +303,15 @@ pub fn submit(
     let confirm_token = if confirmed {
         None
     } else {
-        Some(one_time_tokens::issue(conn, Purpose::ConfirmApplication, None, Some(application.id))?)
+        Some(one_time_tokens::issue(
+            conn,
+            Purpose::ConfirmApplication,
+            None,
+            Some(application.id),
+        )?)
     };
-    let status_token = one_time_tokens::issue(conn, Purpose::ApplicationStatus, None, Some(application.id))?;
+    let status_token =
+        one_time_tokens::issue(conn, Purpose::ApplicationStatus, None, Some(application.id))?;
     Ok(Submitted::Created {
         application,
         confirm_token,
@@ -298,7 +363,10 @@ pub fn withdraw(conn: &mut DbConnection, id: i64) -> DomainResult<Application> {
             .find(id)
             .filter(applications::status.eq_any(["unconfirmed", "pending"])),
     )
-    .set((applications::status.eq("withdrawn"), applications::updated_at.eq(now())))
+    .set((
+        applications::status.eq("withdrawn"),
+        applications::updated_at.eq(now()),
+    ))
     .execute(conn)?;
     if changed == 0 {
         return Err(DomainError::Conflict("not_open"));
@@ -323,7 +391,7 @@ pub struct Approved {
 
 #[derive(Debug, Clone)]
 pub enum Decided {
-    Approved(Application, Approved),
+    Approved(Application, Box<Approved>),
     Rejected(Application),
 }
 
@@ -351,7 +419,12 @@ pub fn decide(
                 errors.add("message", "error.too_long");
                 return Err(DomainError::Invalid(errors));
             }
-            ("rejected", Some(reason.clone()), (!message.is_empty()).then(|| message.to_string()), None)
+            (
+                "rejected",
+                Some(reason.clone()),
+                (!message.is_empty()).then(|| message.to_string()),
+                None,
+            )
         }
     };
     if matches!(role, Some(Role::Organizer)) {
@@ -383,7 +456,8 @@ pub fn decide(
     let Some(role) = role else {
         return Ok(Decided::Rejected(application));
     };
-    let email = EmailAddress::parse(&application.email).map_err(|_| DomainError::Conflict("bad_email"))?;
+    let email =
+        EmailAddress::parse(&application.email).map_err(|_| DomainError::Conflict("bad_email"))?;
     let user = match users::find_by_email(conn, &email)? {
         Some(user) => user,
         None => users::create(
@@ -403,7 +477,9 @@ pub fn decide(
         None => memberships::add(conn, chapter_id, user.id, role)?,
         // Already in (appointed meanwhile): raise the role, never lower it.
         Some(existing) if existing.role() > role => {
-            diesel::update(m::table.find(existing.id)).set(m::role.eq(role.as_str())).execute(conn)?;
+            diesel::update(m::table.find(existing.id))
+                .set(m::role.eq(role.as_str()))
+                .execute(conn)?;
         }
         Some(_) => {}
     }
@@ -412,22 +488,32 @@ pub fn decide(
         .execute(conn)?;
     let activation_token = match user.password_hash {
         Some(_) => None,
-        None => Some(one_time_tokens::issue(conn, Purpose::Activate, Some(user.id), None)?),
+        None => Some(one_time_tokens::issue(
+            conn,
+            Purpose::Activate,
+            Some(user.id),
+            None,
+        )?),
     };
     Ok(Decided::Approved(
         application,
-        Approved {
+        Box::new(Approved {
             user,
             activation_token,
             role,
-        },
+        }),
     ))
 }
 
 /// Name of whoever decided an application, for "already decided by X".
 pub fn decider_name(conn: &mut DbConnection, application: &Application) -> DomainResult<String> {
     match application.decided_by {
-        Some(id) => Ok(u::table.find(id).select(u::display_name).first(conn).optional()?.unwrap_or_default()),
+        Some(id) => Ok(u::table
+            .find(id)
+            .select(u::display_name)
+            .first(conn)
+            .optional()?
+            .unwrap_or_default()),
         None => Ok(String::new()),
     }
 }
@@ -441,7 +527,12 @@ pub fn counts(conn: &mut DbConnection, chapter_id: i64) -> DomainResult<Vec<(Str
         .load(conn)?;
     Ok(STATUSES
         .iter()
-        .map(|s| (s.to_string(), rows.iter().find(|(st, _)| st == s).map_or(0, |r| r.1)))
+        .map(|s| {
+            (
+                s.to_string(),
+                rows.iter().find(|(st, _)| st == s).map_or(0, |r| r.1),
+            )
+        })
         .collect())
 }
 
@@ -463,7 +554,7 @@ pub fn queue(
         .limit(PAGE_SIZE + 1)
         .into_boxed();
     if let Some(q) = search.map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", q.to_lowercase().replace('\\', "").replace('%', "").replace('_', ""));
+        let pattern = format!("%{}%", q.to_lowercase().replace(['\\', '%', '_'], ""));
         query = query.filter(
             applications::email
                 .like(pattern.clone())
@@ -500,7 +591,10 @@ pub fn mark_notified(conn: &mut DbConnection, ids: &[i64]) -> DomainResult<()> {
 }
 
 /// Pending applications older than `age`, for the weekly reminder.
-pub fn stale_pending(conn: &mut DbConnection, age: chrono::TimeDelta) -> DomainResult<Vec<Application>> {
+pub fn stale_pending(
+    conn: &mut DbConnection,
+    age: chrono::TimeDelta,
+) -> DomainResult<Vec<Application>> {
     Ok(applications::table
         .filter(applications::status.eq("pending"))
         .filter(applications::created_at.lt(now() - age))
@@ -519,4 +613,45 @@ pub fn organizers(conn: &mut DbConnection, chapter_id: i64) -> DomainResult<Vec<
         .filter(u::disabled_at.is_null())
         .select(User::as_select())
         .load(conn)?)
+}
+
+/// Reverts a decision back to `pending` (the organizer's undo). The caller first removed the
+/// decision's unsent email; the membership an approval created goes too.
+pub fn undo(conn: &mut DbConnection, chapter_id: i64, id: i64) -> DomainResult<Application> {
+    let application = find(conn, id)?;
+    if application.chapter_id != chapter_id {
+        return Err(DomainError::NotFound);
+    }
+    let Some(decided_at) = application.decided_at else {
+        return Err(DomainError::Conflict("not_decided"));
+    };
+    if application.status == "approved"
+        && let Some(user_id) = application.user_id
+    {
+        diesel::delete(
+            m::table
+                .filter(m::chapter_id.eq(chapter_id))
+                .filter(m::user_id.eq(user_id))
+                .filter(m::joined_at.ge(decided_at)),
+        )
+        .execute(conn)?;
+    }
+    let changed = diesel::update(
+        applications::table
+            .find(id)
+            .filter(applications::status.eq_any(["approved", "rejected"])),
+    )
+    .set((
+        applications::status.eq("pending"),
+        applications::decided_by.eq(None::<i64>),
+        applications::decided_at.eq(None::<NaiveDateTime>),
+        applications::reason.eq(None::<String>),
+        applications::message.eq(None::<String>),
+        applications::updated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Err(DomainError::Conflict("not_decided"));
+    }
+    find(conn, id)
 }

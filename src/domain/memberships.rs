@@ -117,3 +117,127 @@ pub fn public_roster(conn: &mut DbConnection, chapter_id: i64) -> DomainResult<V
     roster.sort_by_key(|e| e.role);
     Ok(roster)
 }
+
+/// A row of a chapter's member list.
+#[derive(Debug, Clone)]
+pub struct MemberRow {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub organization: String,
+    pub job_title: String,
+    pub role: Role,
+    pub joined_at: chrono::NaiveDateTime,
+}
+
+pub const MEMBERS_PAGE: i64 = 50;
+
+/// Members of a chapter: organizers first, then by name; filter by role and search text.
+pub fn list(
+    conn: &mut DbConnection,
+    chapter_id: i64,
+    role: Option<Role>,
+    search: Option<&str>,
+    page: i64,
+) -> DomainResult<(Vec<MemberRow>, i64)> {
+    let filtered = || {
+        let mut q = memberships::table
+            .inner_join(users::table)
+            .filter(memberships::chapter_id.eq(chapter_id))
+            .filter(users::disabled_at.is_null())
+            .into_boxed();
+        if let Some(role) = role {
+            q = q.filter(memberships::role.eq(role.as_str()));
+        }
+        if let Some(s) = search.map(str::trim).filter(|s| !s.is_empty()) {
+            let pattern = format!("%{}%", s.to_lowercase().replace(['%', '_', '\\'], ""));
+            q = q.filter(
+                users::display_name
+                    .like(pattern.clone())
+                    .or(users::email.like(pattern.clone()))
+                    .or(users::organization.like(pattern)),
+            );
+        }
+        q
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    // Organizers, ambassadors, members; a fixed SQL fragment, the same on both backends.
+    let rank = diesel::dsl::sql::<diesel::sql_types::Integer>(
+        "CASE memberships.role WHEN 'organizer' THEN 0 WHEN 'ambassador' THEN 1 ELSE 2 END",
+    );
+    let rows: Vec<(
+        i64,
+        String,
+        String,
+        String,
+        String,
+        String,
+        chrono::NaiveDateTime,
+    )> = filtered()
+        .order((rank.asc(), users::display_name.asc(), users::id.asc()))
+        .select((
+            users::id,
+            users::display_name,
+            users::email,
+            users::organization,
+            users::job_title,
+            memberships::role,
+            memberships::joined_at,
+        ))
+        .offset(page.max(0) * MEMBERS_PAGE)
+        .limit(MEMBERS_PAGE)
+        .load(conn)?;
+    let rows: Vec<MemberRow> = rows
+        .into_iter()
+        .map(
+            |(user_id, name, email, organization, job_title, role, joined_at)| MemberRow {
+                user_id,
+                name,
+                email,
+                organization,
+                job_title,
+                role: Role::parse(&role).unwrap_or(Role::Member),
+                joined_at,
+            },
+        )
+        .collect();
+    Ok((rows, total))
+}
+
+fn organizer_count(conn: &mut DbConnection, chapter_id: i64) -> DomainResult<i64> {
+    Ok(memberships::table
+        .filter(memberships::chapter_id.eq(chapter_id))
+        .filter(memberships::role.eq(Role::Organizer.as_str()))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Changes a member's role. The last organizer cannot be demoted. Returns the old role.
+pub fn change_role(
+    conn: &mut DbConnection,
+    chapter_id: i64,
+    user_id: i64,
+    role: Role,
+) -> DomainResult<Role> {
+    let current = find(conn, chapter_id, user_id)?.ok_or(super::DomainError::NotFound)?;
+    let old = current.role();
+    if old == Role::Organizer && role != Role::Organizer && organizer_count(conn, chapter_id)? <= 1
+    {
+        return Err(super::DomainError::Conflict("last_organizer"));
+    }
+    diesel::update(memberships::table.find(current.id))
+        .set(memberships::role.eq(role.as_str()))
+        .execute(conn)?;
+    Ok(old)
+}
+
+/// Removes a member (or a member leaves). The last organizer cannot go.
+pub fn remove(conn: &mut DbConnection, chapter_id: i64, user_id: i64) -> DomainResult<Role> {
+    let current = find(conn, chapter_id, user_id)?.ok_or(super::DomainError::NotFound)?;
+    let role = current.role();
+    if role == Role::Organizer && organizer_count(conn, chapter_id)? <= 1 {
+        return Err(super::DomainError::Conflict("last_organizer"));
+    }
+    diesel::delete(memberships::table.find(current.id)).execute(conn)?;
+    Ok(role)
+}

@@ -68,6 +68,16 @@ struct NewOutboxRow<'a> {
 
 /// Queues `email` in the caller's transaction. Returns false when the key was already queued.
 pub fn enqueue(conn: &mut DbConnection, email: &Email) -> Result<bool, MailError> {
+    enqueue_delayed(conn, email, chrono::TimeDelta::zero())
+}
+
+/// Like `enqueue`, sent no earlier than `delay` from now (a grace period in which the cause can
+/// still be undone, and the email with it).
+pub fn enqueue_delayed(
+    conn: &mut DbConnection,
+    email: &Email,
+    delay: chrono::TimeDelta,
+) -> Result<bool, MailError> {
     if !header_safe(&email.to_name)
         || !header_safe(&email.content.subject)
         || !header_safe(email.to.as_str())
@@ -85,7 +95,7 @@ pub fn enqueue(conn: &mut DbConnection, email: &Email) -> Result<bool, MailError
         body_html: &email.content.html,
         status: "pending",
         attempts: 0,
-        next_attempt_at: at,
+        next_attempt_at: at + delay,
         created_at: at,
     };
     // ON CONFLICT cannot go through the connection enum: run the same builder on each backend.
@@ -102,6 +112,18 @@ pub fn enqueue(conn: &mut DbConnection, email: &Email) -> Result<bool, MailError
             .execute(c)?,
     };
     Ok(inserted == 1)
+}
+
+/// Removes a queued email that has not been tried yet (an undone decision). True if removed.
+pub fn cancel_unsent(conn: &mut DbConnection, idempotency_key: &str) -> Result<bool, MailError> {
+    let removed = diesel::delete(
+        table::table
+            .filter(table::idempotency_key.eq(idempotency_key))
+            .filter(table::status.eq("pending"))
+            .filter(table::attempts.eq(0)),
+    )
+    .execute(conn)?;
+    Ok(removed == 1)
 }
 
 /// Queues an email to a user, rendered in their locale.

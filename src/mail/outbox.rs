@@ -140,3 +140,14 @@ pub fn next_due(conn: &mut DbConnection) -> QueryResult<Option<NaiveDateTime>> {
         .select(diesel::dsl::min(outbox::next_attempt_at))
         .first(conn)
 }
+
+/// True while the email of `key` is queued and not yet tried.
+pub fn is_unsent(conn: &mut DbConnection, key: &str) -> QueryResult<bool> {
+    let n: i64 = outbox::table
+        .filter(outbox::idempotency_key.eq(key))
+        .filter(outbox::status.eq("pending"))
+        .filter(outbox::attempts.eq(0))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}

@@ -124,7 +124,13 @@ pub struct ApplicationConfirm {
     pub confirm_link: String,
     pub status_link: String,
 }
-email_parts!(ApplicationConfirm, ApplicationConfirmText, ApplicationConfirmHtml, "emails/application_confirm.txt", "emails/application_confirm.html");
+email_parts!(
+    ApplicationConfirm,
+    ApplicationConfirmText,
+    ApplicationConfirmHtml,
+    "emails/application_confirm.txt",
+    "emails/application_confirm.html"
+);
 
 impl ApplicationConfirm {
     fn subject(&self, i: Locale) -> String {
@@ -139,7 +145,13 @@ pub struct AlreadyMember {
     pub chapter: String,
     pub chapter_link: String,
 }
-email_parts!(AlreadyMember, AlreadyMemberText, AlreadyMemberHtml, "emails/already_member.txt", "emails/already_member.html");
+email_parts!(
+    AlreadyMember,
+    AlreadyMemberText,
+    AlreadyMemberHtml,
+    "emails/already_member.txt",
+    "emails/already_member.html"
+);
 
 impl AlreadyMember {
     fn subject(&self, i: Locale) -> String {
@@ -154,7 +166,13 @@ pub struct ApplicationStatusLink {
     pub chapter: String,
     pub status_link: String,
 }
-email_parts!(ApplicationStatusLink, ApplicationStatusLinkText, ApplicationStatusLinkHtml, "emails/application_status_link.txt", "emails/application_status_link.html");
+email_parts!(
+    ApplicationStatusLink,
+    ApplicationStatusLinkText,
+    ApplicationStatusLinkHtml,
+    "emails/application_status_link.txt",
+    "emails/application_status_link.html"
+);
 
 impl ApplicationStatusLink {
     fn subject(&self, i: Locale) -> String {
@@ -173,7 +191,13 @@ pub struct ApplicationApproved {
     pub signin_link: String,
     pub chapter_link: String,
 }
-email_parts!(ApplicationApproved, ApplicationApprovedText, ApplicationApprovedHtml, "emails/application_approved.txt", "emails/application_approved.html");
+email_parts!(
+    ApplicationApproved,
+    ApplicationApprovedText,
+    ApplicationApprovedHtml,
+    "emails/application_approved.txt",
+    "emails/application_approved.html"
+);
 
 impl ApplicationApproved {
     fn subject(&self, i: Locale) -> String {
@@ -189,7 +213,13 @@ pub struct ApplicationRejected {
     pub message: String,
     pub status_link: String,
 }
-email_parts!(ApplicationRejected, ApplicationRejectedText, ApplicationRejectedHtml, "emails/application_rejected.txt", "emails/application_rejected.html");
+email_parts!(
+    ApplicationRejected,
+    ApplicationRejectedText,
+    ApplicationRejectedHtml,
+    "emails/application_rejected.txt",
+    "emails/application_rejected.html"
+);
 
 impl ApplicationRejected {
     fn subject(&self, i: Locale) -> String {
@@ -214,11 +244,65 @@ pub struct OrganizerDigest {
     pub queue_link: String,
     pub reminder: bool,
 }
-email_parts!(OrganizerDigest, OrganizerDigestText, OrganizerDigestHtml, "emails/organizer_digest.txt", "emails/organizer_digest.html");
+email_parts!(
+    OrganizerDigest,
+    OrganizerDigestText,
+    OrganizerDigestHtml,
+    "emails/organizer_digest.txt",
+    "emails/organizer_digest.html"
+);
 
 impl OrganizerDigest {
     fn subject(&self, i: Locale) -> String {
-        let key = if self.reminder { "email.reminder.subject" } else { "email.digest.subject" };
-        i.tf1(key, "chapter", &self.chapter).replace("{n}", &self.entries.len().to_string())
+        let key = if self.reminder {
+            "email.reminder.subject"
+        } else {
+            "email.digest.subject"
+        };
+        i.tf1(key, "chapter", &self.chapter)
+            .replace("{n}", &self.entries.len().to_string())
+    }
+}
+
+/// An organizer changed the person's role in a chapter.
+#[derive(Debug, Clone)]
+pub struct RoleChanged {
+    pub name: String,
+    pub chapter: String,
+    pub role_key: &'static str,
+    pub chapter_link: String,
+}
+email_parts!(
+    RoleChanged,
+    RoleChangedText,
+    RoleChangedHtml,
+    "emails/role_changed.txt",
+    "emails/role_changed.html"
+);
+
+impl RoleChanged {
+    fn subject(&self, i: Locale) -> String {
+        i.tf1("email.role_changed.subject", "chapter", &self.chapter)
+    }
+}
+
+/// An organizer removed the person from a chapter.
+#[derive(Debug, Clone)]
+pub struct MemberRemoved {
+    pub name: String,
+    pub chapter: String,
+    pub reason: String,
+}
+email_parts!(
+    MemberRemoved,
+    MemberRemovedText,
+    MemberRemovedHtml,
+    "emails/member_removed.txt",
+    "emails/member_removed.html"
+);
+
+impl MemberRemoved {
+    fn subject(&self, i: Locale) -> String {
+        i.tf1("email.removed.subject", "chapter", &self.chapter)
     }
 }

@@ -17,7 +17,11 @@ pub struct ChapterAccess {
 
 impl ChapterAccess {
     /// Loads the chapter (404 if missing) and the person's role in it.
-    pub async fn load(state: &AppState, req: &HttpRequest, slug: &str) -> Result<ChapterAccess, AppError> {
+    pub async fn load(
+        state: &AppState,
+        req: &HttpRequest,
+        slug: &str,
+    ) -> Result<ChapterAccess, AppError> {
         let me = signed_in(req);
         let user_id = me.as_ref().map(|m| m.user.id);
         let slug = slug.to_string();
@@ -57,7 +61,10 @@ impl ChapterAccess {
 
     /// Create, edit, publish and cancel events.
     pub fn require_event_editor(&self) -> Result<&SignedIn, AppError> {
-        self.require(matches!(self.role, Some(Role::Organizer | Role::Ambassador)))
+        self.require(matches!(
+            self.role,
+            Some(Role::Organizer | Role::Ambassador)
+        ))
     }
 
     /// See the full member list.

@@ -23,7 +23,10 @@ fn apply_url(state: &AppState, slug: &str) -> String {
     format!("{}/chapters/{slug}/apply", state.config.base_url)
 }
 
-pub async fn qr_svg(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn qr_svg(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let s = slug.clone();
     db(&state, move |c| chapters::find_by_slug(c, &s)).await?;
@@ -33,14 +36,20 @@ pub async fn qr_svg(state: web::Data<AppState>, slug: web::Path<String>) -> Resu
         .body(qr::svg(&apply_url(&state, &slug))?))
 }
 
-pub async fn qr_png(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn qr_png(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let s = slug.clone();
     db(&state, move |c| chapters::find_by_slug(c, &s)).await?;
     Ok(HttpResponse::Ok()
         .content_type("image/png")
         .insert_header(("Cache-Control", "public, max-age=3600"))
-        .insert_header(("Content-Disposition", format!("inline; filename=\"ogug-{slug}-apply.png\"")))
+        .insert_header((
+            "Content-Disposition",
+            format!("inline; filename=\"ogug-{slug}-apply.png\""),
+        ))
         .body(qr::png(&apply_url(&state, &slug), 12)?))
 }
 
@@ -108,7 +117,12 @@ struct ApplyPage {
     already_member: bool,
 }
 
-fn apply_page(req: &HttpRequest, access: ChapterAccess, form: ApplyForm, errors: FieldErrors) -> Result<HttpResponse, AppError> {
+fn apply_page(
+    req: &HttpRequest,
+    access: ChapterAccess,
+    form: ApplyForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
     let ui = Frame::new(req, "");
     let locale = ui.locale;
     let answers = form.answers();
@@ -136,7 +150,11 @@ fn apply_page(req: &HttpRequest, access: ChapterAccess, form: ApplyForm, errors:
     })
 }
 
-pub async fn apply_form(state: web::Data<AppState>, req: HttpRequest, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn apply_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let access = ChapterAccess::load(&state, &req, &slug).await?;
     let form = match &access.me {
         Some(me) => ApplyForm {
@@ -166,7 +184,12 @@ struct OutcomePage {
     body_key: &'static str,
 }
 
-fn outcome(req: &HttpRequest, chapter: &Chapter, title_key: &'static str, body_key: &'static str) -> Result<HttpResponse, AppError> {
+fn outcome(
+    req: &HttpRequest,
+    chapter: &Chapter,
+    title_key: &'static str,
+    body_key: &'static str,
+) -> Result<HttpResponse, AppError> {
     let ui = Frame::titled(req, title_key);
     view::render(&OutcomePage {
         chapter_name: chapter.name(ui.locale).to_string(),
@@ -178,7 +201,9 @@ fn outcome(req: &HttpRequest, chapter: &Chapter, title_key: &'static str, body_k
 }
 
 fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header(("Location", location)).finish()
+    HttpResponse::SeeOther()
+        .insert_header(("Location", location))
+        .finish()
 }
 
 pub async fn submit(
@@ -193,12 +218,22 @@ pub async fn submit(
     let access = ChapterAccess::load(&state, &req, &slug).await?;
     let mut form = form.into_inner();
     if !access.chapter.is_active() {
-        return outcome(&req, &access.chapter, "apply.closed_title", "apply.closed_body");
+        return outcome(
+            &req,
+            &access.chapter,
+            "apply.closed_title",
+            "apply.closed_body",
+        );
     }
     if !form.website.is_empty() {
         // A bot: answer like a success, store nothing.
         tracing::info!("application honeypot triggered");
-        return outcome(&req, &access.chapter, "apply.check_inbox_title", "apply.check_inbox_body");
+        return outcome(
+            &req,
+            &access.chapter,
+            "apply.check_inbox_title",
+            "apply.check_inbox_body",
+        );
     }
     let me = access.me.clone();
     if let Some(me) = &me {
@@ -285,11 +320,24 @@ pub async fn submit(
                     }
                     .render(locale)
                     .map_err(mail::MailError::from)?;
-                    queue(c, format!("already-member:{}:{}", chapter.id, crate::crypto::random_token()), content)?;
+                    queue(
+                        c,
+                        format!(
+                            "already-member:{}:{}",
+                            chapter.id,
+                            crate::crypto::random_token()
+                        ),
+                        content,
+                    )?;
                     Ok(None)
                 }
-                Submitted::Existing { status_token, .. } if user.is_some() => Ok(Some(status_token)),
-                Submitted::Existing { application, status_token } => {
+                Submitted::Existing { status_token, .. } if user.is_some() => {
+                    Ok(Some(status_token))
+                }
+                Submitted::Existing {
+                    application,
+                    status_token,
+                } => {
                     let content = templates::ApplicationStatusLink {
                         name: application.name.clone(),
                         chapter: chapter_name,
@@ -297,7 +345,11 @@ pub async fn submit(
                     }
                     .render(locale)
                     .map_err(mail::MailError::from)?;
-                    queue(c, format!("status-link:{}", sha256_hex(&status_token)), content)?;
+                    queue(
+                        c,
+                        format!("status-link:{}", sha256_hex(&status_token)),
+                        content,
+                    )?;
                     Ok(None)
                 }
             }
@@ -307,8 +359,18 @@ pub async fn submit(
     state.mail.wake();
     match result {
         // Anonymous: the same page whatever happened (no enumeration); the email tells the rest.
-        None => outcome(&req, &access.chapter, "apply.check_inbox_title", "apply.check_inbox_body"),
-        Some(token) if token.is_empty() => outcome(&req, &access.chapter, "apply.already_member_title", "apply.already_member_body"),
+        None => outcome(
+            &req,
+            &access.chapter,
+            "apply.check_inbox_title",
+            "apply.check_inbox_body",
+        ),
+        Some(token) if token.is_empty() => outcome(
+            &req,
+            &access.chapter,
+            "apply.already_member_title",
+            "apply.already_member_body",
+        ),
         Some(token) => Ok(see_other(&format!("/applications/status/{token}"))),
     }
 }
@@ -322,7 +384,10 @@ struct ConfirmPage {
     action: String,
 }
 
-async fn application_chapter(state: &AppState, application: &Application) -> Result<Chapter, AppError> {
+async fn application_chapter(
+    state: &AppState,
+    application: &Application,
+) -> Result<Chapter, AppError> {
     let id = application.chapter_id;
     db(state, move |c| {
         use crate::db::schema::chapters as ch;
@@ -336,10 +401,18 @@ fn link_invalid(req: &HttpRequest) -> Result<HttpResponse, AppError> {
     super::account::link_invalid(req)
 }
 
-pub async fn confirm_form(state: web::Data<AppState>, req: HttpRequest, token: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn confirm_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let t = token.clone();
-    let application = match db(&state, move |c| applications::by_token(c, &t, Purpose::ConfirmApplication)).await {
+    let application = match db(&state, move |c| {
+        applications::by_token(c, &t, Purpose::ConfirmApplication)
+    })
+    .await
+    {
         Ok(a) => a,
         Err(AppError::NotFound) => return link_invalid(&req),
         Err(e) => return Err(e),
@@ -354,7 +427,11 @@ pub async fn confirm_form(state: web::Data<AppState>, req: HttpRequest, token: w
     })
 }
 
-pub async fn confirm(state: web::Data<AppState>, req: HttpRequest, token: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn confirm(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let result = db(&state, move |c| {
         write_transaction(c, |c| -> Result<String, DomainError> {
@@ -374,7 +451,9 @@ pub async fn confirm(state: web::Data<AppState>, req: HttpRequest, token: web::P
     })
     .await;
     match result {
-        Ok(status_token) => Ok(see_other(&format!("/applications/status/{status_token}?confirmed=1"))),
+        Ok(status_token) => Ok(see_other(&format!(
+            "/applications/status/{status_token}?confirmed=1"
+        ))),
         Err(AppError::NotFound) => link_invalid(&req),
         Err(e) => Err(e),
     }
@@ -400,9 +479,18 @@ pub struct StatusQuery {
     withdrawn: Option<String>,
 }
 
-async fn status_page(state: &AppState, req: &HttpRequest, token: &str, notice: Option<&'static str>) -> Result<HttpResponse, AppError> {
+async fn status_page(
+    state: &AppState,
+    req: &HttpRequest,
+    token: &str,
+    notice: Option<&'static str>,
+) -> Result<HttpResponse, AppError> {
     let t = token.to_string();
-    let application = match db(state, move |c| applications::by_token(c, &t, Purpose::ApplicationStatus)).await {
+    let application = match db(state, move |c| {
+        applications::by_token(c, &t, Purpose::ApplicationStatus)
+    })
+    .await
+    {
         Ok(a) => a,
         Err(AppError::NotFound) => return link_invalid(req),
         Err(e) => return Err(e),
@@ -415,7 +503,11 @@ async fn status_page(state: &AppState, req: &HttpRequest, token: &str, notice: O
         chapter_href: format!("/chapters/{}", chapter.slug),
         role_key: application.desired_role().label_key(),
         status_key: format!("status.{}", application.status),
-        reason_key: application.reason.as_ref().map(|r| format!("reason.{r}")).unwrap_or_default(),
+        reason_key: application
+            .reason
+            .as_ref()
+            .map(|r| format!("reason.{r}"))
+            .unwrap_or_default(),
         action: format!("/applications/status/{token}"),
         notice,
         ui,
@@ -475,9 +567,12 @@ pub async fn status_action(
     })
     .await;
     match result {
-        Ok(()) => Ok(see_other(&format!("/applications/status/{token}?withdrawn=1"))),
-        Err(AppError::Conflict(_)) => status_page(&state, &req, &token, Some("status.notice_not_open")).await,
+        Ok(()) => Ok(see_other(&format!(
+            "/applications/status/{token}?withdrawn=1"
+        ))),
+        Err(AppError::Conflict(_)) => {
+            status_page(&state, &req, &token, Some("status.notice_not_open")).await
+        }
         Err(e) => Err(e),
     }
 }
-

@@ -8,6 +8,8 @@ pub mod assets;
 pub mod auth;
 pub mod errors;
 pub mod locale;
+pub mod manage;
+pub mod members;
 pub mod public;
 pub mod qr;
 pub mod request_log;
@@ -127,6 +129,16 @@ routes! {
     "/chapters/{slug}/qr.svg" => { GET apply::qr_svg },
     "/chapters/{slug}/qr.png" => { GET apply::qr_png },
     "/chapters/{slug}/apply" => { GET apply::apply_form, POST apply::submit },
+    "/chapters/{slug}/members" => { GET members::members },
+    "/chapters/{slug}/leave" => { POST members::leave },
+    "/chapters/{slug}/manage/members" => { GET members::manage_members },
+    "/chapters/{slug}/manage/members/{user_id}/role" => { POST members::change_role },
+    "/chapters/{slug}/manage/members/{user_id}/remove" => { POST members::remove_member },
+    "/chapters/{slug}/manage/applications" => { GET manage::queue },
+    "/chapters/{slug}/manage/applications/bulk" => { POST manage::bulk },
+    "/chapters/{slug}/manage/applications/{id}" => { GET manage::detail },
+    "/chapters/{slug}/manage/applications/{id}/decision" => { POST manage::decide },
+    "/chapters/{slug}/manage/applications/{id}/undo" => { POST manage::undo },
     "/applications/confirm/{token}" => { GET apply::confirm_form, POST apply::confirm },
     "/applications/status/{token}" => { GET apply::status, POST apply::status_action },
     "/login" => { GET account::login_form, POST account::login },

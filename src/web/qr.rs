@@ -4,7 +4,8 @@ use qrcode::render::svg;
 use qrcode::{Color, QrCode};
 
 fn code(url: &str) -> Result<QrCode, super::AppError> {
-    QrCode::new(url.as_bytes()).map_err(|e| super::AppError::Internal(anyhow::anyhow!("QR code: {e}")))
+    QrCode::new(url.as_bytes())
+        .map_err(|e| super::AppError::Internal(anyhow::anyhow!("QR code: {e}")))
 }
 
 pub fn svg(url: &str) -> Result<String, super::AppError> {
@@ -37,8 +38,14 @@ pub fn png(url: &str, scale: usize) -> Result<Vec<u8>, super::AppError> {
     let mut encoder = png::Encoder::new(&mut out, side, side);
     encoder.set_color(png::ColorType::Grayscale);
     encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().map_err(|e| super::AppError::Internal(e.into()))?;
-    writer.write_image_data(&pixels).map_err(|e| super::AppError::Internal(e.into()))?;
-    writer.finish().map_err(|e| super::AppError::Internal(e.into()))?;
+    let mut writer = encoder
+        .write_header()
+        .map_err(|e| super::AppError::Internal(e.into()))?;
+    writer
+        .write_image_data(&pixels)
+        .map_err(|e| super::AppError::Internal(e.into()))?;
+    writer
+        .finish()
+        .map_err(|e| super::AppError::Internal(e.into()))?;
     Ok(out)
 }

@@ -13,10 +13,11 @@ fn ogug(app: &TestApp, args: &[&str]) -> (bool, String, String) {
         .current_dir(app.data_dir())
         .output()
         .expect("run ogug");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+        format!("{stderr} (exit: {:?})", out.status),
     )
 }
 

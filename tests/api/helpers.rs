@@ -73,6 +73,9 @@ pub struct Options {
     /// Run the app's own mail worker.
     pub mail_worker: bool,
     pub max_attempts: i32,
+    pub decision_grace: chrono::TimeDelta,
+    /// Per-IP limits; `None` → high limits, so tests signing in often are not throttled.
+    pub limits: Option<ogug::web::throttle::Limits>,
 }
 
 impl Default for Options {
@@ -81,6 +84,8 @@ impl Default for Options {
             demo: true,
             mail_worker: true,
             max_attempts: 8,
+            decision_grace: chrono::TimeDelta::zero(),
+            limits: None,
         }
     }
 }
@@ -110,6 +115,13 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     config.smtp_url = Some(ogug::config::Secret::new(smtp.url()));
     config.mail_worker = options.mail_worker;
     config.mail = fast_mail_settings(options.max_attempts);
+    config.decision_grace = options.decision_grace;
+    // Tests sign in many times from 127.0.0.1; the per-IP throttle has its own tests.
+    config.limits = options.limits.unwrap_or(ogug::web::throttle::Limits {
+        login_per_minute: 1000,
+        reset_per_minute: 1000,
+        apply_per_minute: 1000,
+    });
     let pool = db::connect(&config.database_url, 4).expect("connect and migrate");
     if options.demo {
         ogug::cli::load_demo(&pool, &config).expect("demo loads");
@@ -274,6 +286,59 @@ impl TestApp {
             ogug::domain::accounts::set_password(&mut conn, user.id, &hash, None).unwrap();
         }
         user.id
+    }
+
+    /// Gives an existing user a password (e.g. the demo staff accounts); returns their id.
+    pub fn set_password(&self, email: &str, password: &str) -> i64 {
+        use diesel::prelude::*;
+        use ogug::db::schema::users;
+        let mut conn = self.conn();
+        let id: i64 = users::table
+            .filter(users::email.eq(email))
+            .select(users::id)
+            .first(&mut conn)
+            .unwrap();
+        let hash = ogug::domain::passwords::hash(password).unwrap();
+        ogug::domain::accounts::set_password(&mut conn, id, &hash, None).unwrap();
+        id
+    }
+
+    /// Creates a user with a password and makes them `role` of chapter `slug`.
+    pub fn member(
+        &self,
+        email: &str,
+        slug: &str,
+        role: ogug::domain::memberships::Role,
+        password: &str,
+    ) -> i64 {
+        let id = self.create_user(
+            email,
+            email.split('@').next().unwrap(),
+            Some(password),
+            false,
+        );
+        let chapter = ogug::domain::chapters::find_by_slug(&mut self.conn(), slug).unwrap();
+        ogug::domain::memberships::add(&mut self.conn(), chapter.id, id, role).unwrap();
+        id
+    }
+
+    /// Creates another chapter.
+    pub fn chapter(&self, slug: &str) {
+        ogug::domain::chapters::create(
+            &mut self.conn(),
+            &ogug::domain::chapters::ChapterInput {
+                slug: slug.into(),
+                name_zh: format!("{slug}用户组"),
+                name_en: format!("{slug} User Group"),
+                city: slug.into(),
+                time_zone: "Asia/Shanghai".into(),
+                description: String::new(),
+                description_en: String::new(),
+                founded_on: None,
+                contact_email: None,
+            },
+        )
+        .unwrap();
     }
 
     /// Issues a one-time link token directly (as `ogug admin create` or an approval would).

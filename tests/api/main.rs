@@ -6,6 +6,7 @@ mod helpers;
 mod smtp;
 
 mod accounts;
+mod applications;
 mod cli;
 mod logs;
 mod mail;

@@ -1,0 +1,809 @@
+use crate::helpers::*;
+use diesel::prelude::*;
+use ogug::db::schema::{applications, memberships, outbox, users};
+use ogug::domain::memberships::Role;
+use reqwest::StatusCode;
+use std::time::Duration;
+
+const PW: &str = "organizer passphrase 2021";
+const WAIT: Duration = Duration::from_secs(10);
+const XSS: &str = "<script>alert(1)</script>";
+
+fn apply_fields<'a>(name: &'a str, email: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("name", name),
+        ("email", email),
+        ("organization", "云和恩墨"),
+        ("job_title", "DBA"),
+        ("desired_role", "member"),
+        ("motivation", "想和北京的 openGauss 用户交流"),
+        ("opengauss_usage", "生产环境"),
+        ("consent", "on"),
+        ("website", ""),
+    ]
+}
+
+fn count_applications(app: &TestApp) -> i64 {
+    applications::table
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap()
+}
+
+/// Applies anonymously and confirms through the emailed link; returns the status page path.
+async fn apply_and_confirm(app: &TestApp, b: &Browser, name: &str, email: &str) -> String {
+    let before = app.smtp.received().len();
+    let res = b
+        .post_form("/chapters/beijing/apply", &apply_fields(name, email))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let mails = app.smtp.wait_for(before + 1, WAIT).await;
+    let mail = parse(mails.last().unwrap());
+    let confirm = link_in(
+        &mail.text,
+        &format!("{}/applications/confirm/", app.address),
+    );
+    let res = b
+        .post_form(confirm.trim_start_matches(&app.address), &[])
+        .await;
+    assert!(res.status().is_redirection());
+    res.headers()
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn organizer(app: &TestApp) -> Browser {
+    app.set_password("organizer@example.org", PW);
+    let b = app.browser();
+    assert!(
+        b.login("organizer@example.org", PW)
+            .await
+            .status()
+            .is_redirection()
+    );
+    b
+}
+
+#[tokio::test]
+async fn the_whole_journey_apply_confirm_approve_activate() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    // The chapter page leads to the form, with the QR code.
+    let (_, html) = b.get_html("/chapters/beijing").await;
+    assert!(html.contains(r#"href="/chapters/beijing/apply""#));
+    assert!(html.contains(r#"src="/chapters/beijing/qr.svg""#));
+
+    // One mistake: the field error shows and the input stays.
+    let mut fields = apply_fields("李雷", "not-an-email");
+    fields.retain(|(k, _)| *k != "consent");
+    let res = b.post_form("/chapters/beijing/apply", &fields).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("请输入有效的电子邮件地址"));
+    assert!(html.contains("请勾选同意"));
+    assert!(html.contains(r#"value="李雷""#));
+    assert!(html.contains("想和北京的 openGauss 用户交流"));
+    assert_eq!(count_applications(&app), 0);
+
+    let res = b
+        .post_form(
+            "/chapters/beijing/apply",
+            &apply_fields("李雷", "Li.Lei@Example.org"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("请查收邮件"));
+    let mails = app.smtp.wait_for(1, WAIT).await;
+    let mail = parse(&mails[0]);
+    assert_eq!(mail.to, "li.lei@example.org");
+    assert_eq!(mail.subject, "请确认您加入 oGUG 北京用户组的申请");
+    let confirm = link_in(
+        &mail.text,
+        &format!("{}/applications/confirm/", app.address),
+    );
+    let confirm_path = confirm.trim_start_matches(&app.address).to_string();
+    let (status, html) = b.get_html(&confirm_path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("确认申请"));
+    let status_before: String = applications::table
+        .select(applications::status)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(status_before, "unconfirmed", "GET changes nothing");
+    let res = b.post_form(&confirm_path, &[]).await;
+    let status_path = res
+        .headers()
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let (_, html) = b.get_html(&status_path).await;
+    assert!(html.contains("待审核"));
+    assert!(html.contains("邮箱已确认"));
+
+    // The organizers' digest.
+    assert_eq!(ogug::jobs::run_digests(&app.pool, &app.config).unwrap(), 1);
+    assert_eq!(
+        ogug::jobs::run_digests(&app.pool, &app.config).unwrap(),
+        0,
+        "told once"
+    );
+    let mails = app.smtp.wait_for(2, WAIT).await;
+    let digest = parse(&mails[1]);
+    assert_eq!(digest.to, "organizer@example.org");
+    assert!(
+        digest.subject.contains("1 份新的待审核申请"),
+        "{}",
+        digest.subject
+    );
+    assert!(digest.text.contains("李雷"));
+
+    // The organizer approves as Ambassador.
+    let org = organizer(&app).await;
+    let (status, html) = org.get_html("/chapters/beijing/manage/applications").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("李雷"));
+    assert!(html.contains("0 小时"));
+    let id: i64 = applications::table
+        .select(applications::id)
+        .first(&mut app.conn())
+        .unwrap();
+    let (_, detail) = org
+        .get_html(&format!("/chapters/beijing/manage/applications/{id}"))
+        .await;
+    assert!(detail.contains("生产环境"));
+    let res = org
+        .post_form(
+            &format!("/chapters/beijing/manage/applications/{id}/decision"),
+            &[("decision", "approve"), ("role", "ambassador")],
+        )
+        .await;
+    assert_redirect_to(&res, "/chapters/beijing/manage/applications?done=approved");
+
+    let mails = app.smtp.wait_for(3, WAIT).await;
+    let welcome = parse(&mails[2]);
+    assert_eq!(welcome.to, "li.lei@example.org");
+    assert_eq!(welcome.subject, "欢迎加入 oGUG 北京用户组");
+    assert!(welcome.text.contains("布道师"));
+    let activate = link_in(&welcome.text, &format!("{}/account/activate/", app.address));
+    let activate_path = activate.trim_start_matches(&app.address).to_string();
+    let res = b
+        .post_form(
+            &activate_path,
+            &[
+                ("password", "my own long passphrase"),
+                ("password_confirm", "my own long passphrase"),
+            ],
+        )
+        .await;
+    assert_redirect_to(&res, "/account?welcome=1");
+    let (_, html) = b.get_html("/account").await;
+    assert!(html.contains("北京用户组"));
+    assert!(html.contains("布道师"));
+    let (status, html) = b.get_html("/chapters/beijing/members").await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the new member sees the member list"
+    );
+    assert!(html.contains("李雷"));
+    let (_, html) = b.get_html(&status_path).await;
+    assert!(html.contains("已通过"));
+}
+
+#[tokio::test]
+async fn a_rejection_tells_the_applicant_why() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let status_path = apply_and_confirm(&app, &b, "韩梅梅", "han@example.org").await;
+    let id: i64 = applications::table
+        .select(applications::id)
+        .first(&mut app.conn())
+        .unwrap();
+    let org = organizer(&app).await;
+    let res = org
+        .post_form(
+            &format!("/chapters/beijing/manage/applications/{id}/decision"),
+            &[
+                ("decision", "reject"),
+                ("reason", "not_local"),
+                ("message", "欢迎加入上海用户组"),
+            ],
+        )
+        .await;
+    assert_redirect_to(&res, "/chapters/beijing/manage/applications?done=rejected");
+    let mails = app.smtp.wait_for(2, WAIT).await;
+    let mail = parse(&mails[1]);
+    assert_eq!(mail.subject, "关于您加入 oGUG 北京用户组的申请");
+    assert!(mail.text.contains("申请人不在本城市"));
+    assert!(mail.text.contains("欢迎加入上海用户组"));
+    let (_, html) = b.get_html(&status_path).await;
+    assert!(html.contains("未通过"));
+    assert!(html.contains("申请人不在本城市"));
+    assert!(html.contains("欢迎加入上海用户组"));
+    let n: i64 = memberships::table
+        .inner_join(users::table)
+        .filter(users::email.eq("han@example.org"))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(n, 0);
+    // A decided application cannot be decided again.
+    let res = org
+        .post_form(
+            &format!("/chapters/beijing/manage/applications/{id}/decision"),
+            &[("decision", "approve"), ("role", "member")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn english_applicants_get_english_emails() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    b.get("/?lang=en").await;
+    b.post_form(
+        "/chapters/beijing/apply",
+        &apply_fields("Jane", "jane@example.org"),
+    )
+    .await;
+    let mail = parse(&app.smtp.wait_for(1, WAIT).await[0]);
+    assert_eq!(
+        mail.subject,
+        "Please confirm your application to oGUG Beijing User Group"
+    );
+}
+
+#[tokio::test]
+async fn withdrawing_an_application() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let status_path = apply_and_confirm(&app, &b, "Wu", "wu@example.org").await;
+    let path = status_path.split('?').next().unwrap().to_string();
+    let res = b.post_form(&path, &[("action", "withdraw")]).await;
+    assert_redirect_to(&res, &format!("{path}?withdrawn=1"));
+    let (_, html) = b.get_html(&path).await;
+    assert!(html.contains("已撤回"));
+    assert!(!html.contains("撤回申请</button>"), "no second withdrawal");
+    let res = b.post_form(&path, &[("action", "withdraw")]).await;
+    assert!(res.text().await.unwrap().contains("无法撤回"));
+}
+
+#[tokio::test]
+async fn a_duplicate_application_shows_the_existing_one_by_email() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    b.post_form(
+        "/chapters/beijing/apply",
+        &apply_fields("Dup", "dup@example.org"),
+    )
+    .await;
+    let first = b
+        .post_form(
+            "/chapters/beijing/apply",
+            &apply_fields("Dup", "dup@example.org"),
+        )
+        .await;
+    let first_body = first.text().await.unwrap();
+    let other = app.browser();
+    let fresh = other
+        .post_form(
+            "/chapters/beijing/apply",
+            &apply_fields("New", "new@example.org"),
+        )
+        .await;
+    assert_eq!(
+        first_body.replace(&b.csrf().await, "T"),
+        fresh
+            .text()
+            .await
+            .unwrap()
+            .replace(&other.csrf().await, "T"),
+        "same page for a duplicate and a new application"
+    );
+    assert_eq!(count_applications(&app), 2, "no duplicate row");
+    let mails = app.smtp.wait_for(3, WAIT).await;
+    let to_dup: Vec<_> = mails
+        .iter()
+        .map(parse)
+        .filter(|m| m.to == "dup@example.org")
+        .collect();
+    assert_eq!(to_dup.len(), 2);
+    assert!(
+        to_dup
+            .iter()
+            .any(|m| m.subject == "您在 oGUG 北京用户组的申请"),
+        "status link resent"
+    );
+}
+
+#[tokio::test]
+async fn members_reapplying_are_told_they_are_in() {
+    let app = spawn_app().await;
+    app.member("m@example.org", "beijing", Role::Member, PW);
+    // Anonymously with a member's address: same page, the email tells.
+    let anon = app.browser();
+    let res = anon
+        .post_form(
+            "/chapters/beijing/apply",
+            &apply_fields("M", "m@example.org"),
+        )
+        .await;
+    assert!(res.text().await.unwrap().contains("请查收邮件"));
+    let mail = parse(&app.smtp.wait_for(1, WAIT).await[0]);
+    assert_eq!(mail.subject, "您已是 oGUG 北京用户组的成员");
+    // Signed in: told on the page.
+    let b = app.browser();
+    b.login("m@example.org", PW).await;
+    let (_, html) = b.get_html("/chapters/beijing/apply").await;
+    assert!(html.contains("您已经是这个用户组的成员了"));
+    let res = b
+        .post_form(
+            "/chapters/beijing/apply",
+            &apply_fields("M", "m@example.org"),
+        )
+        .await;
+    assert!(res.text().await.unwrap().contains("您已是成员"));
+    assert_eq!(count_applications(&app), 0);
+}
+
+#[tokio::test]
+async fn a_signed_in_applicant_skips_confirmation() {
+    let app = spawn_app().await;
+    app.chapter("shanghai");
+    app.member("s@example.org", "beijing", Role::Member, PW);
+    let b = app.browser();
+    b.login("s@example.org", PW).await;
+    let res = b
+        .post_form(
+            "/chapters/shanghai/apply",
+            &apply_fields("S", "ignored@example.org"),
+        )
+        .await;
+    let location = res
+        .headers()
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(location.starts_with("/applications/status/"));
+    let (status, email): (String, String) = applications::table
+        .select((applications::status, applications::email))
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(status, "pending");
+    assert_eq!(email, "s@example.org", "applies as themselves");
+}
+
+#[tokio::test]
+async fn bots_filling_the_honeypot_store_nothing() {
+    let app = spawn_app().await;
+    let mut fields = apply_fields("Bot", "bot@example.org");
+    fields.retain(|(k, _)| *k != "website");
+    fields.push(("website", "http://spam.example"));
+    let res = app.post_form("/chapters/beijing/apply", &fields).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(count_applications(&app), 0);
+}
+
+#[tokio::test]
+async fn the_apply_form_is_rate_limited_per_address() {
+    let app = spawn_app_with(Options {
+        limits: Some(ogug::web::throttle::Limits {
+            login_per_minute: 10,
+            reset_per_minute: 5,
+            apply_per_minute: 3,
+        }),
+        ..Options::default()
+    })
+    .await;
+    for i in 0..3 {
+        let email = format!("r{i}@example.org");
+        let res = app
+            .post_form("/chapters/beijing/apply", &apply_fields("R", &email))
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let res = app
+        .post_form(
+            "/chapters/beijing/apply",
+            &apply_fields("R", "r9@example.org"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn the_qr_code_encodes_the_absolute_apply_url() {
+    let app = spawn_app().await;
+    let res = app.get("/chapters/beijing/qr.svg").await;
+    assert_eq!(res.headers().get("content-type").unwrap(), "image/svg+xml");
+    assert!(res.text().await.unwrap().contains("<svg"));
+    let res = app.get("/chapters/beijing/qr.png").await;
+    assert_eq!(res.headers().get("content-type").unwrap(), "image/png");
+    let bytes = res.bytes().await.unwrap();
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes.to_vec()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let (w, h) = (info.width as usize, info.height as usize);
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| buf[y * w + x]);
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1);
+    let (_, content) = grids[0].decode().unwrap();
+    assert_eq!(
+        content,
+        format!("{}/chapters/beijing/apply", app.config.base_url)
+    );
+    assert_eq!(
+        app.get("/chapters/atlantis/qr.svg").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn review_routes_follow_the_permission_matrix() {
+    let app = spawn_app().await;
+    app.chapter("shanghai");
+    let b = app.browser();
+    apply_and_confirm(&app, &b, "Target", "target@example.org").await;
+    let id: i64 = applications::table
+        .select(applications::id)
+        .first(&mut app.conn())
+        .unwrap();
+    app.member("member@example.org", "beijing", Role::Member, PW);
+    app.member("amb@example.org", "beijing", Role::Ambassador, PW);
+    app.member("other-org@example.org", "shanghai", Role::Organizer, PW);
+    app.create_user("admin@example.org", "Admin", Some(PW), true);
+    let queue = "/chapters/beijing/manage/applications";
+    let detail = format!("{queue}/{id}");
+    let decision = format!("{queue}/{id}/decision");
+
+    let anon = app.browser();
+    assert_redirect_to(
+        &anon.get(queue).await,
+        "/login?next=%2Fchapters%2Fbeijing%2Fmanage%2Fapplications",
+    );
+    assert!(
+        anon.post_form(&decision, &[("decision", "approve")])
+            .await
+            .status()
+            .is_redirection()
+    );
+    for who in [
+        "member@example.org",
+        "amb@example.org",
+        "other-org@example.org",
+    ] {
+        let c = app.browser();
+        c.login(who, PW).await;
+        assert_eq!(c.get(queue).await.status(), StatusCode::FORBIDDEN, "{who}");
+        assert_eq!(
+            c.get(&detail).await.status(),
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
+        let res = c
+            .post_form(&decision, &[("decision", "approve"), ("role", "member")])
+            .await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{who}");
+    }
+    // The other chapter's organizer cannot reach it through their own chapter either.
+    let other = app.browser();
+    other.login("other-org@example.org", PW).await;
+    assert_eq!(
+        other
+            .get(&format!("/chapters/shanghai/manage/applications/{id}"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let res = other
+        .post_form(
+            &format!("/chapters/shanghai/manage/applications/{id}/decision"),
+            &[("decision", "approve"), ("role", "member")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let status: String = applications::table
+        .select(applications::status)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(status, "pending");
+
+    let org = organizer(&app).await;
+    assert_eq!(org.get(queue).await.status(), StatusCode::OK);
+    let admin = app.browser();
+    admin.login("admin@example.org", PW).await;
+    assert_eq!(admin.get(&detail).await.status(), StatusCode::OK);
+    let res = admin
+        .post_form(&decision, &[("decision", "approve"), ("role", "member")])
+        .await;
+    assert!(res.status().is_redirection(), "site admin may decide");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_organizers_deciding_at_once_make_one_decision() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    apply_and_confirm(&app, &b, "Race", "race@example.org").await;
+    let id: i64 = applications::table
+        .select(applications::id)
+        .first(&mut app.conn())
+        .unwrap();
+    let org = organizer(&app).await;
+    app.member("org2@example.org", "beijing", Role::Organizer, PW);
+    let org2 = app.browser();
+    org2.login("org2@example.org", PW).await;
+    let path = format!("/chapters/beijing/manage/applications/{id}/decision");
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let who = if i % 2 == 0 {
+            org.clone()
+        } else {
+            org2.clone()
+        };
+        let path = path.clone();
+        tasks.push(tokio::spawn(async move {
+            who.post_form(&path, &[("decision", "approve"), ("role", "member")])
+                .await
+                .status()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| s.is_redirection()).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CONFLICT)
+            .count(),
+        7,
+        "{statuses:?}"
+    );
+    let n: i64 = memberships::table
+        .inner_join(users::table)
+        .filter(users::email.eq("race@example.org"))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(n, 1);
+    let emails: i64 = outbox::table
+        .filter(outbox::idempotency_key.like("decision:%"))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(emails, 1);
+    let res = org
+        .post_form(&path, &[("decision", "approve"), ("role", "member")])
+        .await;
+    assert!(
+        res.text().await.unwrap().contains("已由"),
+        "already decided by X"
+    );
+}
+
+#[tokio::test]
+async fn hostile_input_is_escaped_on_every_page_and_in_emails() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let email = "xss@example.org";
+    let fields = vec![
+        ("name", XSS),
+        ("email", email),
+        ("organization", XSS),
+        ("job_title", XSS),
+        ("desired_role", "member"),
+        ("motivation", XSS),
+        ("opengauss_usage", XSS),
+        ("consent", "on"),
+    ];
+    b.post_form("/chapters/beijing/apply", &fields).await;
+    let mail = parse(&app.smtp.wait_for(1, WAIT).await[0]);
+    assert!(!mail.html.contains("<script>"), "HTML email escapes");
+    let confirm = link_in(
+        &mail.text,
+        &format!("{}/applications/confirm/", app.address),
+    );
+    let confirm_path = confirm.trim_start_matches(&app.address).to_string();
+    let (_, html) = b.get_html(&confirm_path).await;
+    assert!(!html.contains(XSS));
+    let res = b.post_form(&confirm_path, &[]).await;
+    let status_path = res
+        .headers()
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let (_, html) = b.get_html(&status_path).await;
+    assert!(!html.contains(XSS));
+    assert!(html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"));
+    let id: i64 = applications::table
+        .select(applications::id)
+        .first(&mut app.conn())
+        .unwrap();
+    let org = organizer(&app).await;
+    for path in [
+        "/chapters/beijing/manage/applications".to_string(),
+        format!("/chapters/beijing/manage/applications/{id}"),
+    ] {
+        let (_, html) = org.get_html(&path).await;
+        assert!(!html.contains(XSS), "{path}");
+    }
+    ogug::jobs::run_digests(&app.pool, &app.config).unwrap();
+    let res = org
+        .post_form(
+            &format!("/chapters/beijing/manage/applications/{id}/decision"),
+            &[
+                ("decision", "reject"),
+                ("reason", "other"),
+                ("message", XSS),
+            ],
+        )
+        .await;
+    assert!(res.status().is_redirection());
+    let mails = app.smtp.wait_for(3, WAIT).await;
+    for m in mails.iter().map(parse) {
+        assert!(!m.html.contains("<script>"), "{}", m.subject);
+    }
+}
+
+#[tokio::test]
+async fn the_queue_stays_fast_and_correct_with_ten_thousand_pending() {
+    let app = spawn_app().await;
+    let chapter = ogug::domain::chapters::find_by_slug(&mut app.conn(), "beijing").unwrap();
+    let at = ogug::domain::now();
+    let mut conn = app.conn();
+    ogug::db::write_transaction(&mut conn, |c| -> diesel::QueryResult<()> {
+        for i in 0..10_000i64 {
+            diesel::insert_into(applications::table)
+                .values((
+                    applications::chapter_id.eq(chapter.id),
+                    applications::email.eq(format!("bulk{i}@example.org")),
+                    applications::name.eq(format!("申请人 {i}")),
+                    applications::desired_role.eq("member"),
+                    applications::status.eq(if i % 10 == 0 { "rejected" } else { "pending" }),
+                    applications::created_at.eq(at - chrono::TimeDelta::seconds(10_000 - i)),
+                    applications::updated_at.eq(at),
+                ))
+                .execute(c)?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    drop(conn);
+    let org = organizer(&app).await;
+    let (status, html) = org.get_html("/chapters/beijing/manage/applications").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(html.matches(r#"name="ids""#).count(), 50);
+    assert!(
+        html.contains(r#"<span class="count">9000</span>"#),
+        "pending count"
+    );
+    assert!(
+        html.contains(r#"<span class="count">1000</span>"#),
+        "rejected count"
+    );
+    assert!(html.contains("申请人 1<"), "oldest first");
+    // Keyset pagination: the next page starts after the 50th row.
+    let next = html
+        .split(r#"<a class="button secondary" href=""#)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#38;", "&")
+        .replace("&amp;", "&");
+    let (_, page2) = org.get_html(&next).await;
+    assert_eq!(page2.matches(r#"name="ids""#).count(), 50);
+    assert!(
+        page2.contains("申请人 56<"),
+        "page 2 continues after page 1"
+    );
+    assert!(!page2.contains("申请人 1<"));
+    let (_, found) = org
+        .get_html("/chapters/beijing/manage/applications?q=bulk4242%40")
+        .await;
+    assert_eq!(found.matches(r#"name="ids""#).count(), 1);
+}
+
+#[tokio::test]
+async fn bulk_approval_and_undo() {
+    let app = spawn_app_with(Options {
+        decision_grace: chrono::TimeDelta::minutes(5),
+        ..Options::default()
+    })
+    .await;
+    let b = app.browser();
+    apply_and_confirm(&app, &b, "A1", "a1@example.org").await;
+    apply_and_confirm(&app, &app.browser(), "A2", "a2@example.org").await;
+    let ids: Vec<i64> = applications::table
+        .order(applications::id)
+        .select(applications::id)
+        .load(&mut app.conn())
+        .unwrap();
+    let org = organizer(&app).await;
+    let id_strings: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+    let mut fields: Vec<(&str, &str)> = id_strings.iter().map(|i| ("ids", i.as_str())).collect();
+    fields.extend([("decision", "approve"), ("role", "member")]);
+    let res = org
+        .post_form("/chapters/beijing/manage/applications/bulk", &fields)
+        .await;
+    assert_redirect_to(&res, "/chapters/beijing/manage/applications?done=bulk");
+    let statuses: Vec<String> = applications::table
+        .select(applications::status)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(statuses, vec!["approved", "approved"]);
+
+    // The emails wait out the grace period: the decision can be undone.
+    let (_, html) = org
+        .get_html(&format!("/chapters/beijing/manage/applications/{}", ids[0]))
+        .await;
+    assert!(html.contains("撤销"));
+    let res = org
+        .post_form(
+            &format!("/chapters/beijing/manage/applications/{}/undo", ids[0]),
+            &[],
+        )
+        .await;
+    assert_redirect_to(&res, "/chapters/beijing/manage/applications?done=undone");
+    let (status, member): (String, i64) = (
+        applications::table
+            .find(ids[0])
+            .select(applications::status)
+            .first(&mut app.conn())
+            .unwrap(),
+        memberships::table
+            .inner_join(users::table)
+            .filter(users::email.eq("a1@example.org"))
+            .count()
+            .get_result(&mut app.conn())
+            .unwrap(),
+    );
+    assert_eq!(status, "pending");
+    assert_eq!(member, 0, "the membership the approval made is gone");
+    let queued: Vec<String> = outbox::table
+        .filter(outbox::idempotency_key.like("decision:%"))
+        .select(outbox::idempotency_key)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(
+        queued,
+        vec![format!("decision:application:{}", ids[1])],
+        "its email is gone too"
+    );
+}
+
+#[tokio::test]
+async fn archived_chapters_accept_no_applications() {
+    let app = spawn_app().await;
+    diesel::update(ogug::db::schema::chapters::table)
+        .set(ogug::db::schema::chapters::status.eq("archived"))
+        .execute(&mut app.conn())
+        .unwrap();
+    let (_, html) = app.get_html("/chapters/beijing/apply").await;
+    assert!(html.contains("暂不接受新的申请"));
+    let res = app
+        .post_form(
+            "/chapters/beijing/apply",
+            &apply_fields("Late", "late@example.org"),
+        )
+        .await;
+    assert!(res.text().await.unwrap().contains("暂停接受申请"));
+    assert_eq!(count_applications(&app), 0);
+}
