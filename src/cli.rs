@@ -1,7 +1,7 @@
 //! The `ogug` command line: what each subcommand does, over the library.
 
 use crate::config::Config;
-use crate::db::{self, write_transaction};
+use crate::db::{self, DbConnection, write_transaction};
 use crate::domain::chapters::{self, ChapterInput};
 use crate::domain::one_time_tokens::{self, Purpose};
 use crate::domain::users::{self, EmailAddress};
@@ -94,21 +94,19 @@ pub enum AdminCommand {
 }
 
 /// Loads the demo data into an empty database (no chapters yet); returns the printed lines.
-pub fn load_demo_if_empty(pool: &db::Pool, config: &Config) -> anyhow::Result<Vec<String>> {
+pub fn load_demo_if_empty(conn: &mut DbConnection, config: &Config) -> anyhow::Result<Vec<String>> {
     use diesel::prelude::*;
-    let mut conn = pool.get()?;
     let chapters_count: i64 = crate::db::schema::chapters::table
         .count()
-        .get_result(&mut conn)?;
+        .get_result(conn)?;
     if chapters_count > 0 {
         return Ok(vec![]);
     }
-    load_demo(pool, config)
+    load_demo(conn, config)
 }
 
-pub fn load_demo(pool: &db::Pool, config: &Config) -> anyhow::Result<Vec<String>> {
-    let mut conn = pool.get()?;
-    let report = write_transaction(&mut conn, demo::load)?;
+pub fn load_demo(conn: &mut DbConnection, config: &Config) -> anyhow::Result<Vec<String>> {
+    let report = write_transaction(conn, demo::load)?;
     if !report.loaded {
         return Ok(vec!["Demo data already present; nothing loaded.".into()]);
     }
@@ -122,9 +120,8 @@ pub fn load_demo(pool: &db::Pool, config: &Config) -> anyhow::Result<Vec<String>
     Ok(lines)
 }
 
-fn chapter_create(pool: &db::Pool, input: ChapterInput) -> anyhow::Result<String> {
-    let mut conn = pool.get()?;
-    match write_transaction(&mut conn, |c| chapters::create(c, &input)) {
+fn chapter_create(conn: &mut DbConnection, input: ChapterInput) -> anyhow::Result<String> {
+    match write_transaction(conn, |c| chapters::create(c, &input)) {
         Ok(chapter) => Ok(format!(
             "Created chapter {} ({}) at /chapters/{}",
             chapter.name_zh, chapter.name_en, chapter.slug
@@ -145,7 +142,7 @@ fn chapter_create(pool: &db::Pool, input: ChapterInput) -> anyhow::Result<String
 }
 
 fn admin_create(
-    pool: &db::Pool,
+    conn: &mut DbConnection,
     config: &Config,
     email: &str,
     name: &str,
@@ -154,8 +151,7 @@ fn admin_create(
         .map_err(|_| anyhow::anyhow!("invalid email address: {email:?}"))?;
     let name =
         users::parse_display_name(name).map_err(|_| anyhow::anyhow!("invalid name: {name:?}"))?;
-    let mut conn = pool.get()?;
-    let token = write_transaction(&mut conn, |c| -> Result<String, DomainError> {
+    let token = write_transaction(conn, |c| -> Result<String, DomainError> {
         let user = users::ensure_site_admin(c, &email, &name)?;
         let token = one_time_tokens::issue(c, Purpose::Activate, Some(user.id), None)?;
         let locale = user.locale();
@@ -186,11 +182,15 @@ fn admin_create(
 
 /// Runs a command that is not `serve`; returns what to print.
 pub fn run_admin_command(command: Command, config: &Config) -> anyhow::Result<Vec<String>> {
-    let pool = db::connect(&config.database_url, 2).context("cannot open the database")?;
+    // One plain connection: a pool's background threads could still be using libpq and
+    // OpenSSL while the process exits.
+    let mut connection =
+        db::connect_one(&config.database_url).context("cannot open the database")?;
+    let conn = &mut connection;
     match command {
         Command::Serve => bail!("serve is not an admin command"),
         Command::Migrate => Ok(vec!["Database migrated.".into()]),
-        Command::Demo => load_demo(&pool, config),
+        Command::Demo => load_demo(conn, config),
         Command::Chapter {
             command:
                 ChapterCommand::Create {
@@ -203,7 +203,7 @@ pub fn run_admin_command(command: Command, config: &Config) -> anyhow::Result<Ve
                     description,
                 },
         } => Ok(vec![chapter_create(
-            &pool,
+            conn,
             ChapterInput {
                 slug,
                 name_zh,
@@ -218,24 +218,23 @@ pub fn run_admin_command(command: Command, config: &Config) -> anyhow::Result<Ve
         )?]),
         Command::Admin {
             command: AdminCommand::Create { email, name },
-        } => Ok(vec![admin_create(&pool, config, &email, &name)?]),
-        Command::Mail { command } => mail_command(&pool, config, command),
+        } => Ok(vec![admin_create(conn, config, &email, &name)?]),
+        Command::Mail { command } => mail_command(conn, config, command),
     }
 }
 
 fn mail_command(
-    pool: &db::Pool,
+    conn: &mut DbConnection,
     config: &Config,
     command: MailCommand,
 ) -> anyhow::Result<Vec<String>> {
-    let mut conn = pool.get()?;
     match command {
-        MailCommand::Status => Ok(outbox::status_counts(&mut conn)?
+        MailCommand::Status => Ok(outbox::status_counts(conn)?
             .into_iter()
             .map(|(status, n)| format!("{status:<8} {n}"))
             .collect()),
         MailCommand::Retry { .. } => {
-            let n = write_transaction(&mut conn, |c| outbox::retry_dead(c, crate::domain::now()))?;
+            let n = write_transaction(conn, |c| outbox::retry_dead(c, crate::domain::now()))?;
             Ok(vec![format!("Requeued {n} dead email(s).")])
         }
         MailCommand::Test { to } => {
@@ -253,7 +252,7 @@ fn mail_command(
                 locale,
                 content,
             };
-            write_transaction(&mut conn, |c| mail::enqueue(c, &email))?;
+            write_transaction(conn, |c| mail::enqueue(c, &email))?;
             Ok(vec![format!("Queued a test email to {}.", to.as_str())])
         }
     }

@@ -31,7 +31,7 @@ fn main() -> anyhow::Result<()> {
 fn serve(config: Config) -> anyhow::Result<()> {
     let pool = ogug::db::connect(&config.database_url, config.db_pool_size)?;
     if config.demo {
-        for line in load_demo_if_empty(&pool, &config)? {
+        for line in load_demo_if_empty(&mut *pool.get()?, &config)? {
             println!("{line}");
         }
     }

@@ -122,8 +122,24 @@ pub fn sqlite_path(url: &str) -> PathBuf {
     PathBuf::from(rest)
 }
 
+/// Prepares the database (folder, WAL, migrations) and returns one connection (commands).
+pub fn connect_one(url: &str) -> Result<DbConnection, DbError> {
+    let manager = prepare(url)?;
+    Ok(manager.open()?)
+}
+
 /// Prepares the database (folder, WAL, migrations) and returns a pool.
 pub fn connect(url: &str, max_size: u32) -> Result<Pool, DbError> {
+    let manager = prepare(url)?;
+    let pool = r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(10))
+        .build(manager)?;
+    Ok(pool)
+}
+
+fn prepare(url: &str) -> Result<ConnManager, DbError> {
     let manager = ConnManager::new(url)?;
     if manager.backend == Backend::Sqlite
         && let Some(parent) = PathBuf::from(&manager.url).parent()
@@ -139,12 +155,7 @@ pub fn connect(url: &str, max_size: u32) -> Result<Pool, DbError> {
         }
         run_migrations(&mut conn)?;
     }
-    let pool = r2d2::Pool::builder()
-        .max_size(max_size)
-        .min_idle(Some(1))
-        .connection_timeout(Duration::from_secs(10))
-        .build(manager)?;
-    Ok(pool)
+    Ok(manager)
 }
 
 /// Runs the pending migrations of the connection's backend; returns how many ran.

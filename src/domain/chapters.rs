@@ -217,3 +217,84 @@ mod tests {
         }
     }
 }
+
+/// Updates a chapter's profile (the slug stays: links and QR codes in print point to it).
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    input: &ChapterInput,
+    apply_questions: &str,
+) -> DomainResult<()> {
+    let mut probe = input.clone();
+    probe.slug = "keep".into();
+    validate(&probe)?;
+    let questions: Vec<&str> = apply_questions
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut errors = FieldErrors::default();
+    if questions.len() > 5 {
+        errors.add("apply_questions", "error.too_many_questions");
+    } else if questions.iter().any(|q| q.chars().count() > 200) {
+        errors.add("apply_questions", "error.too_long");
+    }
+    if input.description.chars().count() > 20_000 || input.description_en.chars().count() > 20_000 {
+        errors.add("description", "error.too_long");
+    }
+    errors.into_result()?;
+    diesel::update(chapters::table.find(id))
+        .set((
+            chapters::name_zh.eq(input.name_zh.trim()),
+            chapters::name_en.eq(input.name_en.trim()),
+            chapters::city.eq(input.city.trim()),
+            chapters::time_zone.eq(input.time_zone.trim()),
+            chapters::description.eq(&input.description),
+            chapters::description_en.eq(&input.description_en),
+            chapters::founded_on.eq(input.founded_on),
+            chapters::contact_email.eq(input.contact_email.as_deref()),
+            chapters::apply_questions.eq(questions.join("\n")),
+            chapters::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_status(conn: &mut DbConnection, id: i64, active: bool) -> DomainResult<()> {
+    diesel::update(chapters::table.find(id))
+        .set((
+            chapters::status.eq(if active { "active" } else { "archived" }),
+            chapters::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Per-chapter numbers for the site admin: members, pending applications, oldest pending.
+#[derive(Debug, Clone)]
+pub struct AdminStats {
+    pub chapter_id: i64,
+    pub pending: i64,
+    pub oldest_pending: Option<chrono::NaiveDateTime>,
+}
+
+pub fn admin_stats(conn: &mut DbConnection) -> DomainResult<Vec<AdminStats>> {
+    use crate::db::schema::applications;
+    let rows: Vec<(i64, i64, Option<chrono::NaiveDateTime>)> = applications::table
+        .filter(applications::status.eq("pending"))
+        .group_by(applications::chapter_id)
+        .select((
+            applications::chapter_id,
+            diesel::dsl::count_star(),
+            diesel::dsl::min(applications::created_at),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(chapter_id, pending, oldest_pending)| AdminStats {
+            chapter_id,
+            pending,
+            oldest_pending,
+        })
+        .collect())
+}

@@ -241,3 +241,48 @@ pub fn remove(conn: &mut DbConnection, chapter_id: i64, user_id: i64) -> DomainR
     diesel::delete(memberships::table.find(current.id)).execute(conn)?;
     Ok(role)
 }
+
+/// Makes a person (found or created by email) an organizer of a chapter. Returns the user and,
+/// when they have no password yet, a fresh activation token for the email.
+pub fn appoint_organizer(
+    conn: &mut DbConnection,
+    chapter_id: i64,
+    email: &super::users::EmailAddress,
+    name: &str,
+) -> DomainResult<(super::users::User, Option<String>)> {
+    use super::one_time_tokens::{self, Purpose};
+    use super::users::{self, UserProfile};
+    let user = match users::find_by_email(conn, email)? {
+        Some(u) => u,
+        None => users::create(
+            conn,
+            &UserProfile {
+                email,
+                display_name: name,
+                organization: "",
+                job_title: "",
+                locale: crate::i18n::Locale::ZhCn,
+                roster_visible: false,
+            },
+            false,
+        )?,
+    };
+    match find(conn, chapter_id, user.id)? {
+        Some(m) => {
+            diesel::update(memberships::table.find(m.id))
+                .set(memberships::role.eq(Role::Organizer.as_str()))
+                .execute(conn)?;
+        }
+        None => add(conn, chapter_id, user.id, Role::Organizer)?,
+    }
+    let token = match user.password_hash {
+        Some(_) => None,
+        None => Some(one_time_tokens::issue(
+            conn,
+            Purpose::Activate,
+            Some(user.id),
+            None,
+        )?),
+    };
+    Ok((user, token))
+}

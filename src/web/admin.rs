@@ -20,6 +20,9 @@ pub struct ChapterRow {
     pub chapter: Chapter,
     pub name: String,
     pub member_count: i64,
+    pub pending: i64,
+    /// Age of the oldest pending application, e.g. "3 天".
+    pub oldest: String,
 }
 
 #[derive(Template)]
@@ -27,24 +30,59 @@ pub struct ChapterRow {
 struct DashboardPage {
     ui: Frame,
     chapters: Vec<ChapterRow>,
+    notice: String,
+}
+
+#[derive(serde::Deserialize)]
+pub struct DashboardQuery {
+    done: Option<String>,
+    error: Option<String>,
 }
 
 pub async fn dashboard(
     state: web::Data<AppState>,
     req: HttpRequest,
     me: RequireUser,
+    query: web::Query<DashboardQuery>,
 ) -> Result<HttpResponse, AppError> {
     require_site_admin(&me)?;
     let ui = Frame::titled(&req, "admin.title");
     let locale = ui.locale;
-    let list = db(&state, chapters::list_all).await?;
+    let (list, stats) = db(&state, |c| {
+        Ok((chapters::list_all(c)?, chapters::admin_stats(c)?))
+    })
+    .await?;
     let chapters = list
         .into_iter()
-        .map(|s| ChapterRow {
-            name: s.chapter.name(locale).to_string(),
-            member_count: s.member_count,
-            chapter: s.chapter,
+        .map(|s| {
+            let stat = stats.iter().find(|x| x.chapter_id == s.chapter.id);
+            let oldest = stat
+                .and_then(|x| x.oldest_pending)
+                .map(|at| {
+                    locale.tf1(
+                        "queue.days",
+                        "n",
+                        &(crate::domain::now() - at).num_days().to_string(),
+                    )
+                })
+                .unwrap_or_else(|| "—".into());
+            ChapterRow {
+                name: s.chapter.name(locale).to_string(),
+                member_count: s.member_count,
+                pending: stat.map_or(0, |x| x.pending),
+                oldest,
+                chapter: s.chapter,
+            }
         })
         .collect();
-    view::render(&DashboardPage { ui, chapters })
+    let notice = match (query.done.as_deref(), query.error.as_deref()) {
+        (_, Some("email")) => "error.email_invalid".to_string(),
+        (Some(d @ ("status" | "appointed")), _) => format!("admin.done_{d}"),
+        _ => String::new(),
+    };
+    view::render(&DashboardPage {
+        ui,
+        chapters,
+        notice,
+    })
 }

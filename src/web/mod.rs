@@ -6,6 +6,7 @@ pub mod admin;
 pub mod apply;
 pub mod assets;
 pub mod auth;
+pub mod chapter_admin;
 pub mod errors;
 pub mod locale;
 pub mod manage;
@@ -152,6 +153,14 @@ routes! {
     "/account/export" => { GET account::export_data },
     "/account/delete" => { GET account::delete_account_form, POST account::delete_account },
     "/admin" => { GET admin::dashboard },
+    "/admin/audit" => { GET chapter_admin::site_audit },
+    "/admin/chapters" => { POST chapter_admin::create_chapter },
+    "/admin/chapters/new" => { GET chapter_admin::new_chapter },
+    "/admin/chapters/{slug}/edit" => { GET chapter_admin::admin_edit_form, POST chapter_admin::admin_save },
+    "/admin/chapters/{slug}/status" => { POST chapter_admin::set_status },
+    "/admin/chapters/{slug}/organizer" => { POST chapter_admin::appoint_organizer },
+    "/chapters/{slug}/manage/profile" => { GET chapter_admin::profile_form, POST chapter_admin::save_profile },
+    "/chapters/{slug}/manage/audit" => { GET chapter_admin::chapter_audit },
 }
 
 /// Wires state, limits, middleware and routes into an actix `App` configuration.

@@ -128,6 +128,9 @@ struct ChapterPage {
     roster: Vec<RosterGroup>,
     upcoming: Vec<EventCard>,
     past: Vec<EventCard>,
+    /// The viewer may manage the chapter (organizer or site admin).
+    can_manage: bool,
+    is_member: bool,
 }
 
 pub async fn chapter_page(
@@ -136,11 +139,18 @@ pub async fn chapter_page(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
-    let (chapter, roster, (upcoming, past)) = db(&state, move |conn| {
+    let me = super::auth::signed_in(&req);
+    let viewer = me.as_ref().map(|m| m.user.id);
+    let is_admin = me.is_some_and(|m| m.user.is_site_admin);
+    let (chapter, roster, (upcoming, past), role) = db(&state, move |conn| {
         let chapter = chapters::find_by_slug(conn, &slug)?;
         let roster = memberships::public_roster(conn, chapter.id)?;
         let events = events::public_for_chapter(conn, chapter.id, 20)?;
-        Ok((chapter, roster, events))
+        let role = match viewer {
+            Some(id) => memberships::find(conn, chapter.id, id)?.map(|m| m.role()),
+            None => None,
+        };
+        Ok((chapter, roster, events, role))
     })
     .await?;
     let ui = Frame::new(&req, "");
@@ -160,6 +170,8 @@ pub async fn chapter_page(
             .collect()
     };
     let page = ChapterPage {
+        can_manage: is_admin || role == Some(Role::Organizer),
+        is_member: role.is_some(),
         name: chapter.name(locale).to_string(),
         founded: chapter
             .founded_on

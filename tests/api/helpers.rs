@@ -124,7 +124,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     });
     let pool = db::connect(&config.database_url, 4).expect("connect and migrate");
     if options.demo {
-        ogug::cli::load_demo(&pool, &config).expect("demo loads");
+        ogug::cli::load_demo(&mut pool.get().unwrap(), &config).expect("demo loads");
     }
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();

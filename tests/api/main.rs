@@ -11,3 +11,4 @@ mod cli;
 mod logs;
 mod mail;
 mod pages;
+mod permissions;

@@ -1,0 +1,530 @@
+//! Steering chapters: site admins create, edit and archive them and appoint first organizers;
+//! organizers edit their chapter's profile and apply questions and read its audit log.
+
+use super::access::ChapterAccess;
+use super::account::client_ip;
+use super::admin::require_site_admin;
+use super::auth::RequireUser;
+use super::view::{self, Frame};
+use super::{AppError, AppState, db};
+use crate::db::write_transaction;
+use crate::domain::audit::{self, AuditRow, NewAuditEntry};
+use crate::domain::chapters::{self, Chapter, ChapterInput};
+use crate::domain::users::{self, EmailAddress};
+use crate::domain::{DomainError, FieldErrors, memberships};
+use crate::mail::{self, templates};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ChapterForm {
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    name_zh: String,
+    #[serde(default)]
+    name_en: String,
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    time_zone: String,
+    #[serde(default)]
+    founded_on: String,
+    #[serde(default)]
+    contact_email: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    description_en: String,
+    #[serde(default)]
+    apply_questions: String,
+}
+
+impl ChapterForm {
+    fn from_chapter(c: &Chapter) -> ChapterForm {
+        ChapterForm {
+            slug: c.slug.clone(),
+            name_zh: c.name_zh.clone(),
+            name_en: c.name_en.clone(),
+            city: c.city.clone(),
+            time_zone: c.time_zone.clone(),
+            founded_on: c.founded_on.map(|d| d.to_string()).unwrap_or_default(),
+            contact_email: c.contact_email.clone().unwrap_or_default(),
+            description: c.description.clone(),
+            description_en: c.description_en.clone(),
+            apply_questions: c.apply_questions.clone(),
+        }
+    }
+
+    /// Parses the fields that are not plain text; their errors join the domain's.
+    fn to_input(&self, errors: &mut FieldErrors) -> ChapterInput {
+        let founded_on = match self.founded_on.trim() {
+            "" => None,
+            s => match s.parse() {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    errors.add("founded_on", "error.date_invalid");
+                    None
+                }
+            },
+        };
+        let contact_email = match self.contact_email.trim() {
+            "" => None,
+            s => match EmailAddress::parse(s) {
+                Ok(e) => Some(e.as_str().to_string()),
+                Err(key) => {
+                    errors.add("contact_email", key);
+                    None
+                }
+            },
+        };
+        ChapterInput {
+            slug: self.slug.clone(),
+            name_zh: self.name_zh.clone(),
+            name_en: self.name_en.clone(),
+            city: self.city.clone(),
+            time_zone: if self.time_zone.trim().is_empty() {
+                "Asia/Shanghai".into()
+            } else {
+                self.time_zone.clone()
+            },
+            description: self.description.clone(),
+            description_en: self.description_en.clone(),
+            founded_on,
+            contact_email,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "chapters/form.html")]
+struct ChapterFormPage {
+    ui: Frame,
+    creating: bool,
+    action: String,
+    form: ChapterForm,
+    errors: FieldErrors,
+    saved: bool,
+}
+
+fn form_page(
+    req: &HttpRequest,
+    creating: bool,
+    action: String,
+    form: ChapterForm,
+    errors: FieldErrors,
+    saved: bool,
+) -> Result<HttpResponse, AppError> {
+    view::render(&ChapterFormPage {
+        ui: Frame::titled(
+            req,
+            if creating {
+                "chapter_form.new_title"
+            } else {
+                "chapter_form.edit_title"
+            },
+        ),
+        creating,
+        action,
+        form,
+        errors,
+        saved,
+    })
+}
+
+fn see_other(location: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", location))
+        .finish()
+}
+
+pub async fn new_chapter(req: HttpRequest, me: RequireUser) -> Result<HttpResponse, AppError> {
+    require_site_admin(&me)?;
+    let form = ChapterForm {
+        time_zone: "Asia/Shanghai".into(),
+        ..ChapterForm::default()
+    };
+    form_page(
+        &req,
+        true,
+        "/admin/chapters".into(),
+        form,
+        FieldErrors::default(),
+        false,
+    )
+}
+
+pub async fn create_chapter(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    me: RequireUser,
+    form: web::Form<ChapterForm>,
+) -> Result<HttpResponse, AppError> {
+    require_site_admin(&me)?;
+    let form = form.into_inner();
+    let mut errors = FieldErrors::default();
+    let input = form.to_input(&mut errors);
+    if !errors.is_empty() {
+        return form_page(&req, true, "/admin/chapters".into(), form, errors, false);
+    }
+    let questions = form.apply_questions.clone();
+    let (actor, ip) = (me.0.user.id, client_ip(&req).to_string());
+    let result = db(&state, move |c| {
+        write_transaction(c, |c| -> Result<Chapter, DomainError> {
+            let chapter = chapters::create(c, &input)?;
+            chapters::update(c, chapter.id, &input, &questions)?;
+            audit::record(
+                c,
+                NewAuditEntry {
+                    actor_user_id: Some(actor),
+                    action: "chapter_created",
+                    chapter_id: Some(chapter.id),
+                    object_type: "chapter",
+                    object_id: Some(chapter.id),
+                    ip: &ip,
+                    ..Default::default()
+                },
+            )?;
+            Ok(chapter)
+        })
+    })
+    .await;
+    match result {
+        Ok(chapter) => Ok(see_other(format!(
+            "/admin/chapters/{}/edit?saved=1",
+            chapter.slug
+        ))),
+        Err(AppError::Invalid(errors)) => {
+            form_page(&req, true, "/admin/chapters".into(), form, errors, false)
+        }
+        Err(AppError::Conflict("slug_taken")) => {
+            let mut errors = FieldErrors::default();
+            errors.add("slug", "error.slug_taken");
+            form_page(&req, true, "/admin/chapters".into(), form, errors, false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+async fn edit_form(
+    state: &AppState,
+    req: &HttpRequest,
+    slug: &str,
+    admin: bool,
+    saved: bool,
+) -> Result<HttpResponse, AppError> {
+    let access = ChapterAccess::load(state, req, slug).await?;
+    access.require_organizer()?;
+    let action = edit_action(&access.chapter.slug, admin);
+    form_page(
+        req,
+        false,
+        action,
+        ChapterForm::from_chapter(&access.chapter),
+        FieldErrors::default(),
+        saved,
+    )
+}
+
+fn edit_action(slug: &str, admin: bool) -> String {
+    if admin {
+        format!("/admin/chapters/{slug}/edit")
+    } else {
+        format!("/chapters/{slug}/manage/profile")
+    }
+}
+
+async fn save(
+    state: &AppState,
+    req: &HttpRequest,
+    slug: &str,
+    form: ChapterForm,
+    admin: bool,
+) -> Result<HttpResponse, AppError> {
+    let access = ChapterAccess::load(state, req, slug).await?;
+    let me = access.require_organizer()?.user.clone();
+    let mut errors = FieldErrors::default();
+    let input = form.to_input(&mut errors);
+    let action = edit_action(&access.chapter.slug, admin);
+    if !errors.is_empty() {
+        return form_page(req, false, action, form, errors, false);
+    }
+    let (chapter_id, ip) = (access.chapter.id, client_ip(req).to_string());
+    let questions = form.apply_questions.clone();
+    let result = db(state, move |c| {
+        write_transaction(c, |c| -> Result<(), DomainError> {
+            chapters::update(c, chapter_id, &input, &questions)?;
+            audit::record(
+                c,
+                NewAuditEntry {
+                    actor_user_id: Some(me.id),
+                    action: "chapter_profile_edited",
+                    chapter_id: Some(chapter_id),
+                    object_type: "chapter",
+                    object_id: Some(chapter_id),
+                    ip: &ip,
+                    ..Default::default()
+                },
+            )?;
+            Ok(())
+        })
+    })
+    .await;
+    match result {
+        Ok(()) => Ok(see_other(format!("{action}?saved=1"))),
+        Err(AppError::Invalid(errors)) => form_page(req, false, action, form, errors, false),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn profile_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    query: web::Query<SavedQuery>,
+) -> Result<HttpResponse, AppError> {
+    edit_form(&state, &req, &slug, false, query.saved.is_some()).await
+}
+
+pub async fn save_profile(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    form: web::Form<ChapterForm>,
+) -> Result<HttpResponse, AppError> {
+    save(&state, &req, &slug, form.into_inner(), false).await
+}
+
+pub async fn admin_edit_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    me: RequireUser,
+    slug: web::Path<String>,
+    query: web::Query<SavedQuery>,
+) -> Result<HttpResponse, AppError> {
+    require_site_admin(&me)?;
+    edit_form(&state, &req, &slug, true, query.saved.is_some()).await
+}
+
+pub async fn admin_save(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    me: RequireUser,
+    slug: web::Path<String>,
+    form: web::Form<ChapterForm>,
+) -> Result<HttpResponse, AppError> {
+    require_site_admin(&me)?;
+    save(&state, &req, &slug, form.into_inner(), true).await
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    status: String,
+}
+
+pub async fn set_status(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    me: RequireUser,
+    slug: web::Path<String>,
+    form: web::Form<StatusForm>,
+) -> Result<HttpResponse, AppError> {
+    require_site_admin(&me)?;
+    let active = match form.status.as_str() {
+        "active" => true,
+        "archived" => false,
+        _ => return Err(AppError::BadRequest),
+    };
+    let s = slug.into_inner();
+    let (actor, ip) = (me.0.user.id, client_ip(&req).to_string());
+    let slug2 = s.clone();
+    db(&state, move |c| {
+        write_transaction(c, |c| -> Result<(), DomainError> {
+            let chapter = chapters::find_by_slug(c, &slug2)?;
+            chapters::set_status(c, chapter.id, active)?;
+            audit::record(
+                c,
+                NewAuditEntry {
+                    actor_user_id: Some(actor),
+                    action: if active {
+                        "chapter_restored"
+                    } else {
+                        "chapter_archived"
+                    },
+                    chapter_id: Some(chapter.id),
+                    object_type: "chapter",
+                    object_id: Some(chapter.id),
+                    ip: &ip,
+                    ..Default::default()
+                },
+            )?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(see_other("/admin?done=status".into()))
+}
+
+#[derive(Deserialize)]
+pub struct AppointForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+}
+
+pub async fn appoint_organizer(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    me: RequireUser,
+    slug: web::Path<String>,
+    form: web::Form<AppointForm>,
+) -> Result<HttpResponse, AppError> {
+    require_site_admin(&me)?;
+    let Ok(email) = EmailAddress::parse(&form.email) else {
+        return Ok(see_other("/admin?error=email".into()));
+    };
+    let name = users::parse_display_name(if form.name.trim().is_empty() {
+        email.as_str()
+    } else {
+        &form.name
+    })
+    .map_err(|_| AppError::BadRequest)?;
+    let slug = slug.into_inner();
+    let base = state.config.base_url.clone();
+    let (actor, ip) = (me.0.user.id, client_ip(&req).to_string());
+    db(&state, move |c| {
+        write_transaction(c, |c| -> Result<(), DomainError> {
+            let chapter = chapters::find_by_slug(c, &slug)?;
+            let (user, token) = memberships::appoint_organizer(c, chapter.id, &email, &name)?;
+            let locale = user.locale();
+            let content = templates::ApplicationApproved {
+                name: user.display_name.clone(),
+                chapter: chapter.name(locale).to_string(),
+                role_key: memberships::Role::Organizer.label_key(),
+                activation_link: token
+                    .map(|t| format!("{base}/account/activate/{t}"))
+                    .unwrap_or_default(),
+                signin_link: format!("{base}/login"),
+                chapter_link: format!("{base}/chapters/{}", chapter.slug),
+            };
+            let key = format!(
+                "appointed:{}:{}:{}",
+                chapter.id,
+                user.id,
+                crate::crypto::random_token()
+            );
+            mail::enqueue_for(c, &user, key, |l| content.render(l))?;
+            audit::record(
+                c,
+                NewAuditEntry {
+                    actor_user_id: Some(actor),
+                    action: "organizer_appointed",
+                    chapter_id: Some(chapter.id),
+                    object_type: "user",
+                    object_id: Some(user.id),
+                    ip: &ip,
+                    ..Default::default()
+                },
+            )?;
+            Ok(())
+        })
+    })
+    .await?;
+    state.mail.wake();
+    Ok(see_other("/admin?done=appointed".into()))
+}
+
+#[derive(Template)]
+#[template(path = "chapters/audit.html")]
+struct AuditPage {
+    ui: Frame,
+    rows: Vec<AuditRow>,
+    action: String,
+    next_href: Option<String>,
+    base: String,
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    action: Option<String>,
+    before: Option<i64>,
+}
+
+async fn audit_page(
+    state: &AppState,
+    req: &HttpRequest,
+    chapter_id: Option<i64>,
+    base: String,
+    query: AuditQuery,
+) -> Result<HttpResponse, AppError> {
+    let action = query.action.clone().unwrap_or_default();
+    let a = action.clone();
+    let before = query.before;
+    let mut rows = db(state, move |c| {
+        Ok(audit::list(c, chapter_id, Some(&a), before)?)
+    })
+    .await?;
+    let next_href = if rows.len() as i64 > audit::PAGE {
+        rows.truncate(audit::PAGE as usize);
+        rows.last().map(|r| {
+            format!(
+                "{base}?action={}&before={}",
+                super::auth::urlencode(&action),
+                r.id
+            )
+        })
+    } else {
+        None
+    };
+    view::render(&AuditPage {
+        ui: Frame::titled(req, "audit.title"),
+        rows,
+        action,
+        next_href,
+        base,
+    })
+}
+
+pub async fn chapter_audit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, AppError> {
+    let access = ChapterAccess::load(&state, &req, &slug).await?;
+    access.require_organizer()?;
+    let base = format!("/chapters/{}/manage/audit", access.chapter.slug);
+    audit_page(
+        &state,
+        &req,
+        Some(access.chapter.id),
+        base,
+        query.into_inner(),
+    )
+    .await
+}
+
+pub async fn site_audit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    me: RequireUser,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, AppError> {
+    require_site_admin(&me)?;
+    audit_page(
+        &state,
+        &req,
+        None,
+        "/admin/audit".into(),
+        query.into_inner(),
+    )
+    .await
+}

@@ -1,0 +1,532 @@
+//! DESIGN.md section 4 as one table over HTTP: every route of the app (walked from the router's
+//! own registry, `ogug::web::ROUTES`) × every kind of person. A route added without a row here
+//! fails this test.
+
+use crate::helpers::*;
+use diesel::prelude::*;
+use ogug::domain::memberships::Role;
+use reqwest::StatusCode;
+
+const PW: &str = "matrix passphrase 2021";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    Member,
+    Ambassador,
+    Organizer,
+    OtherOrganizer,
+    SiteAdmin,
+}
+
+const EVERYONE: [Who; 6] = [
+    Who::Anonymous,
+    Who::Member,
+    Who::Ambassador,
+    Who::Organizer,
+    Who::OtherOrganizer,
+    Who::SiteAdmin,
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Exp {
+    Ok,
+    /// A redirect, but not to sign in.
+    Redirect,
+    Login,
+    Forbidden,
+    NotFound,
+    Gone,
+    BadRequest,
+    Unauthorized,
+}
+
+/// The table. `None`: the route has no row (the test fails).
+fn expect(path: &str, method: &str, who: Who) -> Option<Exp> {
+    use Exp::*;
+    use Who::*;
+    let signed_in = who != Anonymous;
+    let organizer = matches!(who, Organizer | SiteAdmin);
+    let member = matches!(who, Member | Ambassador | Organizer | SiteAdmin);
+    let admin = who == SiteAdmin;
+    let gate = |allowed: bool, then: Exp| {
+        if who == Anonymous {
+            Login
+        } else if allowed {
+            then
+        } else {
+            Forbidden
+        }
+    };
+    Some(match (method, path) {
+        // Public pages.
+        (
+            "GET",
+            "/"
+            | "/healthz"
+            | "/static/app.css"
+            | "/chapters"
+            | "/chapters/{slug}"
+            | "/chapters/{slug}/events/{event_slug}",
+        )
+        | (
+            "GET",
+            "/chapters/{slug}/qr.svg"
+            | "/chapters/{slug}/qr.png"
+            | "/chapters/{slug}/apply"
+            | "/account/reset",
+        ) => Ok,
+        // An empty form re-renders with field errors, for anyone.
+        ("POST", "/chapters/{slug}/apply" | "/account/reset") => Ok,
+        // Links from emails: a wrong token is gone, whoever asks.
+        (
+            "GET" | "POST",
+            "/applications/confirm/{token}"
+            | "/account/activate/{token}"
+            | "/account/reset/{token}",
+        ) => Gone,
+        ("GET", "/applications/status/{token}") => Gone,
+        ("POST", "/applications/status/{token}") => BadRequest,
+        ("GET", "/login") => {
+            if signed_in {
+                Redirect
+            } else {
+                Ok
+            }
+        }
+        ("POST", "/login") => Unauthorized,
+        ("POST", "/logout") => Redirect,
+        // The account's own pages.
+        (
+            "GET",
+            "/account" | "/account/settings" | "/account/password" | "/account/export"
+            | "/account/delete",
+        ) => gate(true, Ok),
+        ("POST", "/account/settings" | "/account/password" | "/account/delete") => gate(true, Ok),
+        // Members.
+        ("GET", "/chapters/{slug}/members") => gate(member, Ok),
+        ("POST", "/chapters/{slug}/leave") => match who {
+            Anonymous => Login,
+            OtherOrganizer => Forbidden,
+            SiteAdmin => NotFound, // allowed, but not a member to begin with
+            _ => Redirect,
+        },
+        // Organizers of this chapter (and site admins).
+        (
+            "GET",
+            "/chapters/{slug}/manage/members"
+            | "/chapters/{slug}/manage/applications"
+            | "/chapters/{slug}/manage/applications/{id}",
+        )
+        | ("GET", "/chapters/{slug}/manage/profile" | "/chapters/{slug}/manage/audit") => {
+            gate(organizer, Ok)
+        }
+        ("POST", "/chapters/{slug}/manage/members/{user_id}/role") => gate(organizer, BadRequest),
+        ("POST", "/chapters/{slug}/manage/members/{user_id}/remove") => gate(organizer, NotFound),
+        (
+            "POST",
+            "/chapters/{slug}/manage/applications/bulk"
+            | "/chapters/{slug}/manage/applications/{id}/decision",
+        ) => gate(organizer, BadRequest),
+        (
+            "POST",
+            "/chapters/{slug}/manage/applications/{id}/undo" | "/chapters/{slug}/manage/profile",
+        ) => gate(organizer, Ok),
+        // Site admins.
+        (
+            "GET",
+            "/admin" | "/admin/audit" | "/admin/chapters/new" | "/admin/chapters/{slug}/edit",
+        ) => gate(admin, Ok),
+        ("POST", "/admin/chapters" | "/admin/chapters/{slug}/edit") => gate(admin, Ok),
+        ("POST", "/admin/chapters/{slug}/status") => gate(admin, BadRequest),
+        ("POST", "/admin/chapters/{slug}/organizer") => gate(admin, Redirect),
+        _ => return None,
+    })
+}
+
+/// Routes whose allowed call changes who may do what: checked last.
+fn order(path: &str) -> u8 {
+    match path {
+        "/chapters/{slug}/leave" => 2,
+        "/logout" => 1,
+        _ => 0,
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_every_role_as_the_design_says() {
+    let app = spawn_app().await;
+    app.chapter("shanghai");
+    app.member("member@example.org", "beijing", Role::Member, PW);
+    app.member("amb@example.org", "beijing", Role::Ambassador, PW);
+    app.member("org@example.org", "beijing", Role::Organizer, PW);
+    app.member("other@example.org", "shanghai", Role::Organizer, PW);
+    app.create_user("admin@example.org", "Admin", Some(PW), true);
+    let outsider = app.create_user("outsider@example.org", "Outsider", None, false);
+    let member_id: i64 = {
+        use ogug::db::schema::users;
+        users::table
+            .filter(users::email.eq("member@example.org"))
+            .select(users::id)
+            .first(&mut app.conn())
+            .unwrap()
+    };
+    // A pending application to look at.
+    let b = app.browser();
+    b.post_form(
+        "/chapters/beijing/apply",
+        &[
+            ("name", "P"),
+            ("email", "p@example.org"),
+            ("organization", "O"),
+            ("desired_role", "member"),
+            ("motivation", "M"),
+            ("consent", "on"),
+        ],
+    )
+    .await;
+    let app_id: i64 = {
+        use ogug::db::schema::applications;
+        let id = applications::table
+            .select(applications::id)
+            .first(&mut app.conn())
+            .unwrap();
+        diesel::update(applications::table)
+            .set(applications::status.eq("pending"))
+            .execute(&mut app.conn())
+            .unwrap();
+        id
+    };
+
+    let concrete = |path: &str, method: &str| -> String {
+        let user_id = if path.ends_with("/role") {
+            member_id
+        } else {
+            outsider
+        };
+        path.replace("{slug}", "beijing")
+            .replace("{event_slug}", ogug::domain::demo::EVENT_SLUG)
+            .replace("{token}", &"ab".repeat(32))
+            .replace("{id}", &app_id.to_string())
+            .replace("{user_id}", &user_id.to_string())
+            .replace("{_method}", method)
+    };
+
+    let mut routes: Vec<(&str, &str)> = ogug::web::ROUTES
+        .iter()
+        .flat_map(|(path, methods)| methods.iter().map(move |m| (*path, *m)))
+        .collect();
+    routes.sort_by_key(|(path, _)| order(path));
+    let missing: Vec<String> = routes
+        .iter()
+        .filter(|(p, m)| expect(p, m, Who::Anonymous).is_none())
+        .map(|(p, m)| format!("{m} {p}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes without a row in the permission table: {missing:?}"
+    );
+
+    let mut failures = Vec::new();
+    for who in EVERYONE {
+        let email = match who {
+            Who::Anonymous => None,
+            Who::Member => Some("member@example.org"),
+            Who::Ambassador => Some("amb@example.org"),
+            Who::Organizer => Some("org@example.org"),
+            Who::OtherOrganizer => Some("other@example.org"),
+            Who::SiteAdmin => Some("admin@example.org"),
+        };
+        for (path, method) in &routes {
+            // A fresh sign-in per request: some allowed calls sign out or leave.
+            let browser = app.browser();
+            if let Some(email) = email {
+                assert!(
+                    browser.login(email, PW).await.status().is_redirection(),
+                    "{email} signs in"
+                );
+            }
+            let url = concrete(path, method);
+            let res = match *method {
+                "GET" => browser.get(&url).await,
+                _ => browser.post_form(&url, &[]).await,
+            };
+            let status = res.status();
+            let location = res
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            let got = match status {
+                s if s.is_success() => Exp::Ok,
+                s if s.is_redirection() && location.starts_with("/login?next")
+                    || location == "/login" =>
+                {
+                    Exp::Login
+                }
+                s if s.is_redirection() => Exp::Redirect,
+                StatusCode::FORBIDDEN => Exp::Forbidden,
+                StatusCode::NOT_FOUND => Exp::NotFound,
+                StatusCode::GONE => Exp::Gone,
+                StatusCode::BAD_REQUEST => Exp::BadRequest,
+                StatusCode::UNAUTHORIZED => Exp::Unauthorized,
+                other => panic!("{who:?} {method} {url}: unexpected {other}"),
+            };
+            let want = expect(path, method, who).unwrap();
+            if got != want {
+                failures.push(format!(
+                    "{who:?} {method} {url}: want {want:?}, got {got:?} ({status} {location})"
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} cells differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn missing_chapters_and_objects_are_404_for_everyone() {
+    let app = spawn_app().await;
+    app.member("org@example.org", "beijing", Role::Organizer, PW);
+    let b = app.browser();
+    b.login("org@example.org", PW).await;
+    for path in [
+        "/chapters/atlantis/manage/applications",
+        "/chapters/atlantis/members",
+        "/chapters/beijing/manage/applications/999999",
+        "/chapters/beijing/manage/applications/not-a-number",
+    ] {
+        assert_eq!(b.get(path).await.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    // Anonymous: a missing chapter is 404 (chapters are public); inside an existing chapter the
+    // answer is "sign in" whether or not the object exists, so nothing private leaks.
+    assert_eq!(
+        app.browser()
+            .get("/chapters/atlantis/members")
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    for path in [
+        "/chapters/beijing/manage/applications/999999",
+        "/chapters/beijing/manage/applications/1",
+    ] {
+        assert!(
+            app.browser().get(path).await.status().is_redirection(),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_demoted_organizer_is_refused_at_the_next_request() {
+    let app = spawn_app().await;
+    app.member("org@example.org", "beijing", Role::Organizer, PW);
+    let b = app.browser();
+    b.login("org@example.org", PW).await;
+    assert_eq!(
+        b.get("/chapters/beijing/manage/applications")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    // The demo organizer demotes them.
+    app.set_password("organizer@example.org", PW);
+    let boss = app.browser();
+    boss.login("organizer@example.org", PW).await;
+    let id: i64 = {
+        use ogug::db::schema::users;
+        users::table
+            .filter(users::email.eq("org@example.org"))
+            .select(users::id)
+            .first(&mut app.conn())
+            .unwrap()
+    };
+    let res = boss
+        .post_form(
+            &format!("/chapters/beijing/manage/members/{id}/role"),
+            &[("role", "member")],
+        )
+        .await;
+    assert_redirect_to(&res, "/chapters/beijing/manage/members?done=role");
+    assert_eq!(
+        b.get("/chapters/beijing/manage/applications")
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let mail = parse(
+        &app.smtp
+            .wait_for(1, std::time::Duration::from_secs(10))
+            .await[0],
+    );
+    assert_eq!(mail.to, "org@example.org");
+    assert_eq!(mail.subject, "您在 oGUG 北京用户组的角色已变更");
+    assert!(mail.text.contains("成员"));
+}
+
+#[tokio::test]
+async fn the_last_organizer_can_be_neither_demoted_nor_removed_nor_leave() {
+    let app = spawn_app().await;
+    let id = app.set_password("organizer@example.org", PW);
+    let b = app.browser();
+    b.login("organizer@example.org", PW).await;
+    let res = b
+        .post_form(
+            &format!("/chapters/beijing/manage/members/{id}/role"),
+            &[("role", "member")],
+        )
+        .await;
+    assert_redirect_to(
+        &res,
+        "/chapters/beijing/manage/members?error=last_organizer",
+    );
+    let (_, html) = b
+        .get_html("/chapters/beijing/manage/members?error=last_organizer")
+        .await;
+    assert!(html.contains("用户组至少需要一位组织者"));
+    let res = b
+        .post_form(
+            &format!("/chapters/beijing/manage/members/{id}/remove"),
+            &[],
+        )
+        .await;
+    assert_redirect_to(
+        &res,
+        "/chapters/beijing/manage/members?error=last_organizer",
+    );
+    let res = b.post_form("/chapters/beijing/leave", &[]).await;
+    assert_redirect_to(&res, "/chapters/beijing/members?error=last_organizer");
+    assert_eq!(
+        b.get("/chapters/beijing/manage/members").await.status(),
+        StatusCode::OK,
+        "still organizer"
+    );
+}
+
+#[tokio::test]
+async fn site_admins_create_chapters_appoint_organizers_and_archive() {
+    let app = spawn_app().await;
+    app.create_user("admin@example.org", "Admin", Some(PW), true);
+    let b = app.browser();
+    b.login("admin@example.org", PW).await;
+    let res = b
+        .post_form(
+            "/admin/chapters",
+            &[
+                ("slug", "Bad Slug"),
+                ("name_zh", "西安用户组"),
+                ("name_en", "Xi'an"),
+                ("city", "西安"),
+                ("time_zone", "Mars/Base"),
+            ],
+        )
+        .await;
+    let html = res.text().await.unwrap();
+    assert!(html.contains("只能使用小写字母"), "slug error");
+    assert!(html.contains("未知的时区"));
+    assert!(html.contains(r#"value="西安用户组""#), "input kept");
+    let res = b
+        .post_form(
+            "/admin/chapters",
+            &[
+                ("slug", "xian"),
+                ("name_zh", "西安用户组"),
+                ("name_en", "Xi'an User Group"),
+                ("city", "西安"),
+                ("time_zone", "Asia/Shanghai"),
+                ("founded_on", "2022-03-01"),
+                ("description", "**欢迎** <script>x</script>"),
+                ("apply_questions", "你在哪个公司？\n你用 openGauss 多久了？"),
+            ],
+        )
+        .await;
+    assert_redirect_to(&res, "/admin/chapters/xian/edit?saved=1");
+    let (_, html) = app.get_html("/chapters/xian").await;
+    assert!(html.contains("<strong>欢迎</strong>"), "Markdown rendered");
+    assert!(!html.contains("<script>x"), "and sanitized");
+    let (_, form) = app.get_html("/chapters/xian/apply").await;
+    assert!(
+        form.contains("你用 openGauss 多久了？"),
+        "extra questions on the form"
+    );
+
+    let res = b
+        .post_form(
+            "/admin/chapters/xian/organizer",
+            &[("email", "boss@example.org"), ("name", "老张")],
+        )
+        .await;
+    assert_redirect_to(&res, "/admin?done=appointed");
+    let mail = parse(
+        &app.smtp
+            .wait_for(1, std::time::Duration::from_secs(10))
+            .await[0],
+    );
+    assert_eq!(mail.to, "boss@example.org");
+    assert!(
+        mail.text.contains("/account/activate/"),
+        "new organizers get an activation link"
+    );
+    let (_, admin) = b.get_html("/admin").await;
+    assert!(admin.contains("西安用户组"));
+
+    let res = b
+        .post_form("/admin/chapters/xian/status", &[("status", "archived")])
+        .await;
+    assert_redirect_to(&res, "/admin?done=status");
+    let (_, html) = app.get_html("/chapters/xian/apply").await;
+    assert!(html.contains("暂不接受新的申请"));
+    let (_, list) = app.get_html("/chapters").await;
+    assert!(
+        !list.contains("西安用户组"),
+        "archived chapters leave the public list"
+    );
+    let (_, audit) = b.get_html("/admin/audit").await;
+    for action in ["chapter_created", "organizer_appointed", "chapter_archived"] {
+        assert!(audit.contains(action), "{action} in the audit log");
+    }
+}
+
+#[tokio::test]
+async fn organizers_edit_their_profile_and_read_their_audit_log() {
+    let app = spawn_app().await;
+    app.member("org@example.org", "beijing", Role::Organizer, PW);
+    let b = app.browser();
+    b.login("org@example.org", PW).await;
+    let (_, form) = b.get_html("/chapters/beijing/manage/profile").await;
+    assert!(form.contains("北京用户组"));
+    let res = b
+        .post_form(
+            "/chapters/beijing/manage/profile",
+            &[
+                ("slug", "hijack"),
+                ("name_zh", "北京用户组"),
+                ("name_en", "Beijing User Group"),
+                ("city", "北京"),
+                ("time_zone", "Asia/Shanghai"),
+                ("founded_on", "2021-05-29"),
+                ("description", "新的介绍"),
+            ],
+        )
+        .await;
+    assert_redirect_to(&res, "/chapters/beijing/manage/profile?saved=1");
+    let (status, html) = app.get_html("/chapters/beijing").await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the slug cannot be changed from the form"
+    );
+    assert!(html.contains("新的介绍"));
+    let (_, audit) = b.get_html("/chapters/beijing/manage/audit").await;
+    assert!(audit.contains("chapter_profile_edited"));
+    let (_, filtered) = b
+        .get_html("/chapters/beijing/manage/audit?action=nothing_like_this")
+        .await;
+    assert!(filtered.contains("没有记录"));
+}
