@@ -214,6 +214,7 @@ diesel::joinable!(events -> chapters (chapter_id));
 diesel::joinable!(event_agenda_items -> events (event_id));
 diesel::joinable!(event_hosts -> events (event_id));
 diesel::joinable!(rsvps -> events (event_id));
+diesel::joinable!(rsvps -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(

@@ -2,8 +2,9 @@
 
 use super::{DomainError, DomainResult, now};
 use crate::db::DbConnection;
-use crate::db::schema::{chapters, event_agenda_items, event_hosts, events};
+use crate::db::schema::{chapters, event_agenda_items, event_hosts, events, rsvps};
 use crate::i18n::Locale;
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
@@ -252,4 +253,565 @@ pub fn insert(
             .execute(conn)?;
     }
     Ok(id)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Editing
+
+pub const MODES: [&str; 3] = ["offline", "online", "hybrid"];
+pub const HOST_KINDS: [&str; 3] = ["host", "co-host", "sponsor"];
+
+#[derive(Debug, Clone, Default)]
+pub struct AgendaInput {
+    pub position: String,
+    pub time_label: String,
+    pub title: String,
+    pub speaker: String,
+    pub affiliation: String,
+    pub slides_url: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EventInput {
+    pub title_zh: String,
+    pub title_en: String,
+    pub summary_zh: String,
+    pub summary_en: String,
+    pub body: String,
+    /// `YYYY-MM-DDTHH:MM` in the chapter's time zone (an `<input type=datetime-local>`).
+    pub starts_local: String,
+    pub ends_local: String,
+    pub mode: String,
+    pub venue: String,
+    pub address: String,
+    pub online_url: String,
+    pub capacity: String,
+    pub recording_url: String,
+    pub photos_url: String,
+    pub agenda: Vec<AgendaInput>,
+    pub hosts: Vec<(String, String)>,
+}
+
+/// A checked event, times in UTC.
+#[derive(Debug, Clone)]
+pub struct ValidEvent {
+    pub input: EventInput,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub capacity: Option<i32>,
+    /// (time, title, speaker, affiliation, slides) in display order.
+    pub agenda: Vec<(String, String, String, String, String)>,
+    pub hosts: Vec<(String, String)>,
+}
+
+fn parse_local(value: &str, tz: chrono_tz::Tz) -> Option<NaiveDateTime> {
+    use chrono::TimeZone;
+    let local = NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%d %H:%M"))
+        .ok()?;
+    tz.from_local_datetime(&local)
+        .earliest()
+        .map(|t| t.naive_utc())
+}
+
+fn url_ok(v: &str) -> bool {
+    let v = v.trim();
+    v.is_empty()
+        || ((v.starts_with("https://") || v.starts_with("http://"))
+            && v.len() <= 500
+            && !v.contains(char::is_whitespace))
+}
+
+pub fn validate(input: &EventInput, tz: chrono_tz::Tz) -> Result<ValidEvent, super::FieldErrors> {
+    let mut errors = super::FieldErrors::default();
+    if input.title_zh.trim().is_empty() {
+        errors.add("title_zh", "error.required");
+    }
+    for (field, value, max) in [
+        ("title_zh", &input.title_zh, 200),
+        ("title_en", &input.title_en, 200),
+        ("summary_zh", &input.summary_zh, 500),
+        ("summary_en", &input.summary_en, 500),
+        ("body", &input.body, 20_000),
+        ("venue", &input.venue, 200),
+        ("address", &input.address, 300),
+    ] {
+        if value.chars().count() > max {
+            errors.add(field, "error.too_long");
+        }
+    }
+    let starts = parse_local(&input.starts_local, tz);
+    let ends = parse_local(&input.ends_local, tz);
+    if starts.is_none() {
+        errors.add("starts_local", "error.datetime_invalid");
+    }
+    if ends.is_none() {
+        errors.add("ends_local", "error.datetime_invalid");
+    }
+    if let (Some(s), Some(e)) = (starts, ends)
+        && e <= s
+    {
+        errors.add("ends_local", "error.ends_before_start");
+    }
+    if !MODES.contains(&input.mode.as_str()) {
+        errors.add("mode", "error.invalid_choice");
+    }
+    for (field, value) in [
+        ("online_url", &input.online_url),
+        ("recording_url", &input.recording_url),
+        ("photos_url", &input.photos_url),
+    ] {
+        if !url_ok(value) {
+            errors.add(field, "error.url_invalid");
+        }
+    }
+    let capacity = match input.capacity.trim() {
+        "" => None,
+        c => match c.parse::<i32>() {
+            Ok(n) if (1..=100_000).contains(&n) => Some(n),
+            _ => {
+                errors.add("capacity", "error.capacity_invalid");
+                None
+            }
+        },
+    };
+    let mut agenda: Vec<(i32, usize, &AgendaInput)> = input
+        .agenda
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| !a.title.trim().is_empty())
+        .map(|(i, a)| {
+            (
+                a.position.trim().parse::<i32>().unwrap_or(1000 + i as i32),
+                i,
+                a,
+            )
+        })
+        .collect();
+    agenda.sort_by_key(|(p, i, _)| (*p, *i));
+    if agenda.len() > 40 {
+        errors.add("agenda", "error.too_long");
+    }
+    if agenda.iter().any(|(_, _, a)| !url_ok(&a.slides_url)) {
+        errors.add("agenda", "error.url_invalid");
+    }
+    let hosts: Vec<(String, String)> = input
+        .hosts
+        .iter()
+        .filter(|(org, _)| !org.trim().is_empty())
+        .map(|(org, kind)| {
+            let kind = if HOST_KINDS.contains(&kind.as_str()) {
+                kind.clone()
+            } else {
+                "co-host".to_string()
+            };
+            (org.trim().chars().take(200).collect(), kind)
+        })
+        .collect();
+    match (starts, ends, errors.is_empty()) {
+        (Some(starts_at), Some(ends_at), true) => Ok(ValidEvent {
+            starts_at,
+            ends_at,
+            capacity,
+            agenda: agenda
+                .into_iter()
+                .map(|(_, _, a)| {
+                    let t = |s: &str, n: usize| s.trim().chars().take(n).collect::<String>();
+                    (
+                        t(&a.time_label, 20),
+                        t(&a.title, 200),
+                        t(&a.speaker, 200),
+                        t(&a.affiliation, 200),
+                        t(&a.slides_url, 500),
+                    )
+                })
+                .collect(),
+            hosts,
+            input: input.clone(),
+        }),
+        _ => Err(errors),
+    }
+}
+
+fn replace_children(
+    conn: &mut DbConnection,
+    event_id: i64,
+    valid: &ValidEvent,
+) -> DomainResult<()> {
+    diesel::delete(event_agenda_items::table.filter(event_agenda_items::event_id.eq(event_id)))
+        .execute(conn)?;
+    diesel::delete(event_hosts::table.filter(event_hosts::event_id.eq(event_id))).execute(conn)?;
+    for (position, (time_label, title, speaker, affiliation, slides)) in (0i32..).zip(&valid.agenda)
+    {
+        diesel::insert_into(event_agenda_items::table)
+            .values((
+                event_agenda_items::event_id.eq(event_id),
+                event_agenda_items::position.eq(position),
+                event_agenda_items::time_label.eq(time_label),
+                event_agenda_items::title.eq(title),
+                event_agenda_items::speaker.eq(speaker),
+                event_agenda_items::affiliation.eq(affiliation),
+                event_agenda_items::slides_url.eq(slides),
+            ))
+            .execute(conn)?;
+    }
+    for (position, (organization, kind)) in (0i32..).zip(&valid.hosts) {
+        diesel::insert_into(event_hosts::table)
+            .values((
+                event_hosts::event_id.eq(event_id),
+                event_hosts::position.eq(position),
+                event_hosts::organization.eq(organization),
+                event_hosts::kind.eq(kind),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Creates a draft. The slug is the start date plus a short random part (titles are often
+/// Chinese, and a slug must stay stable once printed).
+pub fn create_draft(
+    conn: &mut DbConnection,
+    chapter_id: i64,
+    creator: i64,
+    valid: &ValidEvent,
+) -> DomainResult<Event> {
+    let slug = format!(
+        "{}-{}",
+        valid.starts_at.format("%Y-%m-%d"),
+        &crate::crypto::random_token()[..6]
+    );
+    let i = &valid.input;
+    let at = now();
+    let event = diesel::insert_into(events::table)
+        .values((
+            events::chapter_id.eq(chapter_id),
+            events::slug.eq(&slug),
+            events::title_zh.eq(i.title_zh.trim()),
+            events::title_en.eq(i.title_en.trim()),
+            events::summary_zh.eq(i.summary_zh.trim()),
+            events::summary_en.eq(i.summary_en.trim()),
+            events::body.eq(&i.body),
+            events::starts_at.eq(valid.starts_at),
+            events::ends_at.eq(valid.ends_at),
+            events::mode.eq(&i.mode),
+            events::venue.eq(i.venue.trim()),
+            events::address.eq(i.address.trim()),
+            events::online_url.eq(i.online_url.trim()),
+            events::capacity.eq(valid.capacity),
+            events::recording_url.eq(i.recording_url.trim()),
+            events::photos_url.eq(i.photos_url.trim()),
+            events::status.eq("draft"),
+            events::created_by.eq(Some(creator)),
+            events::created_at.eq(at),
+            events::updated_at.eq(at),
+        ))
+        .returning(events::all_columns)
+        .get_result::<Event>(conn)?;
+    replace_children(conn, event.id, valid)?;
+    Ok(event)
+}
+
+/// Saves an edit; SEQUENCE rises so subscribed calendars take the change.
+pub fn update(conn: &mut DbConnection, event_id: i64, valid: &ValidEvent) -> DomainResult<()> {
+    let i = &valid.input;
+    diesel::update(events::table.find(event_id))
+        .set((
+            events::title_zh.eq(i.title_zh.trim()),
+            events::title_en.eq(i.title_en.trim()),
+            events::summary_zh.eq(i.summary_zh.trim()),
+            events::summary_en.eq(i.summary_en.trim()),
+            events::body.eq(&i.body),
+            events::starts_at.eq(valid.starts_at),
+            events::ends_at.eq(valid.ends_at),
+            events::mode.eq(&i.mode),
+            events::venue.eq(i.venue.trim()),
+            events::address.eq(i.address.trim()),
+            events::online_url.eq(i.online_url.trim()),
+            events::capacity.eq(valid.capacity),
+            events::recording_url.eq(i.recording_url.trim()),
+            events::photos_url.eq(i.photos_url.trim()),
+            events::sequence.eq(events::sequence + 1),
+            events::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    replace_children(conn, event_id, valid)
+}
+
+/// Any event of a chapter by slug, drafts included (for its editors).
+pub fn find_any(conn: &mut DbConnection, chapter_id: i64, slug: &str) -> DomainResult<Event> {
+    events::table
+        .filter(events::chapter_id.eq(chapter_id))
+        .filter(events::slug.eq(slug))
+        .select(Event::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(DomainError::NotFound)
+}
+
+/// draft → published.
+pub fn publish(conn: &mut DbConnection, id: i64) -> DomainResult<()> {
+    let at = now();
+    let n = diesel::update(events::table.find(id).filter(events::status.eq("draft")))
+        .set((
+            events::status.eq("published"),
+            events::published_at.eq(Some(at)),
+            events::sequence.eq(events::sequence + 1),
+            events::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(DomainError::Conflict("not_draft"))
+    }
+}
+
+/// published → cancelled, with a message for attendees.
+pub fn cancel(conn: &mut DbConnection, id: i64, message: &str) -> DomainResult<()> {
+    let n = diesel::update(
+        events::table
+            .find(id)
+            .filter(events::status.eq("published")),
+    )
+    .set((
+        events::status.eq("cancelled"),
+        events::cancel_message.eq(message.trim().chars().take(2000).collect::<String>()),
+        events::sequence.eq(events::sequence + 1),
+        events::updated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(DomainError::Conflict("not_published"))
+    }
+}
+
+/// Deletes a draft (published events are cancelled instead, so calendars learn of it).
+pub fn delete_draft(conn: &mut DbConnection, id: i64) -> DomainResult<()> {
+    let n =
+        diesel::delete(events::table.find(id).filter(events::status.eq("draft"))).execute(conn)?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(DomainError::Conflict("not_draft"))
+    }
+}
+
+pub const EVENTS_PAGE: i64 = 20;
+
+/// Public events for lists and feeds: upcoming (soonest first) or past (latest first), optional
+/// chapter and mode filters, with their chapter's slug, names and time zone.
+pub fn list_public(
+    conn: &mut DbConnection,
+    chapter_id: Option<i64>,
+    mode: Option<&str>,
+    upcoming: bool,
+    page: i64,
+    per_page: i64,
+) -> DomainResult<Vec<(Event, crate::domain::chapters::Chapter)>> {
+    use crate::domain::chapters::Chapter;
+    let at = now();
+    let mut q = events::table
+        .inner_join(chapters::table)
+        .filter(events::status.eq_any(PUBLIC_STATUSES))
+        .filter(chapters::status.eq("active"))
+        .select((Event::as_select(), Chapter::as_select()))
+        .offset(page.max(0) * per_page)
+        .limit(per_page)
+        .into_boxed();
+    if let Some(id) = chapter_id {
+        q = q.filter(events::chapter_id.eq(id));
+    }
+    if let Some(m) = mode.filter(|m| MODES.contains(m)) {
+        q = q.filter(events::mode.eq(m.to_string()));
+    }
+    q = if upcoming {
+        q.filter(events::ends_at.ge(at))
+            .order((events::starts_at.asc(), events::id.asc()))
+    } else {
+        q.filter(events::ends_at.lt(at))
+            .order((events::starts_at.desc(), events::id.desc()))
+    };
+    Ok(q.load(conn)?)
+}
+
+/// Feed entries: the latest changed public events.
+pub fn for_feed(
+    conn: &mut DbConnection,
+    chapter_id: Option<i64>,
+    limit: i64,
+) -> DomainResult<Vec<(Event, crate::domain::chapters::Chapter)>> {
+    use crate::domain::chapters::Chapter;
+    let mut q = events::table
+        .inner_join(chapters::table)
+        .filter(events::status.eq_any(PUBLIC_STATUSES))
+        .filter(chapters::status.eq("active"))
+        .select((Event::as_select(), Chapter::as_select()))
+        .order((events::starts_at.desc(), events::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(id) = chapter_id {
+        q = q.filter(events::chapter_id.eq(id));
+    }
+    Ok(q.load(conn)?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// RSVPs
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RsvpStatus {
+    Going,
+    Waitlisted,
+    NotGoing,
+}
+
+impl RsvpStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RsvpStatus::Going => "going",
+            RsvpStatus::Waitlisted => "waitlisted",
+            RsvpStatus::NotGoing => "not_going",
+        }
+    }
+    pub fn parse(s: &str) -> Option<RsvpStatus> {
+        [
+            RsvpStatus::Going,
+            RsvpStatus::Waitlisted,
+            RsvpStatus::NotGoing,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+}
+
+pub fn my_rsvp(
+    conn: &mut DbConnection,
+    event_id: i64,
+    user_id: i64,
+) -> DomainResult<Option<RsvpStatus>> {
+    let s: Option<String> = rsvps::table
+        .filter(rsvps::event_id.eq(event_id))
+        .filter(rsvps::user_id.eq(user_id))
+        .select(rsvps::status)
+        .first(conn)
+        .optional()?;
+    Ok(s.as_deref().and_then(RsvpStatus::parse))
+}
+
+pub fn going_count(conn: &mut DbConnection, event_id: i64) -> DomainResult<i64> {
+    Ok(rsvps::table
+        .filter(rsvps::event_id.eq(event_id))
+        .filter(rsvps::status.eq("going"))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Records an RSVP. With a capacity, a "going" past it joins the waitlist; a "not going" that
+/// frees a seat promotes the first waiting person, who is returned (to email them). The caller
+/// runs it in a write transaction; on PostgreSQL the event row is locked first so concurrent
+/// RSVPs never exceed the capacity.
+pub fn rsvp(
+    conn: &mut DbConnection,
+    event: &Event,
+    user_id: i64,
+    going: bool,
+) -> DomainResult<(RsvpStatus, Option<i64>)> {
+    if let DbConnection::Pg(_) = conn {
+        diesel::sql_query("SELECT id FROM events WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::BigInt, _>(event.id)
+            .execute(conn)?;
+    }
+    let previous = my_rsvp(conn, event.id, user_id)?;
+    let status = if going {
+        match (previous, event.capacity) {
+            (Some(RsvpStatus::Going), _) => RsvpStatus::Going,
+            (Some(RsvpStatus::Waitlisted), _) => RsvpStatus::Waitlisted,
+            (_, Some(cap)) if going_count(conn, event.id)? >= i64::from(cap) => {
+                RsvpStatus::Waitlisted
+            }
+            _ => RsvpStatus::Going,
+        }
+    } else {
+        RsvpStatus::NotGoing
+    };
+    let at = now();
+    let updated = diesel::update(
+        rsvps::table
+            .filter(rsvps::event_id.eq(event.id))
+            .filter(rsvps::user_id.eq(user_id)),
+    )
+    .set((rsvps::status.eq(status.as_str()), rsvps::updated_at.eq(at)))
+    .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(rsvps::table)
+            .values((
+                rsvps::event_id.eq(event.id),
+                rsvps::user_id.eq(user_id),
+                rsvps::status.eq(status.as_str()),
+                rsvps::created_at.eq(at),
+                rsvps::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    let mut promoted = None;
+    if previous == Some(RsvpStatus::Going)
+        && status == RsvpStatus::NotGoing
+        && let Some(cap) = event.capacity
+        && going_count(conn, event.id)? < i64::from(cap)
+    {
+        let first: Option<(i64, i64)> = rsvps::table
+            .filter(rsvps::event_id.eq(event.id))
+            .filter(rsvps::status.eq("waitlisted"))
+            .order((rsvps::created_at.asc(), rsvps::id.asc()))
+            .select((rsvps::id, rsvps::user_id))
+            .first(conn)
+            .optional()?;
+        if let Some((rsvp_id, promoted_user)) = first {
+            diesel::update(rsvps::table.find(rsvp_id))
+                .set((rsvps::status.eq("going"), rsvps::updated_at.eq(at)))
+                .execute(conn)?;
+            promoted = Some(promoted_user);
+        }
+    }
+    Ok((status, promoted))
+}
+
+/// An attendee: name, email, organization, RSVP status, when they answered.
+pub type Attendee = (String, String, String, String, NaiveDateTime);
+
+/// Attendees (going and waitlisted), in RSVP order.
+pub fn attendees(conn: &mut DbConnection, event_id: i64) -> DomainResult<Vec<Attendee>> {
+    use crate::db::schema::users;
+    Ok(rsvps::table
+        .inner_join(users::table)
+        .filter(rsvps::event_id.eq(event_id))
+        .filter(rsvps::status.ne("not_going"))
+        .order((rsvps::created_at.asc(), rsvps::id.asc()))
+        .select((
+            users::display_name,
+            users::email,
+            users::organization,
+            rsvps::status,
+            rsvps::created_at,
+        ))
+        .load(conn)?)
+}
+
+/// Members of a chapter who want event announcements.
+pub fn announcement_recipients(
+    conn: &mut DbConnection,
+    chapter_id: i64,
+) -> DomainResult<Vec<crate::domain::users::User>> {
+    use crate::db::schema::{memberships, users};
+    use crate::domain::users::User;
+    Ok(memberships::table
+        .inner_join(users::table)
+        .filter(memberships::chapter_id.eq(chapter_id))
+        .filter(users::event_announcements.eq(true))
+        .filter(users::disabled_at.is_null())
+        .select(User::as_select())
+        .load(conn)?)
 }

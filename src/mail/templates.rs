@@ -306,3 +306,59 @@ impl MemberRemoved {
         i.tf1("email.removed.subject", "chapter", &self.chapter)
     }
 }
+
+/// An event was published or cancelled (to members who want announcements).
+#[derive(Debug, Clone)]
+pub struct EventAnnouncement {
+    pub name: String,
+    pub chapter: String,
+    pub title: String,
+    pub when: String,
+    pub venue: String,
+    pub link: String,
+    pub cancelled: bool,
+    pub message: String,
+}
+email_parts!(
+    EventAnnouncement,
+    EventAnnouncementText,
+    EventAnnouncementHtml,
+    "emails/event_announcement.txt",
+    "emails/event_announcement.html"
+);
+
+impl EventAnnouncement {
+    fn subject(&self, i: Locale) -> String {
+        let key = if self.cancelled {
+            "email.event_cancelled.subject"
+        } else {
+            "email.event_published.subject"
+        };
+        i.tf1(key, "title", &self.title)
+    }
+}
+
+/// An RSVP is confirmed, waitlisted, or promoted from the waitlist.
+#[derive(Debug, Clone)]
+pub struct RsvpNotice {
+    pub name: String,
+    pub title: String,
+    pub when: String,
+    pub link: String,
+    pub ics_link: String,
+    /// Catalog key: rsvp.confirmed / rsvp.waitlisted / rsvp.promoted.
+    pub what_key: &'static str,
+}
+email_parts!(
+    RsvpNotice,
+    RsvpNoticeText,
+    RsvpNoticeHtml,
+    "emails/rsvp_notice.txt",
+    "emails/rsvp_notice.html"
+);
+
+impl RsvpNotice {
+    fn subject(&self, i: Locale) -> String {
+        format!("{}: {}", i.t(self.what_key), self.title)
+    }
+}

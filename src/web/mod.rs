@@ -8,6 +8,8 @@ pub mod assets;
 pub mod auth;
 pub mod chapter_admin;
 pub mod errors;
+pub mod events;
+pub mod feeds;
 pub mod locale;
 pub mod manage;
 pub mod members;
@@ -126,7 +128,23 @@ routes! {
     "/static/app.css" => { GET assets::stylesheet },
     "/chapters" => { GET public::chapter_list },
     "/chapters/{slug}" => { GET public::chapter_page },
-    "/chapters/{slug}/events/{event_slug}" => { GET public::event_page },
+    "/events" => { GET events::all_events },
+    "/events.ics" => { GET feeds::site_ics },
+    "/events.atom" => { GET feeds::site_atom },
+    "/api/v1/events.json" => { GET feeds::site_json },
+    "/api/v1/chapters/{slug}/events.json" => { GET feeds::chapter_json },
+    "/chapters/{slug}/events" => { GET events::chapter_events, POST events::create_event },
+    "/chapters/{slug}/events.ics" => { GET feeds::chapter_ics },
+    "/chapters/{slug}/events.atom" => { GET feeds::chapter_atom },
+    "/chapters/{slug}/events/new" => { GET events::new_event },
+    "/chapters/{slug}/events/{event_slug}" => { GET events::event_page },
+    "/chapters/{slug}/events/{event_slug}/event.ics" => { GET feeds::event_ics },
+    "/chapters/{slug}/events/{event_slug}/edit" => { GET events::edit_event, POST events::save_event },
+    "/chapters/{slug}/events/{event_slug}/publish" => { POST events::publish },
+    "/chapters/{slug}/events/{event_slug}/cancel" => { POST events::cancel },
+    "/chapters/{slug}/events/{event_slug}/delete" => { POST events::delete_draft },
+    "/chapters/{slug}/events/{event_slug}/rsvp" => { POST events::rsvp },
+    "/chapters/{slug}/events/{event_slug}/attendees.csv" => { GET events::attendees_csv },
     "/chapters/{slug}/qr.svg" => { GET apply::qr_svg },
     "/chapters/{slug}/qr.png" => { GET apply::qr_png },
     "/chapters/{slug}/apply" => { GET apply::apply_form, POST apply::submit },

@@ -3,7 +3,7 @@
 use super::view::{self, Frame};
 use super::{AppError, AppState, db};
 use crate::domain::chapters::{self, Chapter};
-use crate::domain::events::{self, AgendaItem, Event, Host};
+use crate::domain::events::{self, Event};
 use crate::domain::markdown;
 use crate::domain::memberships::{self, Role};
 use crate::i18n::Locale;
@@ -29,7 +29,7 @@ pub struct EventCard {
 }
 
 impl EventCard {
-    fn new(event: &Event, chapter_slug: &str, tz: chrono_tz::Tz, locale: Locale) -> EventCard {
+    pub fn new(event: &Event, chapter_slug: &str, tz: chrono_tz::Tz, locale: Locale) -> EventCard {
         EventCard {
             href: format!("/chapters/{chapter_slug}/events/{}", event.slug),
             title: event.title(locale).to_string(),
@@ -130,6 +130,8 @@ struct ChapterPage {
     past: Vec<EventCard>,
     /// The viewer may manage the chapter (organizer or site admin).
     can_manage: bool,
+    /// The viewer may create events (ambassador, organizer, site admin).
+    can_edit_events: bool,
     is_member: bool,
 }
 
@@ -172,6 +174,7 @@ pub async fn chapter_page(
     let page = ChapterPage {
         can_manage: is_admin || role == Some(Role::Organizer),
         is_member: role.is_some(),
+        can_edit_events: is_admin || matches!(role, Some(Role::Organizer | Role::Ambassador)),
         name: chapter.name(locale).to_string(),
         founded: chapter
             .founded_on
@@ -188,55 +191,6 @@ pub async fn chapter_page(
         chapter,
     };
     view::render(&page)
-}
-
-#[derive(Template)]
-#[template(path = "public/event.html")]
-struct EventPage {
-    ui: Frame,
-    chapter_href: String,
-    chapter_name: String,
-    event: Event,
-    title: String,
-    summary: String,
-    when: String,
-    body_html: String,
-    agenda: Vec<AgendaItem>,
-    hosts: Vec<Host>,
-}
-
-pub async fn event_page(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, AppError> {
-    let (slug, event_slug) = path.into_inner();
-    let (chapter, event, agenda, hosts) = db(&state, move |conn| {
-        let chapter = chapters::find_by_slug(conn, &slug)?;
-        let event = events::find_public(conn, chapter.id, &event_slug)?;
-        let agenda = events::agenda(conn, event.id)?;
-        let hosts = events::hosts(conn, event.id)?;
-        Ok((chapter, event, agenda, hosts))
-    })
-    .await?;
-    let ui = Frame::new(&req, "");
-    let locale = ui.locale;
-    let title = event.title(locale).to_string();
-    view::render(&EventPage {
-        ui: Frame {
-            title: title.clone(),
-            ..ui
-        },
-        chapter_href: format!("/chapters/{}", chapter.slug),
-        chapter_name: chapter.name(locale).to_string(),
-        summary: event.summary(locale).to_string(),
-        when: view::time_range(event.starts_at, event.ends_at, chapter.tz(), locale),
-        body_html: markdown::render(&event.body),
-        title,
-        event,
-        agenda,
-        hosts,
-    })
 }
 
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {

@@ -360,6 +360,24 @@ impl TestApp {
     }
 }
 
+/// Waits for the first received message matching `pred`.
+pub async fn wait_for_mail(
+    app: &TestApp,
+    pred: impl Fn(&crate::smtp::Parsed) -> bool,
+) -> crate::smtp::Parsed {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(m) = app.smtp.received().iter().map(parse).find(|m| pred(m)) {
+            return m;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the expected email never arrived"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// The first link in a text that starts with `prefix`.
 pub fn link_in(text: &str, prefix: &str) -> String {
     let start = text

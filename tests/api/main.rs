@@ -8,6 +8,7 @@ mod smtp;
 mod accounts;
 mod applications;
 mod cli;
+mod events;
 mod logs;
 mod mail;
 mod pages;

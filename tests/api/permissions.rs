@@ -39,6 +39,7 @@ enum Exp {
     Gone,
     BadRequest,
     Unauthorized,
+    Conflict,
 }
 
 /// The table. `None`: the route has no row (the test fails).
@@ -132,6 +133,44 @@ fn expect(path: &str, method: &str, who: Who) -> Option<Exp> {
             "POST",
             "/chapters/{slug}/manage/applications/{id}/undo" | "/chapters/{slug}/manage/profile",
         ) => gate(organizer, Ok),
+        // Events: lists, pages and feeds are public.
+        (
+            "GET",
+            "/events"
+            | "/events.ics"
+            | "/events.atom"
+            | "/api/v1/events.json"
+            | "/api/v1/chapters/{slug}/events.json",
+        )
+        | (
+            "GET",
+            "/chapters/{slug}/events"
+            | "/chapters/{slug}/events.ics"
+            | "/chapters/{slug}/events.atom",
+        )
+        | ("GET", "/chapters/{slug}/events/{event_slug}/event.ics") => Ok,
+        // Ambassadors and organizers of this chapter create events (an empty form re-renders).
+        ("GET", "/chapters/{slug}/events/new") | ("POST", "/chapters/{slug}/events") => {
+            gate(matches!(who, Ambassador | Organizer | SiteAdmin), Ok)
+        }
+        // The demo event was created by nobody here: only organizers (and admins) may edit it;
+        // an ambassador edits only events they created (tested on its own).
+        ("GET" | "POST", "/chapters/{slug}/events/{event_slug}/edit")
+        | ("GET", "/chapters/{slug}/events/{event_slug}/attendees.csv") => gate(organizer, Ok),
+        // Published already: publishing or deleting it is a conflict.
+        (
+            "POST",
+            "/chapters/{slug}/events/{event_slug}/publish"
+            | "/chapters/{slug}/events/{event_slug}/delete",
+        ) => gate(organizer, Conflict),
+        // The organizer's call cancels it; the site admin, later in the table, finds it cancelled.
+        ("POST", "/chapters/{slug}/events/{event_slug}/cancel") => match who {
+            Organizer => Redirect,
+            SiteAdmin => Conflict,
+            _ => gate(false, Ok),
+        },
+        // Members RSVP; an empty answer is a bad request.
+        ("POST", "/chapters/{slug}/events/{event_slug}/rsvp") => gate(member, BadRequest),
         // Site admins.
         (
             "GET",
@@ -271,6 +310,7 @@ async fn every_route_answers_every_role_as_the_design_says() {
                 StatusCode::GONE => Exp::Gone,
                 StatusCode::BAD_REQUEST => Exp::BadRequest,
                 StatusCode::UNAUTHORIZED => Exp::Unauthorized,
+                StatusCode::CONFLICT => Exp::Conflict,
                 other => panic!("{who:?} {method} {url}: unexpected {other}"),
             };
             let want = expect(path, method, who).unwrap();

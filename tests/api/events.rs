@@ -1,0 +1,423 @@
+use crate::helpers::*;
+use diesel::prelude::*;
+use ogug::db::schema::{events, rsvps};
+use ogug::domain::memberships::Role;
+use reqwest::StatusCode;
+use std::time::Duration;
+
+const PW: &str = "events passphrase 2021";
+const WAIT: Duration = Duration::from_secs(10);
+
+fn event_fields<'a>(title: &'a str, capacity: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("title_zh", title),
+        ("title_en", "openGauss Meetup Beijing 2031"),
+        ("summary_zh", "第二届北京 Meetup"),
+        ("body", "**欢迎** 参加"),
+        ("starts_local", "2031-05-29T13:30"),
+        ("ends_local", "2031-05-29T17:30"),
+        ("mode", "hybrid"),
+        ("venue", "中关村"),
+        ("address", "北京市海淀区"),
+        ("online_url", "https://live.example.org/ogug"),
+        ("capacity", capacity),
+        ("agenda_0_position", "20"),
+        ("agenda_0_time", "14:00"),
+        ("agenda_0_title", "第二个议题"),
+        ("agenda_0_speaker", "李四"),
+        ("agenda_0_affiliation", "云和恩墨"),
+        ("agenda_1_position", "10"),
+        ("agenda_1_time", "13:30"),
+        ("agenda_1_title", "第一个议题"),
+        ("agenda_1_speaker", "张三"),
+        ("agenda_1_affiliation", "华为"),
+        ("agenda_2_position", "30"),
+        ("agenda_2_title", ""),
+        ("host_0_organization", "openGauss 社区"),
+        ("host_0_kind", "host"),
+    ]
+}
+
+/// Creates and (optionally) publishes an event as `b`; returns its page path.
+async fn create(b: &Browser, title: &str, capacity: &str, publish: bool) -> String {
+    let res = b
+        .post_form("/chapters/beijing/events", &event_fields(title, capacity))
+        .await;
+    assert!(res.status().is_redirection(), "create: {}", res.status());
+    let location = res
+        .headers()
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let path = location.split('?').next().unwrap().to_string();
+    if publish {
+        let res = b.post_form(&format!("{path}/publish"), &[]).await;
+        assert!(res.status().is_redirection());
+    }
+    path
+}
+
+async fn signed_in(app: &TestApp, email: &str) -> Browser {
+    let b = app.browser();
+    assert!(
+        b.login(email, PW).await.status().is_redirection(),
+        "{email}"
+    );
+    b
+}
+
+#[tokio::test]
+async fn an_ambassador_drafts_previews_and_publishes_an_event() {
+    let app = spawn_app().await;
+    app.member("amb@example.org", "beijing", Role::Ambassador, PW);
+    let fan = app.member("fan@example.org", "beijing", Role::Member, PW);
+    let quiet = app.member("quiet@example.org", "beijing", Role::Member, PW);
+    diesel::update(ogug::db::schema::users::table.find(quiet))
+        .set(ogug::db::schema::users::event_announcements.eq(false))
+        .execute(&mut app.conn())
+        .unwrap();
+    let amb = signed_in(&app, "amb@example.org").await;
+    let (status, form) = amb.get_html("/chapters/beijing/events/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        form.contains("agenda_2_title"),
+        "blank rows to add agenda items without JavaScript"
+    );
+
+    // One mistake: the end before the start.
+    let mut bad = event_fields("第二届北京 Meetup", "");
+    bad.retain(|(k, _)| *k != "ends_local");
+    bad.push(("ends_local", "2031-05-29T10:00"));
+    let res = amb.post_form("/chapters/beijing/events", &bad).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("结束时间必须晚于开始时间"));
+    assert!(html.contains(r#"value="第二届北京 Meetup""#), "input kept");
+
+    let path = create(&amb, "第二届北京 Meetup", "", false).await;
+    // The draft: a preview for its editor, 404 for everyone else.
+    let (status, html) = amb.get_html(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("草稿"));
+    let first = html.find("第一个议题").unwrap();
+    let second = html.find("第二个议题").unwrap();
+    assert!(first < second, "agenda ordered by the order numbers");
+    assert_eq!(app.get(&path).await.status(), StatusCode::NOT_FOUND);
+    let fan_browser = signed_in(&app, "fan@example.org").await;
+    assert_eq!(fan_browser.get(&path).await.status(), StatusCode::NOT_FOUND);
+    let (_, ics) = app.get_html("/chapters/beijing/events.ics").await;
+    assert!(
+        !ics.contains("第二届北京 Meetup"),
+        "drafts stay out of feeds"
+    );
+
+    let res = amb.post_form(&format!("{path}/publish"), &[]).await;
+    assert_redirect_to(&res, &format!("{path}?done=published"));
+    let (status, html) = app.get_html(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("2031年5月29日 13:30–17:30（Asia/Shanghai）"));
+    assert!(html.contains(r#"<script type="application/ld+json">"#));
+    assert!(html.contains(r#""startDate":"2031-05-29T13:30:00+08:00""#));
+    assert!(html.contains("<strong>欢迎</strong>"));
+    let (_, chapter) = app.get_html("/chapters/beijing").await;
+    assert!(chapter.contains("第二届北京 Meetup"), "on the chapter page");
+    let (_, ics) = app.get_html("/chapters/beijing/events.ics").await;
+    assert!(ics.contains("第二届北京 Meetup"));
+
+    // Announced to members who opted in (the fan, the demo staff), not the quiet one.
+    let announcement = wait_for_mail(&app, |m| m.to == "fan@example.org").await;
+    assert_eq!(announcement.subject, "新活动：第二届北京 Meetup");
+    // Everyone else who opted in is told too; wait for them all, then check the quiet one.
+    app.smtp.wait_for(12, WAIT).await;
+    let to: Vec<String> = app.smtp.received().iter().map(|m| parse(m).to).collect();
+    assert!(!to.contains(&"quiet@example.org".to_string()));
+    let _ = fan;
+
+    // A member RSVPs and gets the confirmation with the calendar link.
+    let res = fan_browser
+        .post_form(&format!("{path}/rsvp"), &[("going", "yes")])
+        .await;
+    assert_redirect_to(&res, &format!("{path}?done=rsvp"));
+    let (_, html) = fan_browser.get_html(&path).await;
+    assert!(html.contains("您已报名参加"));
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let confirmation = loop {
+        if let Some(m) = app
+            .smtp
+            .received()
+            .iter()
+            .map(parse)
+            .find(|m| m.subject.starts_with("报名成功"))
+        {
+            break m;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no RSVP confirmation"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(confirmation.text.contains("/event.ics"));
+    let (_, csv) = amb.get_html(&format!("{path}/attendees.csv")).await;
+    assert!(csv.starts_with("name,email,organization,status,rsvp_at\n"));
+    assert!(csv.contains("fan@example.org"));
+}
+
+#[tokio::test]
+async fn who_may_create_and_edit_events() {
+    let app = spawn_app().await;
+    app.chapter("shanghai");
+    app.member("amb@example.org", "beijing", Role::Ambassador, PW);
+    app.member("amb2@example.org", "beijing", Role::Ambassador, PW);
+    app.member("sh-amb@example.org", "shanghai", Role::Ambassador, PW);
+    app.member("member@example.org", "beijing", Role::Member, PW);
+    app.member("org@example.org", "beijing", Role::Organizer, PW);
+    let amb = signed_in(&app, "amb@example.org").await;
+    let path = create(&amb, "大使的活动", "", true).await;
+
+    let member = signed_in(&app, "member@example.org").await;
+    let res = member
+        .post_form("/chapters/beijing/events", &event_fields("成员的活动", ""))
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "a member cannot create"
+    );
+    let other_chapter = signed_in(&app, "sh-amb@example.org").await;
+    let res = other_chapter
+        .post_form(&format!("{path}/edit"), &event_fields("改", ""))
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "an ambassador of another chapter cannot edit"
+    );
+    let colleague = signed_in(&app, "amb2@example.org").await;
+    let res = colleague
+        .post_form(&format!("{path}/edit"), &event_fields("改", ""))
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "an ambassador cannot edit another's event"
+    );
+    let org = signed_in(&app, "org@example.org").await;
+    let res = org
+        .post_form(
+            &format!("{path}/edit"),
+            &event_fields("组织者改过的活动", ""),
+        )
+        .await;
+    assert_redirect_to(&res, &format!("{path}?done=saved"));
+    let (_, html) = app.get_html(&path).await;
+    assert!(html.contains("组织者改过的活动"));
+    let seq: i32 = events::table
+        .filter(events::title_zh.eq("组织者改过的活动"))
+        .select(events::sequence)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(seq, 2, "publish and edit each raise SEQUENCE");
+}
+
+#[tokio::test]
+async fn a_cancelled_event_shows_as_cancelled_and_in_the_calendar() {
+    let app = spawn_app().await;
+    app.member("org@example.org", "beijing", Role::Organizer, PW);
+    let org = signed_in(&app, "org@example.org").await;
+    let path = create(&org, "将被取消的活动", "", true).await;
+    let res = org
+        .post_form(&format!("{path}/cancel"), &[("message", "因场地原因取消")])
+        .await;
+    assert_redirect_to(&res, &format!("{path}?done=cancelled"));
+    let (status, html) = app.get_html(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("已取消"));
+    assert!(html.contains("因场地原因取消"));
+    assert!(html.contains("EventCancelled"));
+    let (_, ics) = app.get_html(&format!("{path}/event.ics")).await;
+    let calendar: icalendar::Calendar = ics.parse().unwrap();
+    let event = calendar
+        .components
+        .iter()
+        .find_map(|c| c.as_event())
+        .unwrap();
+    assert_eq!(event.get_status(), Some(icalendar::EventStatus::Cancelled));
+    use icalendar::Component;
+    assert_eq!(event.property_value("SEQUENCE"), Some("2"));
+    let uid = event.property_value("UID").unwrap().to_string();
+    // The site-wide feed carries the same UID.
+    let (_, all) = app.get_html("/events.ics").await;
+    assert!(all.contains(&uid));
+}
+
+#[tokio::test]
+async fn times_are_entered_and_shown_in_the_chapter_time_zone() {
+    let app = spawn_app().await;
+    diesel::update(ogug::db::schema::chapters::table)
+        .set(ogug::db::schema::chapters::time_zone.eq("Europe/Berlin"))
+        .execute(&mut app.conn())
+        .unwrap();
+    app.member("org@example.org", "beijing", Role::Organizer, PW);
+    let org = signed_in(&app, "org@example.org").await;
+    let path = create(&org, "柏林时间的活动", "", true).await;
+    let starts: chrono::NaiveDateTime = events::table
+        .filter(events::title_zh.eq("柏林时间的活动"))
+        .select(events::starts_at)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(
+        starts.to_string(),
+        "2031-05-29 11:30:00",
+        "13:30 CEST is 11:30 UTC"
+    );
+    let (_, html) = app.get_html(&format!("{path}?lang=en")).await;
+    assert!(html.contains("Thu 29 May 2031, 13:30–17:30 (Europe/Berlin)"));
+    let (_, ics) = app.get_html(&format!("{path}/event.ics")).await;
+    assert!(ics.contains("DTSTART:20310529T113000Z"));
+}
+
+#[tokio::test]
+async fn feeds_parse_with_real_parsers() {
+    let app = spawn_app().await;
+    app.member("org@example.org", "beijing", Role::Organizer, PW);
+    let org = signed_in(&app, "org@example.org").await;
+    create(&org, "订阅源里的活动", "", true).await;
+    for path in ["/events.ics", "/chapters/beijing/events.ics"] {
+        let res = app.get(path).await;
+        assert!(
+            res.headers()
+                .get("content-type")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("text/calendar")
+        );
+        let calendar: icalendar::Calendar = res.text().await.unwrap().parse().unwrap();
+        let n = calendar
+            .components
+            .iter()
+            .filter(|c| c.as_event().is_some())
+            .count();
+        assert_eq!(n, 2, "{path}: the demo Meetup and the new event");
+    }
+    for path in ["/events.atom", "/chapters/beijing/events.atom"] {
+        let body = app.get(path).await.text().await.unwrap();
+        let feed: atom_syndication::Feed = body.parse().unwrap();
+        assert_eq!(feed.entries().len(), 2, "{path}");
+        assert!(
+            feed.entries()
+                .iter()
+                .any(|e| e.title().as_str() == "订阅源里的活动")
+        );
+    }
+    let json: serde_json::Value = app
+        .get("/api/v1/chapters/beijing/events.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(json["chapter"]["slug"], "beijing");
+    assert_eq!(json["events"].as_array().unwrap().len(), 2);
+    let site: serde_json::Value = app.get("/api/v1/events.json").await.json().await.unwrap();
+    assert!(
+        site["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["title_en"] == "openGauss Meetup Beijing 2031")
+    );
+    let (_, list) = app.get_html("/events?mode=hybrid").await;
+    assert!(list.contains("订阅源里的活动"));
+    let (_, list) = app.get_html("/events?mode=online").await;
+    assert!(!list.contains("订阅源里的活动"), "mode filter");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_rsvps_never_exceed_the_capacity_and_the_waitlist_moves_up() {
+    let app = spawn_app().await;
+    app.member("org@example.org", "beijing", Role::Organizer, PW);
+    let org = signed_in(&app, "org@example.org").await;
+    let path = create(&org, "名额有限的活动", "3", true).await;
+    let mut browsers = Vec::new();
+    for i in 0..10 {
+        let email = format!("m{i}@example.org");
+        app.member(&email, "beijing", Role::Member, PW);
+        browsers.push(signed_in(&app, &email).await);
+    }
+    let tasks: Vec<_> = browsers
+        .iter()
+        .cloned()
+        .map(|b| {
+            let path = path.clone();
+            tokio::spawn(async move {
+                b.post_form(&format!("{path}/rsvp"), &[("going", "yes")])
+                    .await
+                    .status()
+            })
+        })
+        .collect();
+    for t in tasks {
+        assert!(t.await.unwrap().is_redirection());
+    }
+    let count = |status: &str| -> i64 {
+        rsvps::table
+            .filter(rsvps::status.eq(status))
+            .count()
+            .get_result(&mut app.conn())
+            .unwrap()
+    };
+    assert_eq!(count("going"), 3, "capacity held");
+    assert_eq!(count("waitlisted"), 7);
+
+    // The first waiting person moves up when someone going says no, and is told.
+    let first_waiting: i64 = rsvps::table
+        .filter(rsvps::status.eq("waitlisted"))
+        .order((rsvps::created_at.asc(), rsvps::id.asc()))
+        .select(rsvps::user_id)
+        .first(&mut app.conn())
+        .unwrap();
+    let going_user: i64 = rsvps::table
+        .filter(rsvps::status.eq("going"))
+        .select(rsvps::user_id)
+        .first(&mut app.conn())
+        .unwrap();
+    let going_email: String = ogug::db::schema::users::table
+        .find(going_user)
+        .select(ogug::db::schema::users::email)
+        .first(&mut app.conn())
+        .unwrap();
+    let waiting_email: String = ogug::db::schema::users::table
+        .find(first_waiting)
+        .select(ogug::db::schema::users::email)
+        .first(&mut app.conn())
+        .unwrap();
+    let leaver = signed_in(&app, &going_email).await;
+    leaver
+        .post_form(&format!("{path}/rsvp"), &[("going", "no")])
+        .await;
+    assert_eq!(count("going"), 3);
+    assert_eq!(count("waitlisted"), 6);
+    let status: String = rsvps::table
+        .filter(rsvps::user_id.eq(first_waiting))
+        .select(rsvps::status)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(status, "going");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let found = app
+            .smtp
+            .received()
+            .iter()
+            .map(parse)
+            .any(|m| m.to == waiting_email && m.subject.starts_with("候补转正"));
+        if found {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no promotion email");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
