@@ -90,7 +90,22 @@ impl Config {
             ),
             None => None,
         };
+        let mut limits = crate::web::throttle::Limits::default();
+        for (name, slot) in [
+            ("OGUG_LOGIN_PER_MINUTE", &mut limits.login_per_minute),
+            ("OGUG_RESET_PER_MINUTE", &mut limits.reset_per_minute),
+            ("OGUG_APPLY_PER_MINUTE", &mut limits.apply_per_minute),
+        ] {
+            if let Some(v) = var(name) {
+                *slot = v.parse().map_err(|_| ConfigError::Invalid(name, v))?;
+            }
+        }
         let mut mail = crate::mail::worker::Settings::default();
+        if let Some(v) = var("OGUG_MAIL_CONCURRENCY") {
+            mail.concurrency = v
+                .parse()
+                .map_err(|_| ConfigError::Invalid("OGUG_MAIL_CONCURRENCY", v))?;
+        }
         if let Some(v) = var("OGUG_MAIL_MAX_ATTEMPTS") {
             mail.max_attempts = v
                 .parse()
@@ -112,7 +127,7 @@ impl Config {
             max_body_bytes: 64 * 1024,
             mail_worker: true,
             mail,
-            limits: crate::web::throttle::Limits::default(),
+            limits,
             decision_grace: chrono::TimeDelta::minutes(2),
         })
     }

@@ -1,0 +1,463 @@
+//! Load benchmark: seeds a database, starts `ogug serve` (release) and, in the same run, a
+//! ceiling server answering a fixed byte string of the chapter page's size; drives each endpoint
+//! over loopback with 64 keep-alive connections for a fixed time; prints one table.
+//! `cargo bench --bench load` (SQLite; TEST_DATABASE_URL=postgres://… for PostgreSQL).
+//! Numbers, not assertions. OGUG_BENCH_SECONDS sets the duration per endpoint (default 5).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use diesel::prelude::*;
+use ogug::db::schema::{applications, events, memberships, users};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const CONNECTIONS: usize = 64;
+
+fn rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|k| k.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn seed(url: &str) {
+    let pool = ogug::db::connect(url, 2).unwrap();
+    let mut conn = pool.get().unwrap();
+    let config = ogug::config::Config::for_data_dir(std::path::Path::new("."), url);
+    ogug::cli::load_demo(&mut conn, &config).unwrap();
+    let chapter = ogug::domain::chapters::find_by_slug(&mut conn, "beijing").unwrap();
+    let now = ogug::domain::now();
+    ogug::db::write_transaction(&mut conn, |c| -> QueryResult<()> {
+        for i in 0..1000i64 {
+            let id: i64 = diesel::insert_into(users::table)
+                .values((
+                    users::email.eq(format!("member{i}@example.org")),
+                    users::display_name.eq(format!("成员 {i}")),
+                    users::organization.eq("云和恩墨"),
+                    users::roster_visible.eq(i % 10 == 0),
+                    users::created_at.eq(now),
+                    users::updated_at.eq(now),
+                ))
+                .returning(users::id)
+                .get_result(c)?;
+            diesel::insert_into(memberships::table)
+                .values((
+                    memberships::chapter_id.eq(chapter.id),
+                    memberships::user_id.eq(id),
+                    memberships::role.eq("member"),
+                    memberships::joined_at.eq(now),
+                ))
+                .execute(c)?;
+            diesel::insert_into(applications::table)
+                .values((
+                    applications::chapter_id.eq(chapter.id),
+                    applications::email.eq(format!("applicant{i}@example.org")),
+                    applications::name.eq(format!("申请人 {i}")),
+                    applications::desired_role.eq("member"),
+                    applications::status.eq("pending"),
+                    applications::created_at.eq(now - chrono::TimeDelta::minutes(i)),
+                    applications::updated_at.eq(now),
+                ))
+                .execute(c)?;
+        }
+        for i in 0..100i64 {
+            let start = now + chrono::TimeDelta::days(i - 50);
+            diesel::insert_into(events::table)
+                .values((
+                    events::chapter_id.eq(chapter.id),
+                    events::slug.eq(format!("bench-{i}")),
+                    events::title_zh.eq(format!("openGauss 技术沙龙 第 {i} 期")),
+                    events::summary_zh.eq("数据库内核、生态与实践"),
+                    events::starts_at.eq(start),
+                    events::ends_at.eq(start + chrono::TimeDelta::hours(3)),
+                    events::mode.eq("offline"),
+                    events::venue.eq("中关村"),
+                    events::status.eq("published"),
+                    events::created_at.eq(now),
+                    events::updated_at.eq(now),
+                ))
+                .execute(c)?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    let hash = ogug::domain::passwords::hash("bench passphrase 2021").unwrap();
+    let id: i64 = users::table
+        .filter(users::email.eq("organizer@example.org"))
+        .select(users::id)
+        .first(&mut conn)
+        .unwrap();
+    ogug::domain::accounts::set_password(&mut conn, id, &hash, None).unwrap();
+}
+
+struct Stats {
+    requests: u64,
+    errors: u64,
+    latencies: Vec<Duration>,
+    elapsed: Duration,
+}
+
+/// Reads one HTTP/1.1 response with a Content-Length; returns its status.
+async fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<u16> {
+    buf.clear();
+    let mut chunk = [0u8; 16384];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = std::str::from_utf8(&buf[..end]).ok()?.to_ascii_lowercase();
+            let status: u16 = head.get(9..12)?.parse().ok()?;
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            while buf.len() < end + 4 + len {
+                let n = stream.read(&mut chunk).await.ok()?;
+                if n == 0 {
+                    return None;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            return Some(status);
+        }
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Drives `port` with `CONNECTIONS` keep-alive connections for `seconds`. `request` builds the
+/// bytes of the n-th request.
+async fn load(
+    port: u16,
+    seconds: u64,
+    ok: u16,
+    request: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync>,
+) -> Stats {
+    let counter = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for _ in 0..CONNECTIONS {
+        let (request, counter) = (request.clone(), counter.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0u64;
+            let mut buf = Vec::with_capacity(65536);
+            let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+            stream.set_nodelay(true).unwrap();
+            while Instant::now() < deadline {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                let t = Instant::now();
+                if stream.write_all(&request(n)).await.is_err() {
+                    errors += 1;
+                    stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+                    continue;
+                }
+                match read_response(&mut stream, &mut buf).await {
+                    Some(status) if status == ok => latencies.push(t.elapsed()),
+                    Some(_) => errors += 1,
+                    None => {
+                        errors += 1;
+                        stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+                    }
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut stats = Stats {
+        requests: 0,
+        errors: 0,
+        latencies: Vec::new(),
+        elapsed: Duration::ZERO,
+    };
+    for t in tasks {
+        let (l, e) = t.await.unwrap();
+        stats.requests += l.len() as u64;
+        stats.errors += e;
+        stats.latencies.extend(l);
+    }
+    stats.elapsed = started.elapsed();
+    stats.latencies.sort();
+    stats
+}
+
+fn pct(stats: &Stats, p: f64) -> f64 {
+    if stats.latencies.is_empty() {
+        return 0.0;
+    }
+    let i = ((stats.latencies.len() as f64 - 1.0) * p) as usize;
+    stats.latencies[i].as_secs_f64() * 1000.0
+}
+
+fn get(path: &str, cookie: &str) -> Vec<u8> {
+    format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Language: zh-CN\r\nCookie: {cookie}\r\n\r\n").into_bytes()
+}
+
+fn post(path: &str, cookie: &str, body: &str) -> Vec<u8> {
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(run());
+}
+
+async fn run() {
+    let seconds: u64 = std::env::var("OGUG_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let dir = tempfile::tempdir().unwrap();
+    let (url, backend) = match std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        Some(admin) => {
+            use diesel::connection::SimpleConnection;
+            let schema = format!("bench_{}", &ogug::crypto::random_token()[..12]);
+            PgConnection::establish(&admin)
+                .unwrap()
+                .batch_execute(&format!("CREATE SCHEMA {schema}"))
+                .unwrap();
+            let sep = if admin.contains('?') { '&' } else { '?' };
+            (
+                format!("{admin}{sep}options=-csearch_path%3D{schema}"),
+                "PostgreSQL",
+            )
+        }
+        None => (
+            format!("sqlite://{}", dir.path().join("bench.sqlite3").display()),
+            "SQLite",
+        ),
+    };
+    seed(&url);
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let started = Instant::now();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_ogug"))
+        .arg("serve")
+        .env("DATABASE_URL", &url)
+        .env("OGUG_BIND", format!("127.0.0.1:{port}"))
+        .env("OGUG_DATA_DIR", dir.path())
+        .env("OGUG_DEMO", "false")
+        .env("SMTP_URL", "log://")
+        .env("RUST_LOG", "warn")
+        .env("OGUG_LOGIN_PER_MINUTE", "100000000")
+        .env("OGUG_APPLY_PER_MINUTE", "100000000")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    loop {
+        if let Ok(r) = client.get(format!("{base}/healthz")).send().await
+            && r.status() == 200
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let first_response = started.elapsed();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let idle_rss = rss_mib(server.id());
+
+    // A CSRF cookie and token for anonymous forms; a signed-in organizer for the queue.
+    let res = client.get(format!("{base}/login")).send().await.unwrap();
+    let csrf_cookie = res
+        .cookies()
+        .find(|c| c.name() == "ogug_csrf")
+        .unwrap()
+        .value()
+        .to_string();
+    let anon = format!("ogug_csrf={csrf_cookie}");
+    let res = client
+        .post(format!("{base}/login"))
+        .header("Cookie", &anon)
+        .form(&[
+            ("email", "organizer@example.org"),
+            ("password", "bench passphrase 2021"),
+            ("csrf_token", &csrf_cookie),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let session = res
+        .cookies()
+        .find(|c| c.name() == "ogug_session")
+        .unwrap()
+        .value()
+        .to_string();
+    let signed_in = format!("ogug_session={session}");
+    let chapter_page = client
+        .get(format!("{base}/chapters/beijing"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+
+    // The ceiling: same stack, no database, no template: the chapter page's bytes.
+    let body = chapter_page.clone();
+    let ceiling = actix_web::HttpServer::new(move || {
+        let body = body.clone();
+        actix_web::App::new().default_service(actix_web::web::to(move || {
+            let body = body.clone();
+            async move {
+                actix_web::HttpResponse::Ok()
+                    .content_type("text/html; charset=utf-8")
+                    .body(body)
+            }
+        }))
+    })
+    .workers(2)
+    .bind(("127.0.0.1", 0))
+    .unwrap();
+    let ceiling_port = ceiling.addrs()[0].port();
+    tokio::spawn(ceiling.run());
+
+    type Req = Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync>;
+    let fixed = |bytes: Vec<u8>| -> Req { Arc::new(move |_| bytes.clone()) };
+    let apply_cookie = anon.clone();
+    let apply_token = csrf_cookie.clone();
+    let login_cookie = anon.clone();
+    let login_token = csrf_cookie.clone();
+    let endpoints: Vec<(&str, u16, u16, Req)> = vec![
+        (
+            "ceiling (fixed bytes)",
+            ceiling_port,
+            200,
+            fixed(get("/", "")),
+        ),
+        ("home", port, 200, fixed(get("/", &anon))),
+        (
+            "chapter page",
+            port,
+            200,
+            fixed(get("/chapters/beijing", &anon)),
+        ),
+        (
+            "chapter events",
+            port,
+            200,
+            fixed(get("/chapters/beijing/events", &anon)),
+        ),
+        (
+            "event page",
+            port,
+            200,
+            fixed(get("/chapters/beijing/events/bench-60", &anon)),
+        ),
+        (
+            "chapter .ics",
+            port,
+            200,
+            fixed(get("/chapters/beijing/events.ics", &anon)),
+        ),
+        (
+            "review queue (signed in)",
+            port,
+            200,
+            fixed(get("/chapters/beijing/manage/applications", &signed_in)),
+        ),
+        (
+            "apply (POST + outbox)",
+            port,
+            200,
+            Arc::new(move |n| {
+                let body = format!(
+                    "name=Bench&email=bench{n}%40example.org&organization=O&desired_role=member&motivation=M&consent=on&website=&csrf_token={apply_token}"
+                );
+                post("/chapters/beijing/apply", &apply_cookie, &body)
+            }),
+        ),
+        (
+            "sign-in (argon2)",
+            port,
+            303,
+            Arc::new(move |_| {
+                let body = format!(
+                    "email=organizer%40example.org&password=bench+passphrase+2021&csrf_token={login_token}"
+                );
+                post("/login", &login_cookie, &body)
+            }),
+        ),
+    ];
+
+    println!(
+        "\nogug load benchmark · backend={backend} · scale=small (1 chapter, 1k members, 1k applications, 100 events) · {CONNECTIONS} connections · {seconds}s each"
+    );
+    println!("| endpoint | req/s | p50 ms | p99 ms | errors | vs ceiling |");
+    println!("|---|---|---|---|---|---|");
+    let mut ceiling_rps = 0.0;
+    let mut peak_rss = idle_rss;
+    for (name, p, ok, request) in endpoints {
+        let stats = load(p, seconds, ok, request).await;
+        let rps = stats.requests as f64 / stats.elapsed.as_secs_f64();
+        if ceiling_rps == 0.0 {
+            ceiling_rps = rps;
+        }
+        peak_rss = peak_rss.max(rss_mib(server.id()));
+        println!(
+            "| {name} | {rps:.0} | {:.2} | {:.2} | {} | {:.0} % |",
+            pct(&stats, 0.5),
+            pct(&stats, 0.99),
+            stats.errors,
+            rps / ceiling_rps * 100.0
+        );
+    }
+    // Sign-in storm: the chapter page's p99 while 16 connections sign in at full argon2 cost.
+    let storm_token = csrf_cookie.clone();
+    let storm_cookie = anon.clone();
+    let storm = tokio::spawn(load(
+        port,
+        seconds,
+        303,
+        Arc::new(move |_| {
+            let body = format!(
+                "email=organizer%40example.org&password=bench+passphrase+2021&csrf_token={storm_token}"
+            );
+            post("/login", &storm_cookie, &body)
+        }),
+    ));
+    let page = load(port, seconds, 200, fixed(get("/chapters/beijing", &anon))).await;
+    let _ = storm.await;
+    println!(
+        "| chapter page during a sign-in storm | {:.0} | {:.2} | {:.2} | {} | |",
+        page.requests as f64 / page.elapsed.as_secs_f64(),
+        pct(&page, 0.5),
+        pct(&page, 0.99),
+        page.errors
+    );
+    println!(
+        "\nstart to first 200: {:.0} ms · idle RSS {idle_rss:.1} MiB · peak RSS under load {peak_rss:.1} MiB",
+        first_response.as_secs_f64() * 1000.0
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+}
