@@ -7,6 +7,7 @@ mod smtp;
 
 mod accounts;
 mod applications;
+mod browser;
 mod cli;
 mod events;
 mod logs;

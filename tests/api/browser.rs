@@ -1,0 +1,283 @@
+//! The three journeys in a real browser (Debian's chromium through chromedriver), in Chinese and
+//! in English. Without chromedriver on the PATH these tests report themselves skipped.
+
+use crate::helpers::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+use ogug::domain::memberships::Role;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const PW: &str = "browser passphrase 2021";
+
+pub struct Driver {
+    pub client: Client,
+    child: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn which(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(program).is_file()))
+}
+
+/// Starts chromedriver and a headless chromium session, or says why it cannot.
+pub async fn driver() -> Option<Driver> {
+    if !which("chromedriver") {
+        eprintln!(
+            "skipped: chromedriver is not installed (apt-get install chromium chromium-driver)"
+        );
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let profile = tempfile::tempdir().ok()?;
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                "--disable-sync", "--disable-quic", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
+        }),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if let Ok(client) =
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+        {
+            return Some(Driver {
+                client,
+                child,
+                _profile: profile,
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver is installed but no browser session could be started");
+}
+
+async fn fill(c: &Client, name: &str, value: &str) {
+    let el = c
+        .find(Locator::Css(&format!("[name='{name}']")))
+        .await
+        .unwrap();
+    el.clear().await.unwrap();
+    el.send_keys(value).await.unwrap();
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn page(c: &Client) -> String {
+    c.source().await.unwrap()
+}
+
+/// Waits for the page (after a click that navigates) to show `text`; returns the page.
+async fn wait_text(c: &Client, text: &str) -> String {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let html = page(c).await;
+        if html.contains(text) {
+            return html;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "page never showed {text:?}:\n{html}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn sign_in(c: &Client, app: &TestApp, email: &str) {
+    c.goto(&app.url("/login")).await.unwrap();
+    fill(c, "email", email).await;
+    fill(c, "password", PW).await;
+    click(c, "form[action='/login'] button[type=submit]").await;
+    wait_text(c, "action=\"/logout\"").await;
+}
+
+async fn sign_out(c: &Client) {
+    click(c, "form[action='/logout'] button").await;
+    wait_text(
+        c,
+        "<form class=\"stack\" method=\"post\" action=\"/login\">",
+    )
+    .await;
+}
+
+/// Runs the three journeys in `lang`; `zh` picks the expected texts.
+async fn journeys(lang: &str) {
+    let Some(driver) = driver().await else { return };
+    let c = &driver.client;
+    let app = spawn_app().await;
+    let zh = lang == "zh-CN";
+    let t = |zh_text: &'static str, en_text: &'static str| if zh { zh_text } else { en_text };
+    app.set_password("organizer@example.org", PW);
+    app.member("fan@example.org", "beijing", Role::Member, PW);
+    c.goto(&app.url(&format!("/?lang={lang}"))).await.unwrap();
+
+    // 1. A prospective member applies, with one mistake first, and confirms by email.
+    c.goto(&app.url("/chapters/beijing")).await.unwrap();
+    click(c, "a[href='/chapters/beijing/apply']").await;
+    fill(c, "name", "李雷").await;
+    fill(c, "email", "li.lei-at-example.org").await;
+    fill(c, "organization", "云和恩墨").await;
+    fill(c, "motivation", "交流 openGauss 经验").await;
+    click(c, "#f-role-ambassador").await;
+    click(c, "#f-consent").await;
+    click(
+        c,
+        "form[action='/chapters/beijing/apply'] button[type=submit]",
+    )
+    .await;
+    wait_text(
+        c,
+        t(
+            "请输入有效的电子邮件地址",
+            "Please enter a valid email address",
+        ),
+    )
+    .await;
+    let kept = c
+        .find(Locator::Css("[name='name']"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("李雷"), "input kept");
+    fill(c, "email", "li.lei@example.org").await;
+    if !c
+        .find(Locator::Css("#f-consent"))
+        .await
+        .unwrap()
+        .is_selected()
+        .await
+        .unwrap()
+    {
+        click(c, "#f-consent").await;
+    }
+    click(
+        c,
+        "form[action='/chapters/beijing/apply'] button[type=submit]",
+    )
+    .await;
+    wait_text(c, t("请查收邮件", "Check your inbox")).await;
+    let mail = wait_for_mail(&app, |m| m.to == "li.lei@example.org").await;
+    let confirm = link_in(
+        &mail.text,
+        &format!("{}/applications/confirm/", app.address),
+    );
+    c.goto(&confirm).await.unwrap();
+    click(c, "main form button[type=submit]").await;
+    wait_text(c, t("待审核", "Waiting for review")).await;
+
+    // 2. The organizer approves as Ambassador; the new Ambassador activates and is signed in.
+    sign_in(c, &app, "organizer@example.org").await;
+    c.goto(&app.url("/chapters/beijing/manage/applications"))
+        .await
+        .unwrap();
+    click(c, "td a[href*='/manage/applications/']").await;
+    click(c, "#r-amb").await;
+    click(c, "form[action$='/decision'] input[value=approve] ~ p button, form[action$='/decision'] button:not(.danger)").await;
+    wait_text(c, t("已通过", "Approved")).await;
+    sign_out(c).await;
+    let welcome = wait_for_mail(&app, |m| {
+        m.to == "li.lei@example.org" && m.text.contains("/account/activate/")
+    })
+    .await;
+    let activate = link_in(&welcome.text, &format!("{}/account/activate/", app.address));
+    c.goto(&activate).await.unwrap();
+    fill(c, "password", PW).await;
+    fill(c, "password_confirm", PW).await;
+    click(c, "main form button[type=submit]").await;
+    let html = wait_text(c, t("账号已激活", "Your account is active")).await;
+    assert!(html.contains(t("布道师", "Ambassador")));
+
+    // 3. The Ambassador creates, previews and publishes an event with two agenda items; it shows
+    // on the chapter page and in the calendar feed; a member RSVPs.
+    c.goto(&app.url("/chapters/beijing/events/new"))
+        .await
+        .unwrap();
+    fill(c, "title_zh", "浏览器里创建的活动").await;
+    fill(c, "title_en", "An event made in a browser").await;
+    let start = c.find(Locator::Css("[name='starts_local']")).await.unwrap();
+    c.execute(
+        "arguments[0].value = '2031-06-01T14:00'",
+        vec![serde_json::to_value(&start).unwrap()],
+    )
+    .await
+    .unwrap();
+    let end = c.find(Locator::Css("[name='ends_local']")).await.unwrap();
+    c.execute(
+        "arguments[0].value = '2031-06-01T17:00'",
+        vec![serde_json::to_value(&end).unwrap()],
+    )
+    .await
+    .unwrap();
+    fill(c, "venue", "中关村").await;
+    fill(c, "agenda_0_title", "内核解析").await;
+    fill(c, "agenda_0_speaker", "朱金伟").await;
+    fill(c, "agenda_1_title", "生态建设").await;
+    fill(c, "agenda_1_speaker", "周志").await;
+    click(c, "form.wide button[type=submit]").await;
+    let html = wait_text(c, t("草稿", "Draft")).await;
+    assert!(html.contains("内核解析") && html.contains("生态建设"));
+    click(c, "form[action$='/publish'] button").await;
+    wait_text(c, t("已发布", "Published")).await;
+    c.goto(&app.url("/chapters/beijing")).await.unwrap();
+    let title = t("浏览器里创建的活动", "An event made in a browser");
+    wait_text(c, title).await;
+    let (_, ics) = app.get_html("/chapters/beijing/events.ics").await;
+    assert!(ics.contains("浏览器里创建的活动"));
+    sign_out(c).await;
+    sign_in(c, &app, "fan@example.org").await;
+    c.goto(&app.url("/chapters/beijing")).await.unwrap();
+    c.find(Locator::LinkText(title))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click(c, "form[action$='/rsvp'] input[value=yes] ~ button").await;
+    wait_text(c, t("您已报名参加", "You are going")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_three_journeys_in_chinese() {
+    journeys("zh-CN").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_three_journeys_in_english() {
+    journeys("en").await;
+}
