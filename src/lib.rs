@@ -40,6 +40,8 @@ impl Application {
     ) -> anyhow::Result<Application> {
         let port = listener.local_addr()?.port();
         let workers = config.workers;
+        // Blocking work waits on the pool anyway: more threads than connections only cost memory.
+        let blocking_threads = config.db_pool_size as usize + 2;
         let waker = mail::worker::Waker::default();
         let jobs = config
             .mail_worker
@@ -60,6 +62,7 @@ impl Application {
         let state = actix_web::web::Data::new(web::AppState::new(pool, config, waker));
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(web::page_cache::middleware))
                 .wrap(from_fn(web::locale::middleware))
                 .wrap(from_fn(web::auth::middleware))
                 .wrap(web::security_headers(&state.config))
@@ -69,6 +72,7 @@ impl Application {
                     Err::<actix_web::HttpResponse, _>(web::AppError::NotFound)
                 }))
         })
+        .worker_max_blocking_threads(blocking_threads)
         .listen(listener)?;
         if let Some(n) = workers {
             server = server.workers(n);

@@ -13,6 +13,7 @@ pub mod feeds;
 pub mod locale;
 pub mod manage;
 pub mod members;
+pub mod page_cache;
 pub mod public;
 pub mod qr;
 pub mod request_log;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub throttle: throttle::Throttle,
     /// Bounds concurrent argon2 work so a sign-in storm cannot starve page requests.
     pub hashing: tokio::sync::Semaphore,
+    /// Rendered public pages for anonymous visitors, kept for a second or two.
+    pub page_cache: std::sync::Arc<page_cache::PageCache>,
 }
 
 impl AppState {
@@ -44,6 +47,7 @@ impl AppState {
         AppState {
             throttle: throttle::Throttle::new(config.limits),
             hashing: tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1)),
+            page_cache: std::sync::Arc::default(),
             pool,
             config,
             mail,

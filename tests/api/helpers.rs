@@ -160,9 +160,9 @@ pub struct Browser {
     pub client: reqwest::Client,
 }
 
-/// The CSRF token a page carries (its meta tag; every form carries the same value).
+/// The CSRF token a page's forms carry.
 pub fn csrf_in(html: &str) -> String {
-    html.split(r#"<meta name="csrf-token" content=""#)
+    html.split(r#"name="csrf_token" value=""#)
         .nth(1)
         .and_then(|rest| rest.split('"').next())
         .expect("page carries a CSRF token")
@@ -190,7 +190,7 @@ impl Browser {
 
     /// This browser's current CSRF token (read from a page, as a form would carry it).
     pub async fn csrf(&self) -> String {
-        csrf_in(&self.get_html("/").await.1)
+        csrf_in(&self.get_html("/account/reset").await.1)
     }
 
     /// Submits a form the way a browser does, CSRF token included.

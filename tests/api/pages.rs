@@ -222,3 +222,54 @@ async fn an_empty_site_shows_empty_states() {
     assert!(html.contains("还没有城市用户组"));
     assert!(html.contains("暂无即将举行的活动"));
 }
+
+#[tokio::test]
+async fn anonymous_public_pages_are_micro_cached_and_signed_in_ones_are_not() {
+    use diesel::prelude::*;
+    use ogug::db::schema::chapters;
+    let app = spawn_app().await;
+    app.create_user("s@example.org", "S", Some("signed in passphrase"), false);
+    let b = app.browser();
+    b.login("s@example.org", "signed in passphrase").await;
+    let (_, html) = app.get_html("/chapters/beijing").await;
+    assert!(html.contains("北京用户组"));
+    assert!(
+        !html.contains("csrf-token"),
+        "nothing personal in a cacheable page"
+    );
+    // A change made behind this instance's back (another instance, or the database itself).
+    diesel::update(chapters::table)
+        .set(chapters::name_zh.eq("北京用户组（新名）"))
+        .execute(&mut app.conn())
+        .unwrap();
+    let (_, cached) = app.browser().get_html("/chapters/beijing").await;
+    assert!(
+        !cached.contains("新名"),
+        "served from the cache within its TTL"
+    );
+    let (_, fresh) = b.get_html("/chapters/beijing").await;
+    assert!(fresh.contains("新名"), "signed-in pages are never cached");
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let (_, later) = app.browser().get_html("/chapters/beijing").await;
+    assert!(later.contains("新名"), "the cache expires");
+    // A change through this instance clears its cache at once.
+    app.set_password("organizer@example.org", "organizer passphrase 1");
+    let org = app.browser();
+    org.login("organizer@example.org", "organizer passphrase 1")
+        .await;
+    let res = org
+        .post_form(
+            "/chapters/beijing/manage/profile",
+            &[
+                ("name_zh", "北京用户组"),
+                ("name_en", "Beijing User Group"),
+                ("city", "北京"),
+                ("time_zone", "Asia/Shanghai"),
+                ("description", "改过了"),
+            ],
+        )
+        .await;
+    assert!(res.status().is_redirection());
+    let (_, now) = app.browser().get_html("/chapters/beijing").await;
+    assert!(now.contains("改过了"));
+}

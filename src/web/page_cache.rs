@@ -1,0 +1,134 @@
+//! A micro-cache for public pages seen by anonymous visitors: the rendered response of a GET is
+//! kept for a second or two, per path, query and language. Busy chapter pages then cost one
+//! render a second instead of one a request; data is at most `TTL` old (every instance keeps its
+//! own cache; a successful change through an instance clears that instance's cache). Signed-in requests, forms and
+//! anything but a 200 are never cached; cached pages carry nothing personal (the CSRF meta tag
+//! is only rendered for signed-in people).
+
+use actix_web::body::{BoxBody, MessageBody, to_bytes};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::web::Bytes;
+use actix_web::{HttpMessage, HttpResponse};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+const TTL: Duration = Duration::from_secs(2);
+const MAX_ENTRIES: usize = 2000;
+
+/// Route patterns whose anonymous GETs may be cached.
+const CACHEABLE: [&str; 13] = [
+    "/",
+    "/chapters",
+    "/chapters/{slug}",
+    "/chapters/{slug}/events",
+    "/chapters/{slug}/events/{event_slug}",
+    "/chapters/{slug}/events/{event_slug}/event.ics",
+    "/chapters/{slug}/events.ics",
+    "/chapters/{slug}/events.atom",
+    "/events",
+    "/events.ics",
+    "/events.atom",
+    "/api/v1/events.json",
+    "/api/v1/chapters/{slug}/events.json",
+];
+
+struct Entry {
+    at: Instant,
+    content_type: Option<HeaderValue>,
+    cache_control: Option<HeaderValue>,
+    body: Bytes,
+}
+
+#[derive(Default)]
+pub struct PageCache {
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+impl PageCache {
+    fn get(&self, key: &str) -> Option<HttpResponse> {
+        let entries = self.entries.lock().ok()?;
+        let e = entries.get(key).filter(|e| e.at.elapsed() < TTL)?;
+        let mut res = HttpResponse::Ok();
+        if let Some(ct) = &e.content_type {
+            res.insert_header((header::CONTENT_TYPE, ct.clone()));
+        }
+        if let Some(cc) = &e.cache_control {
+            res.insert_header((header::CACHE_CONTROL, cc.clone()));
+        }
+        Some(res.body(e.body.clone()))
+    }
+
+    fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+
+    fn put(&self, key: String, entry: Entry) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= MAX_ENTRIES {
+                entries.retain(|_, e| e.at.elapsed() < TTL);
+                if entries.len() >= MAX_ENTRIES {
+                    entries.clear();
+                }
+            }
+            entries.insert(key, entry);
+        }
+    }
+}
+
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let cacheable = req.method() == Method::GET
+        && req.extensions().get::<super::auth::SignedIn>().is_none()
+        && req
+            .match_pattern()
+            .is_some_and(|p| CACHEABLE.contains(&p.as_str()));
+    let Some(cache) = req
+        .app_data::<actix_web::web::Data<super::AppState>>()
+        .map(|s| s.page_cache.clone())
+    else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    if !cacheable {
+        let unsafe_method = req.method() != Method::GET && req.method() != Method::HEAD;
+        let res = next.call(req).await?;
+        // A change made through this instance shows at once here; other instances catch up
+        // within the TTL.
+        if unsafe_method && res.status().as_u16() < 400 {
+            cache.clear();
+        }
+        return Ok(res.map_into_boxed_body());
+    }
+    let locale = super::locale::of(req.request());
+    let key = format!("{}?{}#{}", req.path(), req.query_string(), locale.code());
+    if let Some(res) = cache.get(&key) {
+        return Ok(req.into_response(res));
+    }
+    let res = next.call(req).await?;
+    if res.status() != StatusCode::OK {
+        return Ok(res.map_into_boxed_body());
+    }
+    let (req, res) = res.into_parts();
+    let (head, body) = res.into_parts();
+    let bytes = to_bytes(body)
+        .await
+        .map_err(|_| super::AppError::Internal(anyhow::anyhow!("body read failed")))?;
+    cache.put(
+        key,
+        Entry {
+            at: Instant::now(),
+            content_type: head.headers().get(header::CONTENT_TYPE).cloned(),
+            cache_control: head.headers().get(header::CACHE_CONTROL).cloned(),
+            body: bytes.clone(),
+        },
+    );
+    let res = head.set_body(BoxBody::new(bytes));
+    Ok(ServiceResponse::new(req, res))
+}
