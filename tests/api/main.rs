@@ -4,6 +4,7 @@
 
 mod helpers;
 mod smtp;
+mod webdriver;
 
 mod accounts;
 mod applications;

@@ -1,0 +1,137 @@
+//! Writes PNGs of the main pages at desktop and phone widths into docs/screenshots/, from a
+//! real server with the demo data, through headless chromium.
+//! `cargo run --example screenshots` (needs chromium and chromium-driver from Debian).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../tests/api/webdriver.rs"]
+mod webdriver;
+
+use fantoccini::Locator;
+use ogug::domain::memberships::Role;
+
+const PW: &str = "screenshot passphrase";
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("shots.sqlite3").display());
+    let pool = ogug::db::connect(&url, 4).unwrap();
+    let mut config = ogug::config::Config::for_data_dir(dir.path(), &url);
+    config.mail_worker = false;
+    {
+        let mut conn = pool.get().unwrap();
+        ogug::cli::load_demo(&mut conn, &config).unwrap();
+        let chapter = ogug::domain::chapters::find_by_slug(&mut conn, "beijing").unwrap();
+        let hash = ogug::domain::passwords::hash(PW).unwrap();
+        use diesel::prelude::*;
+        use ogug::db::schema::users;
+        let id: i64 = users::table
+            .filter(users::email.eq("organizer@example.org"))
+            .select(users::id)
+            .first(&mut conn)
+            .unwrap();
+        ogug::domain::accounts::set_password(&mut conn, id, &hash, None).unwrap();
+        let _ = Role::Organizer;
+        for (i, (name, org)) in [
+            ("李雷", "云和恩墨"),
+            ("韩梅梅", "华为"),
+            ("王芳", "海量数据"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let app = ogug::domain::applications::ValidApplication {
+                name: name.to_string(),
+                email: ogug::domain::users::EmailAddress::parse(&format!(
+                    "applicant{i}@example.org"
+                ))
+                .unwrap(),
+                organization: org.to_string(),
+                job_title: "DBA".into(),
+                role: if i == 1 {
+                    Role::Ambassador
+                } else {
+                    Role::Member
+                },
+                motivation: "希望和北京的 openGauss 用户交流经验".into(),
+                opengauss_usage: "生产环境".into(),
+                answers: vec![],
+            };
+            let outcome = ogug::domain::applications::submit(
+                &mut conn,
+                &chapter,
+                &app,
+                ogug::i18n::Locale::ZhCn,
+                None,
+            )
+            .unwrap();
+            if let ogug::domain::applications::Submitted::Created {
+                confirm_token: Some(t),
+                ..
+            } = outcome
+            {
+                ogug::domain::applications::confirm(&mut conn, &t).unwrap();
+            }
+        }
+    }
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    config.base_url = format!("http://127.0.0.1:{port}");
+    let app = ogug::Application::build_on(listener, config, pool).unwrap();
+    tokio::spawn(app.run_until_stopped());
+    let base = format!("http://127.0.0.1:{port}");
+
+    let Some(driver) = webdriver::driver().await else {
+        eprintln!("no chromedriver: nothing written");
+        return;
+    };
+    let c = &driver.client;
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+    std::fs::create_dir_all(&out).unwrap();
+    let pages = [
+        ("home", "/"),
+        ("chapter", "/chapters/beijing"),
+        ("apply", "/chapters/beijing/apply"),
+        (
+            "event",
+            "/chapters/beijing/events/2021-05-29-beijing-meetup",
+        ),
+        ("review-queue", "/chapters/beijing/manage/applications"),
+    ];
+    // Chinese first, as the community is.
+    c.goto(&format!("{base}/?lang=zh-CN")).await.unwrap();
+    for (label, width, height) in [("desktop", 1280u32, 900u32), ("phone", 390, 844)] {
+        c.set_window_size(width, height).await.unwrap();
+        for (name, path) in pages {
+            if name == "review-queue" {
+                c.goto(&format!("{base}/login")).await.unwrap();
+                if let Ok(email) = c.find(Locator::Css("[name='email']")).await {
+                    email.send_keys("organizer@example.org").await.unwrap();
+                    c.find(Locator::Css("[name='password']"))
+                        .await
+                        .unwrap()
+                        .send_keys(PW)
+                        .await
+                        .unwrap();
+                    c.find(Locator::Css("form[action='/login'] button"))
+                        .await
+                        .unwrap()
+                        .click()
+                        .await
+                        .unwrap();
+                    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                }
+            }
+            c.goto(&format!("{base}{path}")).await.unwrap();
+            let png = c.screenshot().await.unwrap();
+            let file = out.join(format!("{name}-{label}.png"));
+            std::fs::write(&file, png).unwrap();
+            println!("wrote {}", file.display());
+        }
+        // Sign out so the next width starts anonymous again.
+        if let Ok(button) = c.find(Locator::Css("form[action='/logout'] button")).await {
+            button.click().await.unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
+    }
+}
