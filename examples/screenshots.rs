@@ -123,6 +123,9 @@ async fn main() {
                 }
             }
             c.goto(&format!("{base}{path}")).await.unwrap();
+            if let Ok(axe_path) = std::env::var("AXE_JS") {
+                audit(c, &axe_path, name, label).await;
+            }
             let png = c.screenshot().await.unwrap();
             let file = out.join(format!("{name}-{label}.png"));
             std::fs::write(&file, png).unwrap();
@@ -132,6 +135,27 @@ async fn main() {
         if let Ok(button) = c.find(Locator::Css("form[action='/logout'] button")).await {
             button.click().await.unwrap();
             tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
+    }
+}
+
+/// Runs axe-core (from npm; path in AXE_JS) in the page and prints its violations.
+async fn audit(c: &fantoccini::Client, axe_path: &str, name: &str, label: &str) {
+    let source = std::fs::read_to_string(axe_path).unwrap();
+    c.execute(&source, vec![]).await.unwrap();
+    let result = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] }).then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.nodes.length + ' node(s)')));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let violations: Vec<String> = serde_json::from_value(result).unwrap_or_default();
+    if violations.is_empty() {
+        println!("axe {name}-{label}: no WCAG 2 A/AA violations");
+    } else {
+        for v in violations {
+            println!("axe {name}-{label}: {v}");
         }
     }
 }

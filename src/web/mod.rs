@@ -10,6 +10,7 @@ pub mod chapter_admin;
 pub mod errors;
 pub mod events;
 pub mod feeds;
+pub mod hasher;
 pub mod locale;
 pub mod manage;
 pub mod members;
@@ -35,8 +36,8 @@ pub struct AppState {
     /// Wakes this instance's mail worker after a transaction that queued email commits.
     pub mail: crate::mail::worker::Waker,
     pub throttle: throttle::Throttle,
-    /// Bounds concurrent argon2 work so a sign-in storm cannot starve page requests.
-    pub hashing: tokio::sync::Semaphore,
+    /// argon2 work on bounded, low-priority threads, so a sign-in storm cannot starve pages.
+    pub hashing: hasher::Hasher,
     /// Rendered public pages for anonymous visitors, kept for a second or two.
     pub page_cache: std::sync::Arc<page_cache::PageCache>,
 }
@@ -46,7 +47,7 @@ impl AppState {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         AppState {
             throttle: throttle::Throttle::new(config.limits),
-            hashing: tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1)),
+            hashing: hasher::Hasher::start(cores.saturating_sub(1).max(1)),
             page_cache: std::sync::Arc::default(),
             pool,
             config,
@@ -54,16 +55,15 @@ impl AppState {
         }
     }
 
-    /// Runs CPU-heavy password work on the blocking pool, a bounded number at a time.
+    /// Runs CPU-heavy password work on the hashing threads.
     pub async fn hash_work<T: Send + 'static>(
         &self,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
-        let _permit =
-            self.hashing.acquire().await.map_err(|e| {
-                AppError::Internal(anyhow::anyhow!("hashing semaphore closed: {e}"))
-            })?;
-        Ok(web::block(f).await?)
+        self.hashing
+            .run(f)
+            .await
+            .map_err(|e| AppError::Internal(e.into()))
     }
 }
 

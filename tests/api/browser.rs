@@ -9,22 +9,23 @@ use std::time::Duration;
 
 const PW: &str = "browser passphrase 2021";
 
-async fn fill(c: &Client, name: &str, value: &str) {
-    let el = c
-        .find(Locator::Css(&format!("[name='{name}']")))
+/// Finds an element, waiting for it (a click before may still be navigating).
+async fn find(c: &Client, css: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
         .await
-        .unwrap();
+        .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+}
+
+async fn fill(c: &Client, name: &str, value: &str) {
+    let el = find(c, &format!("[name='{name}']")).await;
     el.clear().await.unwrap();
     el.send_keys(value).await.unwrap();
 }
 
 async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    find(c, css).await.click().await.unwrap();
 }
 
 async fn page(c: &Client) -> String {
@@ -33,7 +34,7 @@ async fn page(c: &Client) -> String {
 
 /// Waits for the page (after a click that navigates) to show `text`; returns the page.
 async fn wait_text(c: &Client, text: &str) -> String {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         let html = page(c).await;
         if html.contains(text) {
@@ -97,23 +98,10 @@ async fn journeys(lang: &str) {
         ),
     )
     .await;
-    let kept = c
-        .find(Locator::Css("[name='name']"))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap();
+    let kept = find(c, "[name='name']").await.prop("value").await.unwrap();
     assert_eq!(kept.as_deref(), Some("李雷"), "input kept");
     fill(c, "email", "li.lei@example.org").await;
-    if !c
-        .find(Locator::Css("#f-consent"))
-        .await
-        .unwrap()
-        .is_selected()
-        .await
-        .unwrap()
-    {
+    if !find(c, "#f-consent").await.is_selected().await.unwrap() {
         click(c, "#f-consent").await;
     }
     click(
@@ -137,6 +125,7 @@ async fn journeys(lang: &str) {
         .await
         .unwrap();
     click(c, "td a[href*='/manage/applications/']").await;
+    wait_text(c, "r-amb").await;
     click(c, "#r-amb").await;
     click(c, "form[action$='/decision'] input[value=approve] ~ p button, form[action$='/decision'] button:not(.danger)").await;
     wait_text(c, t("已通过", "Approved")).await;
@@ -160,14 +149,14 @@ async fn journeys(lang: &str) {
         .unwrap();
     fill(c, "title_zh", "浏览器里创建的活动").await;
     fill(c, "title_en", "An event made in a browser").await;
-    let start = c.find(Locator::Css("[name='starts_local']")).await.unwrap();
+    let start = find(c, "[name='starts_local']").await;
     c.execute(
         "arguments[0].value = '2031-06-01T14:00'",
         vec![serde_json::to_value(&start).unwrap()],
     )
     .await
     .unwrap();
-    let end = c.find(Locator::Css("[name='ends_local']")).await.unwrap();
+    let end = find(c, "[name='ends_local']").await;
     c.execute(
         "arguments[0].value = '2031-06-01T17:00'",
         vec![serde_json::to_value(&end).unwrap()],
@@ -192,7 +181,9 @@ async fn journeys(lang: &str) {
     sign_out(c).await;
     sign_in(c, &app, "fan@example.org").await;
     c.goto(&app.url("/chapters/beijing")).await.unwrap();
-    c.find(Locator::LinkText(title))
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::LinkText(title))
         .await
         .unwrap()
         .click()
