@@ -128,7 +128,7 @@ async fn journeys(lang: &str) {
     wait_text(c, "r-amb").await;
     click(c, "#r-amb").await;
     click(c, "form[action$='/decision'] input[value=approve] ~ p button, form[action$='/decision'] button:not(.danger)").await;
-    wait_text(c, t("已通过", "Approved")).await;
+    wait_text(c, t("已通过，欢迎邮件即将发出", "Approved. The welcome email")).await;
     sign_out(c).await;
     let welcome = wait_for_mail(&app, |m| {
         m.to == "li.lei@example.org" && m.text.contains("/account/activate/")
@@ -169,10 +169,11 @@ async fn journeys(lang: &str) {
     fill(c, "agenda_1_title", "生态建设").await;
     fill(c, "agenda_1_speaker", "周志").await;
     click(c, "form.wide button[type=submit]").await;
-    let html = wait_text(c, t("草稿", "Draft")).await;
+    // The preview's own hint (the form's "save draft" button would match "draft").
+    let html = wait_text(c, t("这是预览", "This is a preview")).await;
     assert!(html.contains("内核解析") && html.contains("生态建设"));
     click(c, "form[action$='/publish'] button").await;
-    wait_text(c, t("已发布", "Published")).await;
+    wait_text(c, t("已发布，订阅通知", "Published. Members")).await;
     c.goto(&app.url("/chapters/beijing")).await.unwrap();
     let title = t("浏览器里创建的活动", "An event made in a browser");
     wait_text(c, title).await;
