@@ -128,7 +128,11 @@ async fn journeys(lang: &str) {
     wait_text(c, "r-amb").await;
     click(c, "#r-amb").await;
     click(c, "form[action$='/decision'] input[value=approve] ~ p button, form[action$='/decision'] button:not(.danger)").await;
-    wait_text(c, t("已通过，欢迎邮件即将发出", "Approved. The welcome email")).await;
+    wait_text(
+        c,
+        t("已通过，欢迎邮件即将发出", "Approved. The welcome email"),
+    )
+    .await;
     sign_out(c).await;
     let welcome = wait_for_mail(&app, |m| {
         m.to == "li.lei@example.org" && m.text.contains("/account/activate/")
