@@ -513,6 +513,18 @@ async fn load_event(
     .await
 }
 
+/// The chapter access and the event of a path, for a person who may edit that event.
+async fn editable_event(
+    state: &AppState,
+    req: &HttpRequest,
+    (slug, event_slug): (String, String),
+) -> Result<(ChapterAccess, Event), AppError> {
+    let access = ChapterAccess::load(state, req, &slug).await?;
+    let (event, _, _) = load_event(state, &access, &event_slug).await?;
+    require_edit(&access, &event)?;
+    Ok((access, event))
+}
+
 pub async fn edit_event(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -579,10 +591,7 @@ pub async fn save_event(
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let (slug, event_slug) = path.into_inner();
-    let access = ChapterAccess::load(&state, &req, &slug).await?;
-    let (event, _, _) = load_event(&state, &access, &event_slug).await?;
-    require_edit(&access, &event)?;
+    let (access, event) = editable_event(&state, &req, path.into_inner()).await?;
     let me = access.me.as_ref().map_or(0, |m| m.user.id);
     let form = parse_form(&body)?;
     let action = format!(
@@ -645,10 +654,7 @@ pub async fn publish(
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (slug, event_slug) = path.into_inner();
-    let access = ChapterAccess::load(&state, &req, &slug).await?;
-    let (event, _, _) = load_event(&state, &access, &event_slug).await?;
-    require_edit(&access, &event)?;
+    let (access, event) = editable_event(&state, &req, path.into_inner()).await?;
     let me = access.me.as_ref().map_or(0, |m| m.user.id);
     let (chapter, base, ip) = (
         access.chapter.clone(),
@@ -683,10 +689,7 @@ pub async fn cancel(
     path: web::Path<(String, String)>,
     form: web::Form<CancelForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (slug, event_slug) = path.into_inner();
-    let access = ChapterAccess::load(&state, &req, &slug).await?;
-    let (event, _, _) = load_event(&state, &access, &event_slug).await?;
-    require_edit(&access, &event)?;
+    let (access, event) = editable_event(&state, &req, path.into_inner()).await?;
     let me = access.me.as_ref().map_or(0, |m| m.user.id);
     let (chapter, base, ip) = (
         access.chapter.clone(),
@@ -714,10 +717,7 @@ pub async fn delete_draft(
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (slug, event_slug) = path.into_inner();
-    let access = ChapterAccess::load(&state, &req, &slug).await?;
-    let (event, _, _) = load_event(&state, &access, &event_slug).await?;
-    require_edit(&access, &event)?;
+    let (access, event) = editable_event(&state, &req, path.into_inner()).await?;
     let me = access.me.as_ref().map_or(0, |m| m.user.id);
     let (chapter_id, event_id, ip) = (access.chapter.id, event.id, client_ip(&req).to_string());
     db(&state, move |c| {
@@ -818,10 +818,7 @@ pub async fn attendees_csv(
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (slug, event_slug) = path.into_inner();
-    let access = ChapterAccess::load(&state, &req, &slug).await?;
-    let (event, _, _) = load_event(&state, &access, &event_slug).await?;
-    require_edit(&access, &event)?;
+    let (_access, event) = editable_event(&state, &req, path.into_inner()).await?;
     let id = event.id;
     let rows = db(&state, move |c| events::attendees(c, id)).await?;
     let cell = |s: &str| {
