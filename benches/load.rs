@@ -97,6 +97,43 @@ fn seed(url: &str) {
     ogug::domain::accounts::set_password(&mut conn, id, &hash, None).unwrap();
 }
 
+/// The large scale: 50 chapters, 1 M members, 1 M applications, 100 k events, generated in the
+/// database (a recursive CTE on SQLite, generate_series on PostgreSQL).
+fn seed_large(url: &str) {
+    use diesel::connection::SimpleConnection;
+    let mut conn = ogug::db::connect_one(url).unwrap();
+    let series = |n: u64| match &conn {
+        ogug::db::DbConnection::Pg(_) => format!("(SELECT generate_series(1, {n}) AS i) AS s"),
+        ogug::db::DbConnection::Sqlite(_) => format!(
+            "(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) SELECT i FROM s) AS s"
+        ),
+    };
+    let now = "'2026-11-25 00:00:00'";
+    let sql = format!(
+        "INSERT INTO chapters (slug, name_zh, name_en, city, created_at, updated_at) \
+           SELECT 'city-' || i, '城市' || i, 'City ' || i, 'City ' || i, {now}, {now} FROM {chapters};
+         INSERT INTO users (email, display_name, organization, roster_visible, created_at, updated_at) \
+           SELECT 'bulk' || i || '@example.org', '成员 ' || i, '单位 ' || (i % 500), (i % 50 = 0), {now}, {now} FROM {members};
+         INSERT INTO memberships (chapter_id, user_id, role, joined_at) \
+           SELECT c.id, u.id, 'member', {now} FROM users u JOIN chapters c ON c.slug = 'city-' || (1 + u.id % 49) WHERE u.email LIKE 'bulk%';
+         INSERT INTO applications (chapter_id, email, name, desired_role, status, created_at, updated_at) \
+           SELECT c.id, 'applicant' || s.i || '@example.org', '申请人 ' || s.i, 'member', CASE WHEN s.i % 3 = 0 THEN 'pending' ELSE 'rejected' END, {now}, {now} \
+           FROM {members} JOIN chapters c ON c.slug = 'city-' || (1 + s.i % 49);
+         INSERT INTO events (chapter_id, slug, title_zh, starts_at, ends_at, mode, status, created_at, updated_at) \
+           SELECT c.id, 'bulk-' || s.i, '活动 ' || s.i, {now}, {now}, 'offline', 'published', {now}, {now} \
+           FROM {events} JOIN chapters c ON c.slug = 'city-' || (1 + s.i % 49);",
+        chapters = series(49),
+        members = series(1_000_000),
+        events = series(100_000),
+    );
+    conn.batch_execute(&sql).unwrap();
+    if let ogug::db::DbConnection::Sqlite(c) = &mut conn {
+        c.batch_execute("ANALYZE;").unwrap();
+    } else {
+        conn.batch_execute("ANALYZE;").unwrap();
+    }
+}
+
 struct Stats {
     requests: u64,
     errors: u64,
@@ -249,6 +286,20 @@ async fn run() {
         ),
     };
     seed(&url);
+    let large = std::env::var("OGUG_BENCH_SCALE").is_ok_and(|s| s == "large");
+    if large {
+        let t = Instant::now();
+        seed_large(&url);
+        println!(
+            "seeded the large scale in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let scale = if large {
+        "large (50 chapters, 1 M members, 1 M applications, 100 k events; Beijing keeps its small-scale rows)"
+    } else {
+        "small (1 chapter, 1k members, 1k applications, 100 events)"
+    };
 
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -410,7 +461,7 @@ async fn run() {
     ];
 
     println!(
-        "\nogug load benchmark · backend={backend} · scale=small (1 chapter, 1k members, 1k applications, 100 events) · {CONNECTIONS} connections · {seconds}s each"
+        "\nogug load benchmark · backend={backend} · scale={scale} · {CONNECTIONS} connections · {seconds}s each"
     );
     println!("| endpoint | req/s | p50 ms | p99 ms | errors | vs ceiling |");
     println!("|---|---|---|---|---|---|");
