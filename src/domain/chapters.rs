@@ -168,15 +168,47 @@ pub struct ChapterSummary {
 
 /// Active chapters with their member counts, oldest first (one grouped query, no N+1).
 pub fn list_active(conn: &mut DbConnection) -> DomainResult<Vec<ChapterSummary>> {
-    list(conn, true)
+    let counts = member_counts(conn)?;
+    list(conn, true, &counts)
+}
+
+/// Active chapters with member counts the caller already has (see `member_counts`).
+pub fn list_active_with(
+    conn: &mut DbConnection,
+    counts: &[(i64, i64)],
+) -> DomainResult<Vec<ChapterSummary>> {
+    list(conn, true, counts)
 }
 
 /// Every chapter, archived ones too (site admins).
 pub fn list_all(conn: &mut DbConnection) -> DomainResult<Vec<ChapterSummary>> {
-    list(conn, false)
+    let counts = member_counts(conn)?;
+    list(conn, false, &counts)
 }
 
-fn list(conn: &mut DbConnection, active_only: bool) -> DomainResult<Vec<ChapterSummary>> {
+/// Members per chapter: one grouped scan of the memberships index (costly at a million rows, so
+/// the web layer keeps the result for a minute).
+pub fn member_counts(conn: &mut DbConnection) -> DomainResult<Vec<(i64, i64)>> {
+    Ok(memberships::table
+        .group_by(memberships::chapter_id)
+        .select((memberships::chapter_id, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
+/// Active chapters' slugs and names, for pickers (no counts).
+pub fn active(conn: &mut DbConnection) -> DomainResult<Vec<Chapter>> {
+    Ok(chapters::table
+        .filter(chapters::status.eq("active"))
+        .order((chapters::founded_on.asc(), chapters::id.asc()))
+        .select(Chapter::as_select())
+        .load(conn)?)
+}
+
+fn list(
+    conn: &mut DbConnection,
+    active_only: bool,
+    counts: &[(i64, i64)],
+) -> DomainResult<Vec<ChapterSummary>> {
     let mut query = chapters::table
         .order((chapters::founded_on.asc(), chapters::id.asc()))
         .select(Chapter::as_select())
@@ -185,10 +217,6 @@ fn list(conn: &mut DbConnection, active_only: bool) -> DomainResult<Vec<ChapterS
         query = query.filter(chapters::status.eq("active"));
     }
     let list: Vec<Chapter> = query.load(conn)?;
-    let counts: Vec<(i64, i64)> = memberships::table
-        .group_by(memberships::chapter_id)
-        .select((memberships::chapter_id, diesel::dsl::count_star()))
-        .load(conn)?;
     Ok(list
         .into_iter()
         .map(|chapter| {

@@ -78,7 +78,7 @@ async fn list_page(
             vec![]
         };
         let past = events::list_public(c, chapter_filter, m.as_deref(), false, page, per + 1)?;
-        Ok((upcoming, past, chapters::list_active(c)?))
+        Ok((upcoming, past, chapters::active(c)?))
     })
     .await?;
     let ui = Frame::titled(req, "events.title");
@@ -114,7 +114,7 @@ async fn list_page(
         chapter: query.chapter.clone().unwrap_or_default(),
         chapters: all
             .into_iter()
-            .map(|s| (s.chapter.slug.clone(), s.chapter.name(locale).to_string()))
+            .map(|c| (c.slug.clone(), c.name(locale).to_string()))
             .collect(),
         upcoming: upcoming.iter().map(card).collect(),
         past,

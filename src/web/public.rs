@@ -69,9 +69,10 @@ fn chapter_cards(list: Vec<chapters::ChapterSummary>, locale: Locale) -> Vec<Cha
 pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let ui = Frame::new(&req, "");
     let locale = ui.locale;
-    let (list, upcoming) = db(&state, |conn| {
+    let counts = state.member_counts().await?;
+    let (list, upcoming) = db(&state, move |conn| {
         Ok((
-            chapters::list_active(conn)?,
+            chapters::list_active_with(conn, &counts)?,
             events::upcoming_everywhere(conn, 6)?,
         ))
     })
@@ -107,7 +108,8 @@ pub async fn chapter_list(
 ) -> Result<HttpResponse, AppError> {
     let mut ui = Frame::new(&req, "");
     ui.title = ui.t("chapters.title").to_string();
-    let list = db(&state, chapters::list_active).await?;
+    let counts = state.member_counts().await?;
+    let list = db(&state, move |c| chapters::list_active_with(c, &counts)).await?;
     let chapters = chapter_cards(list, ui.locale);
     view::render(&ChaptersPage { ui, chapters })
 }
