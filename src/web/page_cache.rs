@@ -17,6 +17,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 const TTL: Duration = Duration::from_secs(2);
+// A stale copy is served while one request refreshes it, for at most 10 × TTL.
 const MAX_ENTRIES: usize = 2000;
 
 /// Route patterns whose anonymous GETs may be cached.
@@ -38,6 +39,8 @@ const CACHEABLE: [&str; 13] = [
 
 struct Entry {
     at: Instant,
+    /// A request is rendering a fresh copy; others keep getting this one meanwhile.
+    refreshing: bool,
     content_type: Option<HeaderValue>,
     cache_control: Option<HeaderValue>,
     body: Bytes,
@@ -49,9 +52,17 @@ pub struct PageCache {
 }
 
 impl PageCache {
+    /// A fresh copy; or, once it is stale, the stale copy for everyone but the one request that
+    /// is sent on to render a new one (so an expiry never sends every waiting request to the
+    /// database at once).
     fn get(&self, key: &str) -> Option<HttpResponse> {
-        let entries = self.entries.lock().ok()?;
-        let e = entries.get(key).filter(|e| e.at.elapsed() < TTL)?;
+        let mut entries = self.entries.lock().ok()?;
+        let e = entries.get_mut(key)?;
+        let age = e.at.elapsed();
+        if age >= TTL && (!e.refreshing || age >= TTL * 10) {
+            e.refreshing = true;
+            return None;
+        }
         let mut res = HttpResponse::Ok();
         if let Some(ct) = &e.content_type {
             res.insert_header((header::CONTENT_TYPE, ct.clone()));
@@ -71,7 +82,7 @@ impl PageCache {
     fn put(&self, key: String, entry: Entry) {
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= MAX_ENTRIES {
-                entries.retain(|_, e| e.at.elapsed() < TTL);
+                entries.retain(|_, e| e.at.elapsed() < TTL * 10);
                 if entries.len() >= MAX_ENTRIES {
                     entries.clear();
                 }
@@ -124,6 +135,7 @@ pub async fn middleware(
         key,
         Entry {
             at: Instant::now(),
+            refreshing: false,
             content_type: head.headers().get(header::CONTENT_TYPE).cloned(),
             cache_control: head.headers().get(header::CACHE_CONTROL).cloned(),
             body: bytes.clone(),
