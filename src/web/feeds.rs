@@ -64,6 +64,19 @@ pub fn ics(base: &str, name: &str, list: &[(Event, Chapter)]) -> String {
     calendar.done().to_string()
 }
 
+/// A chapter and its latest public events, for its feeds.
+async fn chapter_feed(
+    state: &AppState,
+    slug: String,
+) -> Result<(Chapter, Vec<(Event, Chapter)>), AppError> {
+    db(state, move |c| {
+        let chapter = chapters::find_by_slug(c, &slug)?;
+        let list = events::for_feed(c, Some(chapter.id), FEED_SIZE)?;
+        Ok((chapter, list))
+    })
+    .await
+}
+
 fn ics_response(body: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
@@ -80,13 +93,7 @@ pub async fn chapter_ics(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let slug = slug.into_inner();
-    let (chapter, list) = db(&state, move |c| {
-        let chapter = chapters::find_by_slug(c, &slug)?;
-        let list = events::for_feed(c, Some(chapter.id), FEED_SIZE)?;
-        Ok((chapter, list))
-    })
-    .await?;
+    let (chapter, list) = chapter_feed(&state, slug.into_inner()).await?;
     Ok(ics_response(ics(
         &state.config.base_url,
         &format!("oGUG {}", chapter.name_zh),
@@ -183,13 +190,7 @@ pub async fn chapter_atom(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let slug = slug.into_inner();
-    let (chapter, list) = db(&state, move |c| {
-        let chapter = chapters::find_by_slug(c, &slug)?;
-        let list = events::for_feed(c, Some(chapter.id), FEED_SIZE)?;
-        Ok((chapter, list))
-    })
-    .await?;
+    let (chapter, list) = chapter_feed(&state, slug.into_inner()).await?;
     let base = &state.config.base_url;
     let self_url = format!("{base}/chapters/{}/events.atom", chapter.slug);
     Ok(atom_response(atom(
@@ -248,13 +249,7 @@ pub async fn chapter_json(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let slug = slug.into_inner();
-    let (chapter, list) = db(&state, move |c| {
-        let chapter = chapters::find_by_slug(c, &slug)?;
-        let list = events::for_feed(c, Some(chapter.id), FEED_SIZE)?;
-        Ok((chapter, list))
-    })
-    .await?;
+    let (chapter, list) = chapter_feed(&state, slug.into_inner()).await?;
     Ok(json_response(serde_json::json!({
         "chapter": { "slug": chapter.slug, "name_zh": chapter.name_zh, "name_en": chapter.name_en, "time_zone": chapter.time_zone },
         "events": json_list(&state.config.base_url, &list),
