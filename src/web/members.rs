@@ -127,6 +127,24 @@ fn back(slug: &str, outcome: &str) -> HttpResponse {
         .finish()
 }
 
+/// Where a role change or removal leads: the list with a notice (and the email on its way), or
+/// the last-organizer explanation.
+fn outcome(
+    state: &AppState,
+    slug: &str,
+    result: Result<(), AppError>,
+    done: &str,
+) -> Result<HttpResponse, AppError> {
+    match result {
+        Ok(()) => {
+            state.mail.wake();
+            Ok(back(slug, done))
+        }
+        Err(AppError::Conflict("last_organizer")) => Ok(back(slug, "error=last_organizer")),
+        Err(e) => Err(e),
+    }
+}
+
 #[derive(Deserialize)]
 pub struct RoleForm {
     #[serde(default)]
@@ -183,16 +201,7 @@ pub async fn change_role(
         })
     })
     .await;
-    match result {
-        Ok(()) => {
-            state.mail.wake();
-            Ok(back(&access.chapter.slug, "done=role"))
-        }
-        Err(AppError::Conflict("last_organizer")) => {
-            Ok(back(&access.chapter.slug, "error=last_organizer"))
-        }
-        Err(e) => Err(e),
-    }
+    outcome(&state, &access.chapter.slug, result, "done=role")
 }
 
 #[derive(Deserialize)]
@@ -245,16 +254,7 @@ pub async fn remove_member(
         })
     })
     .await;
-    match result {
-        Ok(()) => {
-            state.mail.wake();
-            Ok(back(&access.chapter.slug, "done=removed"))
-        }
-        Err(AppError::Conflict("last_organizer")) => {
-            Ok(back(&access.chapter.slug, "error=last_organizer"))
-        }
-        Err(e) => Err(e),
-    }
+    outcome(&state, &access.chapter.slug, result, "done=removed")
 }
 
 pub async fn leave(
