@@ -35,6 +35,7 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        member_count -> BigInt,
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::{DomainError, DomainResult, FieldErrors, now};
 use crate::db::DbConnection;
-use crate::db::schema::{chapters, memberships};
+use crate::db::schema::chapters;
 use crate::i18n::Locale;
 use diesel::prelude::*;
 
@@ -23,6 +23,8 @@ pub struct Chapter {
     pub status: String,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
+    /// Kept by database triggers on `memberships` (see the migration `chapter_member_count`).
+    pub member_count: i64,
 }
 
 impl Chapter {
@@ -160,39 +162,14 @@ pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> DomainResult<Chapter
         .ok_or(DomainError::NotFound)
 }
 
-#[derive(Debug, Clone)]
-pub struct ChapterSummary {
-    pub chapter: Chapter,
-    pub member_count: i64,
-}
-
-/// Active chapters with their member counts, oldest first (one grouped query, no N+1).
-pub fn list_active(conn: &mut DbConnection) -> DomainResult<Vec<ChapterSummary>> {
-    let counts = member_counts(conn)?;
-    list(conn, true, &counts)
-}
-
-/// Active chapters with member counts the caller already has (see `member_counts`).
-pub fn list_active_with(
-    conn: &mut DbConnection,
-    counts: &[(i64, i64)],
-) -> DomainResult<Vec<ChapterSummary>> {
-    list(conn, true, counts)
+/// Active chapters, oldest first; each row carries its member count.
+pub fn list_active(conn: &mut DbConnection) -> DomainResult<Vec<Chapter>> {
+    list(conn, true)
 }
 
 /// Every chapter, archived ones too (site admins).
-pub fn list_all(conn: &mut DbConnection) -> DomainResult<Vec<ChapterSummary>> {
-    let counts = member_counts(conn)?;
-    list(conn, false, &counts)
-}
-
-/// Members per chapter: one grouped scan of the memberships index (costly at a million rows, so
-/// the web layer keeps the result for a minute).
-pub fn member_counts(conn: &mut DbConnection) -> DomainResult<Vec<(i64, i64)>> {
-    Ok(memberships::table
-        .group_by(memberships::chapter_id)
-        .select((memberships::chapter_id, diesel::dsl::count_star()))
-        .load(conn)?)
+pub fn list_all(conn: &mut DbConnection) -> DomainResult<Vec<Chapter>> {
+    list(conn, false)
 }
 
 /// Active chapters' slugs and names, for pickers (no counts).
@@ -204,11 +181,7 @@ pub fn active(conn: &mut DbConnection) -> DomainResult<Vec<Chapter>> {
         .load(conn)?)
 }
 
-fn list(
-    conn: &mut DbConnection,
-    active_only: bool,
-    counts: &[(i64, i64)],
-) -> DomainResult<Vec<ChapterSummary>> {
+fn list(conn: &mut DbConnection, active_only: bool) -> DomainResult<Vec<Chapter>> {
     let mut query = chapters::table
         .order((chapters::founded_on.asc(), chapters::id.asc()))
         .select(Chapter::as_select())
@@ -216,20 +189,7 @@ fn list(
     if active_only {
         query = query.filter(chapters::status.eq("active"));
     }
-    let list: Vec<Chapter> = query.load(conn)?;
-    Ok(list
-        .into_iter()
-        .map(|chapter| {
-            let member_count = counts
-                .iter()
-                .find(|(id, _)| *id == chapter.id)
-                .map_or(0, |c| c.1);
-            ChapterSummary {
-                chapter,
-                member_count,
-            }
-        })
-        .collect())
+    Ok(query.load(conn)?)
 }
 
 #[cfg(test)]

@@ -55,7 +55,7 @@ pub async fn dashboard(
     let chapters = list
         .into_iter()
         .map(|s| {
-            let stat = stats.iter().find(|x| x.chapter_id == s.chapter.id);
+            let stat = stats.iter().find(|x| x.chapter_id == s.id);
             let oldest = stat
                 .and_then(|x| x.oldest_pending)
                 .map(|at| {
@@ -67,11 +67,11 @@ pub async fn dashboard(
                 })
                 .unwrap_or_else(|| "—".into());
             ChapterRow {
-                name: s.chapter.name(locale).to_string(),
+                name: s.name(locale).to_string(),
                 member_count: s.member_count,
                 pending: stat.map_or(0, |x| x.pending),
                 oldest,
-                chapter: s.chapter,
+                chapter: s,
             }
         })
         .collect();

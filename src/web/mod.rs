@@ -29,9 +29,6 @@ use crate::domain::DomainResult;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::web;
 
-/// Members per chapter: (chapter id, count).
-pub type MemberCounts = std::sync::Arc<Vec<(i64, i64)>>;
-
 /// What every handler can reach.
 pub struct AppState {
     pub pool: Pool,
@@ -43,8 +40,6 @@ pub struct AppState {
     pub hashing: hasher::Hasher,
     /// Rendered public pages for anonymous visitors, kept for a second or two.
     pub page_cache: std::sync::Arc<page_cache::PageCache>,
-    /// Members per chapter, recounted at most once a minute.
-    member_counts: std::sync::Mutex<Option<(std::time::Instant, MemberCounts)>>,
 }
 
 impl AppState {
@@ -54,27 +49,10 @@ impl AppState {
             throttle: throttle::Throttle::new(config.limits),
             hashing: hasher::Hasher::start(cores.saturating_sub(1).max(1)),
             page_cache: std::sync::Arc::default(),
-            member_counts: std::sync::Mutex::new(None),
             pool,
             config,
             mail,
         }
-    }
-
-    /// Members per chapter, at most a minute old.
-    pub async fn member_counts(&self) -> Result<MemberCounts, AppError> {
-        const FRESH: std::time::Duration = std::time::Duration::from_secs(60);
-        if let Ok(guard) = self.member_counts.lock()
-            && let Some((at, counts)) = guard.as_ref()
-            && at.elapsed() < FRESH
-        {
-            return Ok(counts.clone());
-        }
-        let counts = std::sync::Arc::new(db(self, crate::domain::chapters::member_counts).await?);
-        if let Ok(mut guard) = self.member_counts.lock() {
-            *guard = Some((std::time::Instant::now(), counts.clone()));
-        }
-        Ok(counts)
     }
 
     /// Runs CPU-heavy password work on the hashing threads.

@@ -14,6 +14,7 @@ use actix_web::web::Bytes;
 use actix_web::{HttpMessage, HttpResponse};
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 const TTL: Duration = Duration::from_secs(2);
@@ -37,6 +38,21 @@ const CACHEABLE: [&str; 13] = [
     "/api/v1/chapters/{slug}/events.json",
 ];
 
+/// Unsafe routes that cannot change what a cached page shows (signing in and out, passwords,
+/// pending applications): they leave the cache alone, so a sign-in storm or a burst of
+/// applications does not send every visitor of a busy page to the database.
+const NO_PUBLIC_EFFECT: [&str; 9] = [
+    "/login",
+    "/logout",
+    "/account/activate/{token}",
+    "/account/reset",
+    "/account/reset/{token}",
+    "/account/password",
+    "/chapters/{slug}/apply",
+    "/applications/confirm/{token}",
+    "/applications/status/{token}",
+];
+
 struct Entry {
     at: Instant,
     /// A request is rendering a fresh copy; others keep getting this one meanwhile.
@@ -49,6 +65,8 @@ struct Entry {
 #[derive(Default)]
 pub struct PageCache {
     entries: Mutex<HashMap<String, Entry>>,
+    /// Bumped by every clear: a render that began before a change is not kept after it.
+    generation: AtomicU64,
 }
 
 impl PageCache {
@@ -75,12 +93,21 @@ impl PageCache {
 
     fn clear(&self) {
         if let Ok(mut entries) = self.entries.lock() {
+            self.generation.fetch_add(1, Ordering::SeqCst);
             entries.clear();
         }
     }
 
-    fn put(&self, key: String, entry: Entry) {
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    fn put(&self, key: String, entry: Entry, rendered_in: u64) {
         if let Ok(mut entries) = self.entries.lock() {
+            // The generation only moves under this lock, so the check cannot race a clear.
+            if self.generation() != rendered_in {
+                return;
+            }
             if entries.len() >= MAX_ENTRIES {
                 entries.retain(|_, e| e.at.elapsed() < TTL * 10);
                 if entries.len() >= MAX_ENTRIES {
@@ -108,7 +135,11 @@ pub async fn middleware(
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     if !cacheable {
-        let unsafe_method = req.method() != Method::GET && req.method() != Method::HEAD;
+        let unsafe_method = req.method() != Method::GET
+            && req.method() != Method::HEAD
+            && !req
+                .match_pattern()
+                .is_some_and(|p| NO_PUBLIC_EFFECT.contains(&p.as_str()));
         let res = next.call(req).await?;
         // A change made through this instance shows at once here; other instances catch up
         // within the TTL.
@@ -122,6 +153,7 @@ pub async fn middleware(
     if let Some(res) = cache.get(&key) {
         return Ok(req.into_response(res));
     }
+    let generation = cache.generation();
     let res = next.call(req).await?;
     if res.status() != StatusCode::OK {
         return Ok(res.map_into_boxed_body());
@@ -140,6 +172,7 @@ pub async fn middleware(
             cache_control: head.headers().get(header::CACHE_CONTROL).cloned(),
             body: bytes.clone(),
         },
+        generation,
     );
     let res = head.set_body(BoxBody::new(bytes));
     Ok(ServiceResponse::new(req, res))

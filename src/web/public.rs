@@ -50,14 +50,13 @@ struct HomePage {
     events: Vec<EventCard>,
 }
 
-fn chapter_cards(list: Vec<chapters::ChapterSummary>, locale: Locale) -> Vec<ChapterCard> {
+fn chapter_cards(list: Vec<Chapter>, locale: Locale) -> Vec<ChapterCard> {
     list.into_iter()
         .map(|s| ChapterCard {
-            href: format!("/chapters/{}", s.chapter.slug),
-            name: s.chapter.name(locale).to_string(),
-            city: s.chapter.city.clone(),
+            href: format!("/chapters/{}", s.slug),
+            name: s.name(locale).to_string(),
+            city: s.city.clone(),
             founded: s
-                .chapter
                 .founded_on
                 .map(|d| view::date(d, locale))
                 .unwrap_or_default(),
@@ -69,10 +68,9 @@ fn chapter_cards(list: Vec<chapters::ChapterSummary>, locale: Locale) -> Vec<Cha
 pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let ui = Frame::new(&req, "");
     let locale = ui.locale;
-    let counts = state.member_counts().await?;
     let (list, upcoming) = db(&state, move |conn| {
         Ok((
-            chapters::list_active_with(conn, &counts)?,
+            chapters::list_active(conn)?,
             events::upcoming_everywhere(conn, 6)?,
         ))
     })
@@ -108,8 +106,7 @@ pub async fn chapter_list(
 ) -> Result<HttpResponse, AppError> {
     let mut ui = Frame::new(&req, "");
     ui.title = ui.t("chapters.title").to_string();
-    let counts = state.member_counts().await?;
-    let list = db(&state, move |c| chapters::list_active_with(c, &counts)).await?;
+    let list = db(&state, chapters::list_active).await?;
     let chapters = chapter_cards(list, ui.locale);
     view::render(&ChaptersPage { ui, chapters })
 }

@@ -249,14 +249,26 @@ async fn anonymous_public_pages_are_micro_cached_and_signed_in_ones_are_not() {
     );
     let (_, fresh) = b.get_html("/chapters/beijing").await;
     assert!(fresh.contains("新名"), "signed-in pages are never cached");
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    let (_, later) = app.browser().get_html("/chapters/beijing").await;
-    assert!(later.contains("新名"), "the cache expires");
-    // A change through this instance clears its cache at once.
     app.set_password("organizer@example.org", "organizer passphrase 1");
     let org = app.browser();
     org.login("organizer@example.org", "organizer passphrase 1")
         .await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let (_, later) = app.browser().get_html("/chapters/beijing").await;
+    assert!(later.contains("新名"), "the cache expires");
+    // Signing out (like signing in, or applying) changes no public page: the cache stays.
+    diesel::update(chapters::table)
+        .set(chapters::name_zh.eq("北京用户组（再改）"))
+        .execute(&mut app.conn())
+        .unwrap();
+    let res = b.post_form("/logout", &[]).await;
+    assert!(res.status().is_redirection());
+    let (_, kept) = app.browser().get_html("/chapters/beijing").await;
+    assert!(
+        kept.contains("新名") && !kept.contains("再改"),
+        "signing out left the cache alone"
+    );
+    // A change through this instance clears its cache at once.
     let res = org
         .post_form(
             "/chapters/beijing/manage/profile",
@@ -272,4 +284,76 @@ async fn anonymous_public_pages_are_micro_cached_and_signed_in_ones_are_not() {
     assert!(res.status().is_redirection());
     let (_, now) = app.browser().get_html("/chapters/beijing").await;
     assert!(now.contains("改过了"));
+}
+
+/// Member counts live on the chapter row, kept by triggers: every way in or out moves them.
+#[tokio::test]
+async fn member_counts_follow_joins_leaving_removals_and_deleted_accounts() {
+    use ogug::domain::memberships::Role;
+    const PW: &str = "correct horse battery staple";
+    let app = spawn_app().await;
+    app.chapter("shanghai");
+    app.member("stay@example.org", "beijing", Role::Member, PW);
+    app.member("leaver@example.org", "beijing", Role::Member, PW);
+    app.member("bye@example.org", "beijing", Role::Ambassador, PW);
+    app.member("sh@example.org", "shanghai", Role::Organizer, PW);
+    let counts = |html: &str| -> (bool, bool) {
+        (
+            html.contains(r#"<p class="meta">13 位成员</p>"#),
+            html.contains(r#"<p class="meta">1 位成员</p>"#),
+        )
+    };
+    let (_, html) = app.get_html("/chapters").await;
+    assert_eq!(
+        counts(&html),
+        (true, true),
+        "10 + 3 in Beijing, 1 in Shanghai"
+    );
+
+    // Leaving, being removed by an organizer, deleting one's account: each takes one off.
+    let leaver = app.browser();
+    leaver.login("leaver@example.org", PW).await;
+    let res = leaver.post_form("/chapters/beijing/leave", &[]).await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let organizer = app.browser();
+    app.set_password("organizer@example.org", PW);
+    organizer.login("organizer@example.org", PW).await;
+    let stay: i64 = {
+        use diesel::prelude::*;
+        ogug::db::schema::users::table
+            .filter(ogug::db::schema::users::email.eq("stay@example.org"))
+            .select(ogug::db::schema::users::id)
+            .first(&mut app.conn())
+            .unwrap()
+    };
+    let res = organizer
+        .post_form(
+            &format!("/chapters/beijing/manage/members/{stay}/remove"),
+            &[],
+        )
+        .await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let bye = app.browser();
+    bye.login("bye@example.org", PW).await;
+    let res = bye
+        .post_form("/account/delete", &[("confirm_email", "bye@example.org")])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    let (_, html) = app.get_html("/").await;
+    assert!(
+        html.contains(r#"<p class="meta">10 位成员</p>"#),
+        "back to 10"
+    );
+    assert!(html.contains(r#"<p class="meta">1 位成员</p>"#));
+    let chapters = ogug::domain::chapters::list_active(&mut app.conn()).unwrap();
+    let mut counts: Vec<(String, i64)> = chapters
+        .into_iter()
+        .map(|c| (c.slug, c.member_count))
+        .collect();
+    counts.sort();
+    assert_eq!(
+        counts,
+        vec![("beijing".to_string(), 10), ("shanghai".to_string(), 1)]
+    );
 }
