@@ -398,46 +398,21 @@ async fn run() {
     let apply_token = csrf_cookie.clone();
     let login_cookie = anon.clone();
     let login_token = csrf_cookie.clone();
-    let endpoints: Vec<(&str, u16, u16, Req)> = vec![
+    let endpoints: Vec<(String, u16, u16, Req)> = vec![
         (
-            "ceiling (fixed bytes)",
+            "ceiling (fixed bytes)".to_string(),
             ceiling_port,
             200,
             fixed(get("/", "")),
         ),
-        ("home", port, 200, fixed(get("/", &anon))),
         (
-            "chapter page",
-            port,
-            200,
-            fixed(get("/chapters/beijing", &anon)),
-        ),
-        (
-            "chapter events",
-            port,
-            200,
-            fixed(get("/chapters/beijing/events", &anon)),
-        ),
-        (
-            "event page",
-            port,
-            200,
-            fixed(get("/chapters/beijing/events/bench-60", &anon)),
-        ),
-        (
-            "chapter .ics",
-            port,
-            200,
-            fixed(get("/chapters/beijing/events.ics", &anon)),
-        ),
-        (
-            "review queue (signed in)",
+            "review queue (signed in)".to_string(),
             port,
             200,
             fixed(get("/chapters/beijing/manage/applications", &signed_in)),
         ),
         (
-            "apply (POST + outbox)",
+            "apply (POST + outbox)".to_string(),
             port,
             200,
             Arc::new(move |n| {
@@ -448,7 +423,7 @@ async fn run() {
             }),
         ),
         (
-            "sign-in (argon2)",
+            "sign-in (argon2)".to_string(),
             port,
             303,
             Arc::new(move |_| {
@@ -459,6 +434,49 @@ async fn run() {
             }),
         ),
     ];
+
+    // Public pages twice: as visitors get them (the micro-cache answers most), and uncached (a
+    // fresh query string each request), which is the database and template work itself.
+    let mut pages = vec![
+        ("home", "/".to_string()),
+        ("chapter page", "/chapters/beijing".to_string()),
+        ("chapter events", "/chapters/beijing/events".to_string()),
+        (
+            "event page",
+            "/chapters/beijing/events/bench-60".to_string(),
+        ),
+        ("chapter .ics", "/chapters/beijing/events.ics".to_string()),
+    ];
+    if large {
+        // The busiest chapters of the large scale: 20 k members, 2 k events, 6.8 k pending.
+        pages.extend([
+            ("city-2 chapter page", "/chapters/city-2".to_string()),
+            (
+                "city-2 chapter events",
+                "/chapters/city-2/events".to_string(),
+            ),
+            (
+                "city-2 event page",
+                "/chapters/city-2/events/bulk-1".to_string(),
+            ),
+        ]);
+    }
+    let mut endpoints = endpoints;
+    let mut at = 1;
+    for (name, path) in pages {
+        endpoints.insert(at, (name.to_string(), port, 200, fixed(get(&path, &anon))));
+        let anon = anon.clone();
+        endpoints.insert(
+            at + 1,
+            (
+                format!("{name} (uncached)"),
+                port,
+                200,
+                Arc::new(move |n| get(&format!("{path}?r={n}"), &anon)),
+            ),
+        );
+        at += 2;
+    }
 
     println!(
         "\nogug load benchmark · backend={backend} · scale={scale} · {CONNECTIONS} connections · {seconds}s each"

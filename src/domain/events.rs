@@ -158,16 +158,27 @@ pub fn hosts(conn: &mut DbConnection, event_id: i64) -> DomainResult<Vec<Host>> 
         .load(conn)?)
 }
 
+/// Archived chapters (few): their events are left out by id. Filtering on the joined chapter's
+/// status instead leads SQLite's planner to walk every chapter's events (100 k past events:
+/// 165 ms for the home page); by id it reads only the events that have not ended (< 1 ms).
+fn archived_chapter_ids(conn: &mut DbConnection) -> DomainResult<Vec<i64>> {
+    Ok(chapters::table
+        .filter(chapters::status.ne("active"))
+        .select(chapters::id)
+        .load(conn)?)
+}
+
 /// Upcoming public events across active chapters, with their chapter slug, for the home page.
 pub fn upcoming_everywhere(
     conn: &mut DbConnection,
     limit: i64,
 ) -> DomainResult<Vec<(Event, String, String)>> {
+    let archived = archived_chapter_ids(conn)?;
     Ok(events::table
         .inner_join(chapters::table)
         .filter(events::status.eq_any(PUBLIC_STATUSES))
         .filter(events::ends_at.ge(now()))
-        .filter(chapters::status.eq("active"))
+        .filter(events::chapter_id.ne_all(archived))
         .order((events::starts_at.asc(), events::id.asc()))
         .select((Event::as_select(), chapters::slug, chapters::time_zone))
         .limit(limit)
@@ -613,10 +624,11 @@ pub fn list_public(
 ) -> DomainResult<Vec<(Event, crate::domain::chapters::Chapter)>> {
     use crate::domain::chapters::Chapter;
     let at = now();
+    let archived = archived_chapter_ids(conn)?;
     let mut q = events::table
         .inner_join(chapters::table)
         .filter(events::status.eq_any(PUBLIC_STATUSES))
-        .filter(chapters::status.eq("active"))
+        .filter(events::chapter_id.ne_all(archived))
         .select((Event::as_select(), Chapter::as_select()))
         .offset(page.max(0) * per_page)
         .limit(per_page)

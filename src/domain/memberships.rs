@@ -88,24 +88,45 @@ pub struct RosterEntry {
     pub role: Role,
 }
 
-/// Opted-in people of a chapter, organizers first, then ambassadors, then members, each group in
-/// joining order (the seed's "首批成员" list is the model).
-pub fn public_roster(conn: &mut DbConnection, chapter_id: i64) -> DomainResult<Vec<RosterEntry>> {
-    let rows: Vec<(String, String, String, String)> = memberships::table
-        .inner_join(users::table)
-        .filter(memberships::chapter_id.eq(chapter_id))
-        .filter(users::roster_visible.eq(true))
-        .filter(users::disabled_at.is_null())
-        .order((memberships::joined_at.asc(), memberships::id.asc()))
-        .select((
-            users::display_name,
-            users::organization,
-            users::job_title,
-            memberships::role,
-        ))
-        .limit(500)
-        .load(conn)?;
-    let mut roster: Vec<RosterEntry> = rows
+/// How many members (not organizers or ambassadors) the public roster lists at most.
+pub const ROSTER_MEMBERS: i64 = 60;
+
+/// The public roster: everyone who opted in, organizers first, then ambassadors, then members,
+/// each group in joining order (the seed's "首批成员" list is the model). Members stop at
+/// `ROSTER_MEMBERS`; `more_members` says whether more opted in.
+#[derive(Debug, Clone, Default)]
+pub struct Roster {
+    pub entries: Vec<RosterEntry>,
+    pub more_members: bool,
+}
+
+pub fn public_roster(conn: &mut DbConnection, chapter_id: i64) -> DomainResult<Roster> {
+    // Two walks of the (chapter_id, role, id) index: the few leaders whole, the members only
+    // until enough opted-in ones are found (a 20 k-member chapter reads a few thousand rows).
+    let visible = |roles: &[&'static str], limit: i64| {
+        memberships::table
+            .inner_join(users::table)
+            .filter(memberships::chapter_id.eq(chapter_id))
+            .filter(memberships::role.eq_any(roles.to_vec()))
+            .filter(users::roster_visible.eq(true))
+            .filter(users::disabled_at.is_null())
+            .order(memberships::id.asc())
+            .select((
+                users::display_name,
+                users::organization,
+                users::job_title,
+                memberships::role,
+            ))
+            .limit(limit)
+    };
+    let mut rows: Vec<(String, String, String, String)> =
+        visible(&[Role::Organizer.as_str(), Role::Ambassador.as_str()], 1000).load(conn)?;
+    let mut members: Vec<(String, String, String, String)> =
+        visible(&[Role::Member.as_str()], ROSTER_MEMBERS + 1).load(conn)?;
+    let more_members = members.len() as i64 > ROSTER_MEMBERS;
+    members.truncate(ROSTER_MEMBERS as usize);
+    rows.extend(members);
+    let mut entries: Vec<RosterEntry> = rows
         .into_iter()
         .map(|(name, organization, job_title, role)| RosterEntry {
             name,
@@ -114,8 +135,11 @@ pub fn public_roster(conn: &mut DbConnection, chapter_id: i64) -> DomainResult<V
             role: Role::parse(&role).unwrap_or(Role::Member),
         })
         .collect();
-    roster.sort_by_key(|e| e.role);
-    Ok(roster)
+    entries.sort_by_key(|e| e.role);
+    Ok(Roster {
+        entries,
+        more_members,
+    })
 }
 
 /// A row of a chapter's member list.

@@ -20,6 +20,9 @@ use std::time::{Duration, Instant};
 const TTL: Duration = Duration::from_secs(2);
 // A stale copy is served while one request refreshes it, for at most 10 × TTL.
 const MAX_ENTRIES: usize = 2000;
+/// Bytes of page bodies kept at most: query strings are the visitor's to choose, so neither the
+/// number of entries nor their size may grow without bound.
+const MAX_BYTES: usize = 16 << 20;
 
 /// Route patterns whose anonymous GETs may be cached.
 const CACHEABLE: [&str; 13] = [
@@ -63,8 +66,14 @@ struct Entry {
 }
 
 #[derive(Default)]
+struct Entries {
+    map: HashMap<String, Entry>,
+    bytes: usize,
+}
+
+#[derive(Default)]
 pub struct PageCache {
-    entries: Mutex<HashMap<String, Entry>>,
+    entries: Mutex<Entries>,
     /// Bumped by every clear: a render that began before a change is not kept after it.
     generation: AtomicU64,
 }
@@ -75,7 +84,7 @@ impl PageCache {
     /// database at once).
     fn get(&self, key: &str) -> Option<HttpResponse> {
         let mut entries = self.entries.lock().ok()?;
-        let e = entries.get_mut(key)?;
+        let e = entries.map.get_mut(key)?;
         let age = e.at.elapsed();
         if age >= TTL && (!e.refreshing || age >= TTL * 10) {
             e.refreshing = true;
@@ -94,7 +103,7 @@ impl PageCache {
     fn clear(&self) {
         if let Ok(mut entries) = self.entries.lock() {
             self.generation.fetch_add(1, Ordering::SeqCst);
-            entries.clear();
+            *entries = Entries::default();
         }
     }
 
@@ -108,13 +117,20 @@ impl PageCache {
             if self.generation() != rendered_in {
                 return;
             }
-            if entries.len() >= MAX_ENTRIES {
-                entries.retain(|_, e| e.at.elapsed() < TTL * 10);
-                if entries.len() >= MAX_ENTRIES {
-                    entries.clear();
+            let entries = &mut *entries;
+            let full =
+                |e: &Entries| e.map.len() >= MAX_ENTRIES || e.bytes + entry.body.len() > MAX_BYTES;
+            if full(entries) {
+                entries.map.retain(|_, e| e.at.elapsed() < TTL);
+                entries.bytes = entries.map.values().map(|e| e.body.len()).sum();
+                if full(entries) {
+                    *entries = Entries::default();
                 }
             }
-            entries.insert(key, entry);
+            entries.bytes += entry.body.len();
+            if let Some(old) = entries.map.insert(key, entry) {
+                entries.bytes -= old.body.len();
+            }
         }
     }
 }
@@ -176,4 +192,48 @@ pub async fn middleware(
     );
     let res = head.set_body(BoxBody::new(bytes));
     Ok(ServiceResponse::new(req, res))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(bytes: usize) -> Entry {
+        Entry {
+            at: Instant::now(),
+            refreshing: false,
+            content_type: None,
+            cache_control: None,
+            body: Bytes::from(vec![b'x'; bytes]),
+        }
+    }
+
+    #[test]
+    fn visitor_chosen_query_strings_cannot_grow_the_cache_without_bound() {
+        let cache = PageCache::default();
+        for n in 0..100 {
+            cache.put(format!("/?r={n}"), entry(1 << 20), cache.generation());
+            let entries = cache.entries.lock().unwrap();
+            assert!(entries.bytes <= MAX_BYTES, "{} bytes", entries.bytes);
+            assert_eq!(
+                entries.bytes,
+                entries.map.values().map(|e| e.body.len()).sum::<usize>()
+            );
+        }
+        for n in 0..3 * MAX_ENTRIES {
+            cache.put(format!("/?s={n}"), entry(10), cache.generation());
+        }
+        assert!(cache.entries.lock().unwrap().map.len() <= MAX_ENTRIES);
+    }
+
+    #[test]
+    fn a_render_begun_before_a_change_is_not_kept_after_it() {
+        let cache = PageCache::default();
+        let before = cache.generation();
+        cache.clear();
+        cache.put("/".into(), entry(10), before);
+        assert!(cache.get("/").is_none());
+        cache.put("/".into(), entry(10), cache.generation());
+        assert!(cache.get("/").is_some());
+    }
 }

@@ -125,6 +125,8 @@ struct ChapterPage {
     founded: String,
     description_html: String,
     roster: Vec<RosterGroup>,
+    /// "The first 60 of 20,408 members who chose to be listed" when the roster is cut short.
+    roster_more: Option<String>,
     upcoming: Vec<EventCard>,
     past: Vec<EventCard>,
     /// The viewer may manage the chapter (organizer or site admin).
@@ -157,11 +159,25 @@ pub async fn chapter_page(
     let ui = Frame::new(&req, "");
     let locale = ui.locale;
     let tz = chapter.tz();
+    let roster_more = roster.more_members.then(|| {
+        locale.tf(
+            "chapter.roster_more",
+            &[
+                ("shown", &memberships::ROSTER_MEMBERS),
+                ("n", &chapter.member_count),
+            ],
+        )
+    });
     let roster = Role::ALL
         .into_iter()
         .map(|role| RosterGroup {
             role_key: role.label_key(),
-            people: roster.iter().filter(|e| e.role == role).cloned().collect(),
+            people: roster
+                .entries
+                .iter()
+                .filter(|e| e.role == role)
+                .cloned()
+                .collect(),
         })
         .filter(|g| !g.people.is_empty())
         .collect();
@@ -181,6 +197,7 @@ pub async fn chapter_page(
             .unwrap_or_default(),
         description_html: markdown::render(chapter.description(locale)),
         roster,
+        roster_more,
         upcoming: cards(upcoming),
         past: cards(past),
         ui: Frame {

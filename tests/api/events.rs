@@ -421,3 +421,32 @@ async fn concurrent_rsvps_never_exceed_the_capacity_and_the_waitlist_moves_up() 
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn an_archived_chapters_events_leave_the_site_wide_lists() {
+    let app = spawn_app().await;
+    app.member("amb@example.org", "beijing", Role::Ambassador, PW);
+    let b = signed_in(&app, "amb@example.org").await;
+    create(&b, "将要归档的活动", "", true).await;
+    let (_, home) = app.get_html("/").await;
+    assert!(home.contains("将要归档的活动"), "upcoming on the home page");
+    let (_, list) = app.get_html("/events").await;
+    assert!(list.contains("将要归档的活动"));
+    // Archived behind the app's back: the cache is bypassed by a fresh query string.
+    diesel::update(ogug::db::schema::chapters::table)
+        .set(ogug::db::schema::chapters::status.eq("archived"))
+        .execute(&mut app.conn())
+        .unwrap();
+    let (_, home) = app.get_html("/?after=archive").await;
+    assert!(!home.contains("将要归档的活动"));
+    assert!(home.contains("暂无即将举行的活动"));
+    let (_, list) = app.get_html("/events?after=archive").await;
+    assert!(!list.contains("将要归档的活动"));
+    let ics = app
+        .get("/events.ics?after=archive")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!ics.contains("将要归档的活动"));
+}

@@ -357,3 +357,48 @@ async fn member_counts_follow_joins_leaving_removals_and_deleted_accounts() {
         vec![("beijing".to_string(), 10), ("shanghai".to_string(), 1)]
     );
 }
+
+/// A big chapter's page lists every organizer and ambassador but only the first members who
+/// opted in, and says how many there are in all.
+#[tokio::test]
+async fn the_public_roster_of_a_big_chapter_is_cut_short_but_keeps_its_leaders() {
+    use diesel::prelude::*;
+    use ogug::db::schema::users;
+    use ogug::domain::memberships::{self, ROSTER_MEMBERS, Role};
+    let app = spawn_app().await;
+    app.chapter("shenzhen");
+    let chapter = ogug::domain::chapters::find_by_slug(&mut app.conn(), "shenzhen").unwrap();
+    let join = |n: i64, role: Role| {
+        let id = app.create_user(
+            &format!("p{n}@example.org"),
+            &format!("公开成员{n:03}号"),
+            None,
+            false,
+        );
+        memberships::add(&mut app.conn(), chapter.id, id, role).unwrap();
+    };
+    for n in 0..ROSTER_MEMBERS + 5 {
+        join(n, Role::Member);
+    }
+    // The organizer joined last: still listed first.
+    join(900, Role::Organizer);
+    diesel::update(users::table)
+        .set(users::roster_visible.eq(true))
+        .execute(&mut app.conn())
+        .unwrap();
+    let (_, html) = app.get_html("/chapters/shenzhen").await;
+    assert!(html.contains("公开成员900号"), "the organizer is listed");
+    assert!(
+        html.find("公开成员900号") < html.find("公开成员000号"),
+        "organizers come first"
+    );
+    assert!(html.contains(&format!("公开成员{:03}号", ROSTER_MEMBERS - 1)));
+    assert!(!html.contains(&format!("公开成员{:03}号", ROSTER_MEMBERS)));
+    assert!(html.contains(&format!(
+        "这里列出前 {ROSTER_MEMBERS} 位愿意公开的成员；本组共有 {} 位成员。",
+        ROSTER_MEMBERS + 6
+    )));
+    // A small chapter shows everyone and no note.
+    let (_, html) = app.get_html("/chapters/beijing").await;
+    assert!(!html.contains("愿意公开的成员"));
+}
