@@ -46,6 +46,8 @@ diesel::table! {
         user_id -> BigInt,
         role -> Text,
         joined_at -> Timestamp,
+        /// Kept by triggers: the user opted into the public roster and is not disabled.
+        listed -> Bool,
     }
 }
 

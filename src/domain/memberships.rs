@@ -101,15 +101,14 @@ pub struct Roster {
 }
 
 pub fn public_roster(conn: &mut DbConnection, chapter_id: i64) -> DomainResult<Roster> {
-    // Two walks of the (chapter_id, role, id) index: the few leaders whole, the members only
-    // until enough opted-in ones are found (a 20 k-member chapter reads a few thousand rows).
+    // Two walks of the (chapter_id, listed, role, id) index: the few leaders whole, the members
+    // up to the limit; `listed` is kept by triggers from the user's roster setting and status.
     let visible = |roles: &[&'static str], limit: i64| {
         memberships::table
             .inner_join(users::table)
             .filter(memberships::chapter_id.eq(chapter_id))
+            .filter(memberships::listed.eq(true))
             .filter(memberships::role.eq_any(roles.to_vec()))
-            .filter(users::roster_visible.eq(true))
-            .filter(users::disabled_at.is_null())
             .order(memberships::id.asc())
             .select((
                 users::display_name,

@@ -398,6 +398,36 @@ async fn the_public_roster_of_a_big_chapter_is_cut_short_but_keeps_its_leaders()
         "这里列出前 {ROSTER_MEMBERS} 位愿意公开的成员；本组共有 {} 位成员。",
         ROSTER_MEMBERS + 6
     )));
+    // Hiding oneself or being disabled takes a person off; someone already listed who joins
+    // later (as an ambassador) is on at once.
+    let id_of = |email: &str| -> i64 {
+        users::table
+            .filter(users::email.eq(email))
+            .select(users::id)
+            .first(&mut app.conn())
+            .unwrap()
+    };
+    diesel::update(users::table.find(id_of("p0@example.org")))
+        .set(users::roster_visible.eq(false))
+        .execute(&mut app.conn())
+        .unwrap();
+    diesel::update(users::table.find(id_of("p1@example.org")))
+        .set(users::disabled_at.eq(Some(ogug::domain::now())))
+        .execute(&mut app.conn())
+        .unwrap();
+    let late = app.create_user("late@example.org", "后来的布道师", None, false);
+    diesel::update(users::table.find(late))
+        .set(users::roster_visible.eq(true))
+        .execute(&mut app.conn())
+        .unwrap();
+    memberships::add(&mut app.conn(), chapter.id, late, Role::Ambassador).unwrap();
+    let (_, html) = app.get_html("/chapters/shenzhen?fresh=1").await;
+    assert!(!html.contains("公开成员000号") && !html.contains("公开成员001号"));
+    assert!(html.contains("后来的布道师"));
+    assert!(
+        html.contains(&format!("公开成员{:03}号", ROSTER_MEMBERS + 1)),
+        "the next ones move up"
+    );
     // A small chapter shows everyone and no note.
     let (_, html) = app.get_html("/chapters/beijing").await;
     assert!(!html.contains("愿意公开的成员"));

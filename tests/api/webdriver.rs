@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use fantoccini::{Client, ClientBuilder};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -12,7 +13,15 @@ pub struct Driver {
 }
 
 impl Drop for Driver {
+    /// chromedriver runs in its own process group with the browsers it starts: killing the group
+    /// leaves no chromium behind, even when a test panics before closing its session.
     fn drop(&mut self) {
+        if let Ok(pgid) = i32::try_from(self.child.id()) {
+            // SAFETY: kill(2) with a negative pid signals that process group and nothing else.
+            unsafe {
+                libc::kill(-pgid, libc::SIGKILL);
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -40,6 +49,7 @@ pub async fn driver() -> Option<Driver> {
         .ok()?
         .port();
     let child = Command::new("chromedriver")
+        .process_group(0)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
