@@ -97,8 +97,19 @@ impl Application {
         let jobs = self.jobs.map(|(pool, config, waker)| {
             tokio::spawn(async move {
                 let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
-                loop {
+                for minute in 1u64.. {
                     every.tick().await;
+                    if minute % 60 == 0 {
+                        let p = pool.clone();
+                        let optimized = tokio::task::spawn_blocking(move || {
+                            let mut conn = p.get().map_err(db::DbError::from)?;
+                            db::optimize(&mut conn)
+                        })
+                        .await;
+                        if let Ok(Err(err)) = optimized {
+                            tracing::warn!(error = ?err, "planner statistics not refreshed");
+                        }
+                    }
                     let (p, c) = (pool.clone(), config.clone());
                     match tokio::task::spawn_blocking(move || jobs::run_digests(&p, &c)).await {
                         Ok(Ok(n)) if n > 0 => waker.wake(),

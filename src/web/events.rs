@@ -77,7 +77,9 @@ async fn list_page(
         } else {
             vec![]
         };
-        let past = events::list_public(c, chapter_filter, m.as_deref(), false, page, per + 1)?;
+        // One more than a page tells whether there is a next page.
+        let past =
+            events::list_public(c, chapter_filter, m.as_deref(), false, page * per, per + 1)?;
         Ok((upcoming, past, chapters::active(c)?))
     })
     .await?;

@@ -450,3 +450,55 @@ async fn an_archived_chapters_events_leave_the_site_wide_lists() {
         .unwrap();
     assert!(!ics.contains("将要归档的活动"));
 }
+
+/// Past events come from one index walk per public status, merged: the order and the pages must
+/// be the same as one sorted list.
+#[tokio::test]
+async fn past_events_of_both_public_statuses_page_latest_first() {
+    let app = spawn_app().await;
+    let chapter = ogug::domain::chapters::find_by_slug(&mut app.conn(), "beijing").unwrap();
+    let base = ogug::domain::now() - chrono::TimeDelta::days(400);
+    for n in 0..45i64 {
+        let starts = base + chrono::TimeDelta::days(n);
+        let status = match n % 5 {
+            0 => "draft",
+            1 | 3 => "cancelled",
+            _ => "published",
+        };
+        diesel::insert_into(events::table)
+            .values((
+                events::chapter_id.eq(chapter.id),
+                events::slug.eq(format!("past-{n}")),
+                events::title_zh.eq(format!("往期活动{n:02}号")),
+                events::starts_at.eq(starts),
+                events::ends_at.eq(starts + chrono::TimeDelta::hours(2)),
+                events::mode.eq("offline"),
+                events::status.eq(status),
+                events::created_at.eq(starts),
+                events::updated_at.eq(starts),
+            ))
+            .execute(&mut app.conn())
+            .unwrap();
+    }
+    // Public ones, latest first: 44, 43, 42, 41, 39, … (every fifth is a draft).
+    let expected: Vec<String> = (0..45i64)
+        .rev()
+        .filter(|n| n % 5 != 0)
+        .map(|n| format!("往期活动{n:02}号"))
+        .collect();
+    let mut seen = Vec::new();
+    for page in 0..3 {
+        let (status, html) = app
+            .get_html(&format!("/chapters/beijing/events?page={page}"))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let mut on_page: Vec<(usize, String)> = expected
+            .iter()
+            .filter_map(|t| html.find(t.as_str()).map(|at| (at, t.clone())))
+            .collect();
+        on_page.sort();
+        assert!(on_page.len() <= 20, "page {page}: {}", on_page.len());
+        seen.extend(on_page.into_iter().map(|(_, t)| t));
+    }
+    assert_eq!(seen, expected, "every public past event once, latest first");
+}
