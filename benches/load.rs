@@ -139,10 +139,12 @@ struct Stats {
     errors: u64,
     latencies: Vec<Duration>,
     elapsed: Duration,
+    /// Body size of the last good response.
+    bytes: usize,
 }
 
-/// Reads one HTTP/1.1 response with a Content-Length; returns its status.
-async fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<u16> {
+/// Reads one HTTP/1.1 response with a Content-Length; returns its status and body size.
+async fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<(u16, usize)> {
     buf.clear();
     let mut chunk = [0u8; 16384];
     loop {
@@ -161,7 +163,7 @@ async fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<u16>
                 }
                 buf.extend_from_slice(&chunk[..n]);
             }
-            return Some(status);
+            return Some((status, len));
         }
         let n = stream.read(&mut chunk).await.ok()?;
         if n == 0 {
@@ -188,6 +190,7 @@ async fn load(
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut errors = 0u64;
+            let mut bytes = 0usize;
             let mut buf = Vec::with_capacity(65536);
             let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
             stream.set_nodelay(true).unwrap();
@@ -200,7 +203,10 @@ async fn load(
                     continue;
                 }
                 match read_response(&mut stream, &mut buf).await {
-                    Some(status) if status == ok => latencies.push(t.elapsed()),
+                    Some((status, len)) if status == ok => {
+                        bytes = len;
+                        latencies.push(t.elapsed());
+                    }
                     Some(_) => errors += 1,
                     None => {
                         errors += 1;
@@ -208,7 +214,7 @@ async fn load(
                     }
                 }
             }
-            (latencies, errors)
+            (latencies, errors, bytes)
         }));
     }
     let mut stats = Stats {
@@ -216,11 +222,13 @@ async fn load(
         errors: 0,
         latencies: Vec::new(),
         elapsed: Duration::ZERO,
+        bytes: 0,
     };
     for t in tasks {
-        let (l, e) = t.await.unwrap();
+        let (l, e, b) = t.await.unwrap();
         stats.requests += l.len() as u64;
         stats.errors += e;
+        stats.bytes = stats.bytes.max(b);
         stats.latencies.extend(l);
     }
     stats.elapsed = started.elapsed();
@@ -484,8 +492,8 @@ async fn run() {
     println!(
         "\nogug load benchmark · backend={backend} · scale={scale} · {CONNECTIONS} connections · {seconds}s each"
     );
-    println!("| endpoint | req/s | p50 ms | p99 ms | errors | vs ceiling |");
-    println!("|---|---|---|---|---|---|");
+    println!("| endpoint | bytes | req/s | p50 ms | p99 ms | errors | vs ceiling |");
+    println!("|---|---|---|---|---|---|---|");
     let mut ceiling_rps = 0.0;
     let mut peak_rss = idle_rss;
     let ceiling_request = fixed(get("/", ""));
@@ -505,7 +513,8 @@ async fn run() {
         }
         peak_rss = peak_rss.max(rss_mib(server.id()));
         println!(
-            "| {name} | {rps:.0} | {:.2} | {:.2} | {} | {:.0} %{against} |",
+            "| {name} | {} | {rps:.0} | {:.2} | {:.2} | {} | {:.0} %{against} |",
+            stats.bytes,
             pct(&stats, 0.5),
             pct(&stats, 0.99),
             stats.errors,
@@ -529,7 +538,8 @@ async fn run() {
     let page = load(port, seconds, 200, fixed(get("/chapters/beijing", &anon))).await;
     let _ = storm.await;
     println!(
-        "| chapter page during a sign-in storm | {:.0} | {:.2} | {:.2} | {} | |",
+        "| chapter page during a sign-in storm | {} | {:.0} | {:.2} | {:.2} | {} | |",
+        page.bytes,
         page.requests as f64 / page.elapsed.as_secs_f64(),
         pct(&page, 0.5),
         pct(&page, 0.99),

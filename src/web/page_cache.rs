@@ -139,11 +139,10 @@ pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let route = super::request_log::route_of(&req);
     let cacheable = req.method() == Method::GET
         && req.extensions().get::<super::auth::SignedIn>().is_none()
-        && req
-            .match_pattern()
-            .is_some_and(|p| CACHEABLE.contains(&p.as_str()));
+        && route.as_deref().is_some_and(|p| CACHEABLE.contains(&p));
     let Some(cache) = req
         .app_data::<actix_web::web::Data<super::AppState>>()
         .map(|s| s.page_cache.clone())
@@ -153,9 +152,9 @@ pub async fn middleware(
     if !cacheable {
         let unsafe_method = req.method() != Method::GET
             && req.method() != Method::HEAD
-            && !req
-                .match_pattern()
-                .is_some_and(|p| NO_PUBLIC_EFFECT.contains(&p.as_str()));
+            && !route
+                .as_deref()
+                .is_some_and(|p| NO_PUBLIC_EFFECT.contains(&p));
         let res = next.call(req).await?;
         // A change made through this instance shows at once here; other instances catch up
         // within the TTL.
