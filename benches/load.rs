@@ -285,6 +285,7 @@ async fn run() {
                 .unwrap();
             let sep = if admin.contains('?') { '&' } else { '?' };
             let url = format!("{admin}{sep}options=-csearch_path%3D{schema}");
+            println!("PostgreSQL schema: {schema}");
             cleanup = Some((admin, schema));
             (url, "PostgreSQL")
         }
@@ -551,7 +552,9 @@ async fn run() {
     );
     let _ = server.kill();
     let _ = server.wait();
-    if let Some((admin, schema)) = cleanup {
+    // OGUG_BENCH_KEEP=1 keeps the PostgreSQL schema for EXPLAIN ANALYZE afterwards.
+    if let Some((admin, schema)) = cleanup.filter(|_| std::env::var_os("OGUG_BENCH_KEEP").is_none())
+    {
         use diesel::connection::SimpleConnection;
         PgConnection::establish(&admin)
             .unwrap()
