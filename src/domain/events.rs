@@ -649,10 +649,9 @@ pub fn list_public(
     let at = now();
     let archived = archived_chapter_ids(conn)?;
     let skip = skip.max(0);
-    let query = |statuses: &[&'static str]| {
+    let query = || {
         let mut q = events::table
             .inner_join(chapters::table)
-            .filter(events::status.eq_any(statuses.to_vec()))
             .filter(events::chapter_id.ne_all(archived.clone()))
             .select((Event::as_select(), Chapter::as_select()))
             .into_boxed();
@@ -665,7 +664,8 @@ pub fn list_public(
         q
     };
     if upcoming {
-        return Ok(query(&PUBLIC_STATUSES)
+        return Ok(query()
+            .filter(events::status.eq_any(PUBLIC_STATUSES))
             .filter(events::ends_at.ge(at))
             .order((events::starts_at.asc(), events::id.asc()))
             .offset(skip)
@@ -675,7 +675,10 @@ pub fn list_public(
     let mut past = Vec::new();
     for status in PUBLIC_STATUSES {
         past.extend(
-            query(&[status])
+            // `status = $1`, not `= ANY($1)`: only a single value lets PostgreSQL read the
+            // index in order and stop at the limit.
+            query()
+                .filter(events::status.eq(status))
                 .filter(events::ends_at.lt(at))
                 .order((events::starts_at.desc(), events::id.desc()))
                 .limit(skip + limit)
