@@ -99,7 +99,8 @@ impl Application {
                 let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
                 for minute in 1u64.. {
                     every.tick().await;
-                    if minute % 60 == 0 {
+                    // The first tick is at once: statistics right after start-up, then hourly.
+                    if minute % 60 == 1 {
                         let p = pool.clone();
                         let optimized = tokio::task::spawn_blocking(move || {
                             let mut conn = p.get().map_err(db::DbError::from)?;
