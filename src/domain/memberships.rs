@@ -94,7 +94,7 @@ pub const ROSTER_MEMBERS: i64 = 60;
 /// The public roster: everyone who opted in, organizers first, then ambassadors, then members,
 /// each group in joining order (the seed's "首批成员" list is the model). Members stop at
 /// `ROSTER_MEMBERS`; `more_members` says whether more opted in.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Roster {
     pub entries: Vec<RosterEntry>,
     pub more_members: bool,
@@ -127,7 +127,8 @@ pub fn public_roster(conn: &mut DbConnection, chapter_id: i64) -> DomainResult<R
     let more_members = members.len() as i64 > ROSTER_MEMBERS;
     members.truncate(ROSTER_MEMBERS as usize);
     rows.extend(members);
-    let mut entries: Vec<RosterEntry> = rows
+    // Already grouped by role: organizers, ambassadors, members.
+    let entries: Vec<RosterEntry> = rows
         .into_iter()
         .map(|(name, organization, job_title, role)| RosterEntry {
             name,
@@ -136,7 +137,6 @@ pub fn public_roster(conn: &mut DbConnection, chapter_id: i64) -> DomainResult<R
             role: Role::parse(&role).unwrap_or(Role::Member),
         })
         .collect();
-    entries.sort_by_key(|e| e.role);
     Ok(Roster {
         entries,
         more_members,

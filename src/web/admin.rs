@@ -19,7 +19,6 @@ pub fn require_site_admin(me: &RequireUser) -> Result<(), AppError> {
 pub struct ChapterRow {
     pub chapter: Chapter,
     pub name: String,
-    pub member_count: i64,
     pub pending: i64,
     /// Age of the oldest pending application, e.g. "3 天".
     pub oldest: String,
@@ -68,7 +67,6 @@ pub async fn dashboard(
                 .unwrap_or_else(|| "—".into());
             ChapterRow {
                 name: s.name(locale).to_string(),
-                member_count: s.member_count,
                 pending: stat.map_or(0, |x| x.pending),
                 oldest,
                 chapter: s,
