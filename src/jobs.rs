@@ -49,7 +49,7 @@ pub fn run_digests(pool: &Pool, config: &Config) -> DomainResult<usize> {
 
     let fresh = by_chapter(applications::unnotified_pending(&mut conn)?);
     for (chapter_id, list) in fresh {
-        queued += write_transaction(&mut conn, |c| -> Result<usize, DomainError> {
+        let done = write_transaction(&mut conn, |c| -> Result<usize, DomainError> {
             let chapter = chapter(c, chapter_id)?;
             let organizers = applications::organizers(c, chapter_id)?;
             let mut n = 0;
@@ -77,12 +77,13 @@ pub fn run_digests(pool: &Pool, config: &Config) -> DomainResult<usize> {
                 applications::mark_notified(c, &ids)?;
             }
             Ok(n)
-        })?;
+        });
+        queued += isolated("digest", chapter_id, done);
     }
 
     let stale = by_chapter(applications::stale_pending(&mut conn, TimeDelta::days(7))?);
     for (chapter_id, list) in stale {
-        queued += write_transaction(&mut conn, |c| -> Result<usize, DomainError> {
+        let done = write_transaction(&mut conn, |c| -> Result<usize, DomainError> {
             let chapter = chapter(c, chapter_id)?;
             let mut n = 0;
             for organizer in applications::organizers(c, chapter_id)? {
@@ -103,7 +104,21 @@ pub fn run_digests(pool: &Pool, config: &Config) -> DomainResult<usize> {
                 }
             }
             Ok(n)
-        })?;
+        });
+        queued += isolated("reminder", chapter_id, done);
     }
     Ok(queued)
+}
+
+/// Chapters whose periodic job failed since start-up (one chapter's failure never stops the
+/// others': it is logged, counted here, and tried again next run).
+pub static CHAPTER_FAILURES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// One chapter's share of a periodic job: its count, or 0 with the failure logged and counted.
+fn isolated(job: &str, chapter_id: i64, result: DomainResult<usize>) -> usize {
+    result.unwrap_or_else(|err| {
+        CHAPTER_FAILURES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tracing::error!(job, chapter_id, error = ?err, "periodic job failed for one chapter");
+        0
+    })
 }

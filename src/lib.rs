@@ -111,6 +111,20 @@ impl Application {
                             tracing::warn!(error = ?err, "planner statistics not refreshed");
                         }
                     }
+                    if minute == 1 {
+                        let p = pool.clone();
+                        let rendered = tokio::task::spawn_blocking(move || {
+                            let mut conn = p.get()?;
+                            domain::markdown::render_missing(&mut conn)
+                        })
+                        .await;
+                        match rendered {
+                            Ok(Ok(n)) if n > 0 => tracing::info!(rows = n, "Markdown rendered"),
+                            Ok(Ok(_)) => {}
+                            Ok(Err(err)) => tracing::warn!(error = ?err, "Markdown not rendered"),
+                            Err(err) => tracing::error!(error = ?err, "Markdown job panicked"),
+                        }
+                    }
                     let (p, c) = (pool.clone(), config.clone());
                     match tokio::task::spawn_blocking(move || jobs::run_digests(&p, &c)).await {
                         Ok(Ok(n)) if n > 0 => waker.wake(),

@@ -36,6 +36,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         member_count -> BigInt,
+        description_html -> Nullable<Text>,
+        description_en_html -> Nullable<Text>,
     }
 }
 
@@ -103,6 +105,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         published_at -> Nullable<Timestamp>,
+        body_html -> Nullable<Text>,
     }
 }
 
@@ -137,6 +140,7 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        waitlisted_at -> Nullable<Timestamp>,
     }
 }
 

@@ -54,8 +54,10 @@ pub fn consume_token(conn: &mut DbConnection, raw: &str, purpose: Purpose) -> Do
     }
 }
 
-/// Sets a password hash, ends sessions (all, or all but `keep`), and voids outstanding
-/// reset links. The caller owns the transaction.
+/// Sets a password hash, ends sessions (all, or all but `keep`), and voids every outstanding
+/// activation and reset link of the account: a second activation email (approved in two
+/// chapters) must not set the password again once the first was used. The caller owns the
+/// transaction.
 pub fn set_password(
     conn: &mut DbConnection,
     user_id: i64,
@@ -72,7 +74,10 @@ pub fn set_password(
     diesel::update(
         tokens::table
             .filter(tokens::user_id.eq(user_id))
-            .filter(tokens::purpose.eq(Purpose::ResetPassword.as_str()))
+            .filter(tokens::purpose.eq_any([
+                Purpose::ResetPassword.as_str(),
+                Purpose::Activate.as_str(),
+            ]))
             .filter(tokens::used_at.is_null()),
     )
     .set(tokens::used_at.eq(Some(now())))
@@ -91,13 +96,7 @@ pub struct ProfileInput {
 }
 
 fn bounded(errors: &mut FieldErrors, field: &'static str, value: &str, max: usize) -> String {
-    let v = value.trim();
-    if v.chars().count() > max {
-        errors.add(field, "error.too_long");
-    } else if v.chars().any(char::is_control) {
-        errors.add(field, "error.invalid_characters");
-    }
-    v.to_string()
+    super::text::line(errors, field, value, max, false)
 }
 
 pub fn update_profile(

@@ -106,18 +106,11 @@ fn text(
     required: bool,
     multiline: bool,
 ) -> String {
-    let v = value.trim();
-    if required && v.is_empty() {
-        errors.add(field, "error.required");
-    } else if v.chars().count() > max {
-        errors.add(field, "error.too_long");
-    } else if v
-        .chars()
-        .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
-    {
-        errors.add(field, "error.invalid_characters");
+    if multiline {
+        super::text::text(errors, field, value, max, required)
+    } else {
+        super::text::line(errors, field, value, max, required)
     }
-    v.to_string()
 }
 
 /// The chapter's own questions, one a line.
@@ -649,7 +642,9 @@ pub fn undo(conn: &mut DbConnection, chapter_id: i64, id: i64) -> DomainResult<A
         applications::message.eq(None::<String>),
         applications::updated_at.eq(now()),
     ))
-    .execute(conn)?;
+    .execute(conn)
+    // The same email applied again since: only one open application per person and chapter.
+    .map_err(|e| super::unique_violation_as(e, "reapplied"))?;
     if changed == 0 {
         return Err(DomainError::Conflict("not_decided"));
     }

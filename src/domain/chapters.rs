@@ -25,6 +25,9 @@ pub struct Chapter {
     pub updated_at: chrono::NaiveDateTime,
     /// Kept by database triggers on `memberships` (see the migration `chapter_member_count`).
     pub member_count: i64,
+    /// The descriptions rendered when saved (None for rows not rendered yet).
+    pub description_html: Option<String>,
+    pub description_en_html: Option<String>,
 }
 
 impl Chapter {
@@ -40,6 +43,19 @@ impl Chapter {
         match locale {
             Locale::En if !self.description_en.trim().is_empty() => &self.description_en,
             _ => &self.description,
+        }
+    }
+
+    /// The description in the reader's language as sanitized HTML: stored at save time, rendered
+    /// here only for a row written before that (the start-up job renders those once).
+    pub fn description_html(&self, locale: Locale) -> std::borrow::Cow<'_, str> {
+        let stored = match locale {
+            Locale::En if !self.description_en.trim().is_empty() => &self.description_en_html,
+            _ => &self.description_html,
+        };
+        match stored {
+            Some(html) => html.as_str().into(),
+            None => super::markdown::render(self.description(locale)).into(),
         }
     }
 
@@ -100,6 +116,8 @@ struct NewChapter<'a> {
     time_zone: &'a str,
     description: &'a str,
     description_en: &'a str,
+    description_html: &'a str,
+    description_en_html: &'a str,
     founded_on: Option<chrono::NaiveDate>,
     contact_email: Option<&'a str>,
     status: &'a str,
@@ -117,10 +135,16 @@ fn validate(input: &ChapterInput) -> DomainResult<Slug> {
         ("name_en", &input.name_en),
         ("city", &input.city),
     ] {
-        if value.trim().is_empty() {
-            errors.add(field, "error.required");
-        } else if value.chars().count() > 100 {
-            errors.add(field, "error.too_long");
+        if let Err(key) = super::text::check_line(value, 100, true) {
+            errors.add(field, key);
+        }
+    }
+    for (field, value) in [
+        ("description", &input.description),
+        ("description_en", &input.description_en),
+    ] {
+        if let Err(key) = super::text::check_markdown(value) {
+            errors.add(field, key);
         }
     }
     if input.time_zone.parse::<chrono_tz::Tz>().is_err() {
@@ -142,6 +166,8 @@ pub fn create(conn: &mut DbConnection, input: &ChapterInput) -> DomainResult<Cha
             time_zone: input.time_zone.trim(),
             description: &input.description,
             description_en: &input.description_en,
+            description_html: &super::markdown::render(&input.description),
+            description_en_html: &super::markdown::render(&input.description_en),
             founded_on: input.founded_on,
             contact_email: input.contact_email.as_deref(),
             status: "active",
@@ -224,11 +250,12 @@ pub fn update(
     let mut errors = FieldErrors::default();
     if questions.len() > 5 {
         errors.add("apply_questions", "error.too_many_questions");
-    } else if questions.iter().any(|q| q.chars().count() > 200) {
-        errors.add("apply_questions", "error.too_long");
-    }
-    if input.description.chars().count() > 20_000 || input.description_en.chars().count() > 20_000 {
-        errors.add("description", "error.too_long");
+    } else if let Some(Err(key)) = questions
+        .iter()
+        .map(|q| super::text::check_line(q, 200, false))
+        .find(Result::is_err)
+    {
+        errors.add("apply_questions", key);
     }
     errors.into_result()?;
     diesel::update(chapters::table.find(id))
@@ -239,6 +266,9 @@ pub fn update(
             chapters::time_zone.eq(input.time_zone.trim()),
             chapters::description.eq(&input.description),
             chapters::description_en.eq(&input.description_en),
+            chapters::description_html.eq(Some(super::markdown::render(&input.description))),
+            chapters::description_en_html
+                .eq(Some(super::markdown::render(&input.description_en))),
             chapters::founded_on.eq(input.founded_on),
             chapters::contact_email.eq(input.contact_email.as_deref()),
             chapters::apply_questions.eq(questions.join("\n")),

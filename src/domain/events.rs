@@ -34,6 +34,8 @@ pub struct Event {
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
     pub published_at: Option<chrono::NaiveDateTime>,
+    /// The body rendered when saved (None for rows not rendered yet).
+    pub body_html: Option<String>,
 }
 
 impl Event {
@@ -49,6 +51,14 @@ impl Event {
         match locale {
             Locale::En if !self.summary_en.trim().is_empty() => &self.summary_en,
             _ => &self.summary_zh,
+        }
+    }
+
+    /// The body as sanitized HTML: stored at save time, rendered here only for an older row.
+    pub fn body_html(&self) -> std::borrow::Cow<'_, str> {
+        match &self.body_html {
+            Some(html) => html.as_str().into(),
+            None => super::markdown::render(&self.body).into(),
         }
     }
 
@@ -261,6 +271,7 @@ pub fn insert(
             events::summary_zh.eq(data.summary_zh),
             events::summary_en.eq(data.summary_en),
             events::body.eq(data.body),
+            events::body_html.eq(Some(super::markdown::render(data.body))),
             events::starts_at.eq(data.starts_at),
             events::ends_at.eq(data.ends_at),
             events::mode.eq(data.mode),
@@ -351,14 +362,22 @@ pub struct ValidEvent {
     pub hosts: Vec<(String, String)>,
 }
 
-fn parse_local(value: &str, tz: chrono_tz::Tz) -> Option<NaiveDateTime> {
-    use chrono::TimeZone;
+/// Years an event may fall in: iCalendar, feeds and every client handle them.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// A local time in the chapter's zone, as UTC; or the catalog key of what is wrong with it.
+fn parse_local(value: &str, tz: chrono_tz::Tz) -> Result<NaiveDateTime, &'static str> {
+    use chrono::{Datelike, TimeZone};
     let local = NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%d %H:%M"))
-        .ok()?;
+        .map_err(|_| "error.datetime_invalid")?;
+    if !YEARS.contains(&local.year()) {
+        return Err("error.datetime_range");
+    }
     tz.from_local_datetime(&local)
         .earliest()
         .map(|t| t.naive_utc())
+        .ok_or("error.datetime_invalid")
 }
 
 fn url_ok(v: &str) -> bool {
@@ -370,31 +389,29 @@ fn url_ok(v: &str) -> bool {
 }
 
 pub fn validate(input: &EventInput, tz: chrono_tz::Tz) -> Result<ValidEvent, super::FieldErrors> {
+    use super::text::{check_line, check_markdown};
     let mut errors = super::FieldErrors::default();
-    if input.title_zh.trim().is_empty() {
-        errors.add("title_zh", "error.required");
-    }
-    for (field, value, max) in [
-        ("title_zh", &input.title_zh, 200),
-        ("title_en", &input.title_en, 200),
-        ("summary_zh", &input.summary_zh, 500),
-        ("summary_en", &input.summary_en, 500),
-        ("body", &input.body, 20_000),
-        ("venue", &input.venue, 200),
-        ("address", &input.address, 300),
+    for (field, value, max, required) in [
+        ("title_zh", &input.title_zh, 200, true),
+        ("title_en", &input.title_en, 200, false),
+        ("summary_zh", &input.summary_zh, 500, false),
+        ("summary_en", &input.summary_en, 500, false),
+        ("venue", &input.venue, 200, false),
+        ("address", &input.address, 300, false),
     ] {
-        if value.chars().count() > max {
-            errors.add(field, "error.too_long");
+        if let Err(key) = check_line(value, max, required) {
+            errors.add(field, key);
         }
     }
-    let starts = parse_local(&input.starts_local, tz);
-    let ends = parse_local(&input.ends_local, tz);
-    if starts.is_none() {
-        errors.add("starts_local", "error.datetime_invalid");
+    if let Err(key) = check_markdown(&input.body) {
+        errors.add("body", key);
     }
-    if ends.is_none() {
-        errors.add("ends_local", "error.datetime_invalid");
-    }
+    let starts = parse_local(&input.starts_local, tz)
+        .map_err(|key| errors.add("starts_local", key))
+        .ok();
+    let ends = parse_local(&input.ends_local, tz)
+        .map_err(|key| errors.add("ends_local", key))
+        .ok();
     if let (Some(s), Some(e)) = (starts, ends)
         && e <= s
     {
@@ -441,6 +458,22 @@ pub fn validate(input: &EventInput, tz: chrono_tz::Tz) -> Result<ValidEvent, sup
     }
     if agenda.iter().any(|(_, _, a)| !url_ok(&a.slides_url)) {
         errors.add("agenda", "error.url_invalid");
+    }
+    if let Some(Err(key)) = agenda
+        .iter()
+        .flat_map(|(_, _, a)| [&a.time_label, &a.title, &a.speaker, &a.affiliation])
+        .map(|v| check_line(v, 200, false))
+        .find(Result::is_err)
+    {
+        errors.add("agenda", key);
+    }
+    if let Some(Err(key)) = input
+        .hosts
+        .iter()
+        .map(|(org, _)| check_line(org, 200, false))
+        .find(Result::is_err)
+    {
+        errors.add("hosts", key);
     }
     let hosts: Vec<(String, String)> = input
         .hosts
@@ -539,6 +572,7 @@ pub fn create_draft(
             events::summary_zh.eq(i.summary_zh.trim()),
             events::summary_en.eq(i.summary_en.trim()),
             events::body.eq(&i.body),
+            events::body_html.eq(Some(super::markdown::render(&i.body))),
             events::starts_at.eq(valid.starts_at),
             events::ends_at.eq(valid.ends_at),
             events::mode.eq(&i.mode),
@@ -569,6 +603,7 @@ pub fn update(conn: &mut DbConnection, event_id: i64, valid: &ValidEvent) -> Dom
             events::summary_zh.eq(i.summary_zh.trim()),
             events::summary_en.eq(i.summary_en.trim()),
             events::body.eq(&i.body),
+            events::body_html.eq(Some(super::markdown::render(&i.body))),
             events::starts_at.eq(valid.starts_at),
             events::ends_at.eq(valid.ends_at),
             events::mode.eq(&i.mode),

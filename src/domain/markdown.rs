@@ -11,6 +11,49 @@ pub fn render(markdown: &str) -> String {
         .to_string()
 }
 
+/// Renders the stored HTML of rows that have none yet (written before rendering moved to save
+/// time, or inserted by other tools), a batch at a time. Returns how many rows were rendered.
+pub fn render_missing(conn: &mut crate::db::DbConnection) -> super::DomainResult<usize> {
+    use crate::db::schema::{chapters, events};
+    use diesel::prelude::*;
+    let mut done = 0;
+    loop {
+        let rows: Vec<(i64, String)> = events::table
+            .filter(events::body_html.is_null())
+            .select((events::id, events::body))
+            .order(events::id)
+            .limit(200)
+            .load(conn)?;
+        if rows.is_empty() {
+            break;
+        }
+        for (id, body) in rows {
+            diesel::update(events::table.find(id))
+                .set(events::body_html.eq(Some(render(&body))))
+                .execute(conn)?;
+            done += 1;
+        }
+    }
+    let rows: Vec<(i64, String, String)> = chapters::table
+        .filter(
+            chapters::description_html
+                .is_null()
+                .or(chapters::description_en_html.is_null()),
+        )
+        .select((chapters::id, chapters::description, chapters::description_en))
+        .load(conn)?;
+    for (id, zh, en) in rows {
+        diesel::update(chapters::table.find(id))
+            .set((
+                chapters::description_html.eq(Some(render(&zh))),
+                chapters::description_en_html.eq(Some(render(&en))),
+            ))
+            .execute(conn)?;
+        done += 1;
+    }
+    Ok(done)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -12,6 +12,7 @@ pub mod one_time_tokens;
 pub mod passwords;
 pub mod rate_limits;
 pub mod sessions;
+pub mod text;
 pub mod users;
 
 use std::collections::BTreeMap;

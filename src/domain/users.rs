@@ -73,16 +73,7 @@ impl EmailAddress {
 
 /// A person's name as shown to others: 1–100 characters, no control characters.
 pub fn parse_display_name(raw: &str) -> Result<String, &'static str> {
-    let value = raw.trim();
-    if value.is_empty() {
-        Err("error.required")
-    } else if value.chars().count() > 100 {
-        Err("error.too_long")
-    } else if value.chars().any(char::is_control) {
-        Err("error.invalid_characters")
-    } else {
-        Ok(value.to_string())
-    }
+    super::text::check_line(raw, 100, true).map(|()| raw.trim().to_string())
 }
 
 #[derive(Insertable, Debug)]

@@ -15,7 +15,15 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use std::future::{Ready, ready};
 use subtle::ConstantTimeEq;
 
-pub const CSRF_COOKIE: &str = "ogug_csrf";
+/// The pre-session CSRF cookie: `__Host-` prefixed on https like the session cookie, so a
+/// sibling subdomain cannot plant a token of its choosing (ASVS 3.3.3).
+pub fn csrf_cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-ogug_csrf"
+    } else {
+        "ogug_csrf"
+    }
+}
 pub const CSRF_FIELD: &str = "csrf_token";
 
 /// The signed-in person of this request.
@@ -85,7 +93,7 @@ pub async fn middleware(
 
     let (csrf, new_anon_csrf) = match &found {
         Some((session, _)) => (session.csrf_token.clone(), None),
-        None => match req.cookie(CSRF_COOKIE).map(|c| c.value().to_string()) {
+        None => match req.cookie(csrf_cookie_name(https)).map(|c| c.value().to_string()) {
             Some(v) if looks_like_token(&v) => (v, None),
             _ => {
                 let t = random_token();
@@ -115,6 +123,9 @@ pub async fn middleware(
         req.set_payload(Payload::from(body));
     }
 
+    // A page reached by a secret link shows what only the link's holder may see.
+    let carries_token =
+        super::request_log::route_of(&req).is_some_and(|route| route.contains("{token}"));
     let signed_in = found.map(|(session, user)| SignedIn {
         user,
         session_id: session.id,
@@ -126,8 +137,8 @@ pub async fn middleware(
     }
 
     let mut res = next.call(req).await?;
-    if is_signed_in {
-        // Signed-in pages are personal: never cached (ASVS 14.3.2).
+    if is_signed_in || carries_token {
+        // Signed-in pages and secret-link pages are personal: never cached (ASVS 14.3.2).
         res.headers_mut().insert(
             header::CACHE_CONTROL,
             header::HeaderValue::from_static("no-store"),
@@ -137,7 +148,7 @@ pub async fn middleware(
         let _ = res.response_mut().add_cookie(&removal_cookie(https));
     }
     if let Some(token) = new_anon_csrf {
-        let cookie = Cookie::build(CSRF_COOKIE, token)
+        let cookie = Cookie::build(csrf_cookie_name(https), token)
             .path("/")
             .http_only(true)
             .secure(https)
@@ -196,19 +207,23 @@ pub fn urlencode(value: &str) -> String {
         .unwrap_or_default()
 }
 
-/// A local path to return to after sign-in; anything else (other hosts, `//x`, `/\x`) is refused.
+/// A local path to return to (`next`, `back`): one leading `/`, not `//` or `/\` (which
+/// browsers resolve to another host), no backslash and no control character anywhere (a TAB or
+/// LF is dropped by browsers, so `/\t/evil.example` is `//evil.example`; NUL cannot go into a
+/// header). Absent or empty → `/account`; anything else refused → `/`.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.starts_with("/\\")
-                && !n.contains(['\r', '\n']) =>
-        {
-            n.to_string()
-        }
-        _ => "/account".to_string(),
+        None | Some("") => "/account".to_string(),
+        Some(n) if is_local_path(n) => n.to_string(),
+        Some(_) => "/".to_string(),
     }
+}
+
+fn is_local_path(n: &str) -> bool {
+    let mut chars = n.chars();
+    chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && !n.chars().any(|c| c == '\\' || crate::domain::text::forbidden_in_line(c))
 }
 
 #[cfg(test)]
@@ -223,9 +238,17 @@ mod tests {
             "//evil.example",
             "/\\evil.example",
             "javascript:x",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\0",
+            "/\u{b}",
+            "/\u{7f}",
+            "/a\\b",
         ] {
-            assert_eq!(safe_next(Some(bad)), "/account", "{bad}");
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
         }
+        assert_eq!(safe_next(None), "/account");
+        assert_eq!(safe_next(Some("")), "/account");
         assert_eq!(urlencode("/a b?x=1&y"), "%2Fa+b%3Fx%3D1%26y");
     }
 }

@@ -11,7 +11,7 @@ use crate::domain::audit::{self, NewAuditEntry};
 use crate::domain::chapters::{self, Chapter};
 use crate::domain::events::{self, AgendaInput, AgendaItem, Event, EventInput, Host, RsvpStatus};
 use crate::domain::memberships::Role;
-use crate::domain::{DomainError, FieldErrors, markdown, users};
+use crate::domain::{DomainError, FieldErrors, users};
 use crate::i18n::Locale;
 use crate::mail::{self, templates};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -271,7 +271,7 @@ pub async fn event_page(
         chapter_name: chapter.name(locale).to_string(),
         summary: event.summary(locale).to_string(),
         when: view::time_range(event.starts_at, event.ends_at, chapter.tz(), locale),
-        body_html: markdown::render(&event.body),
+        body_html: event.body_html().into_owned(),
         json_ld: json_ld(base, chapter, &event, locale),
         ics_href: format!("/chapters/{}/events/{}/event.ics", chapter.slug, event.slug),
         edit_base: format!("/chapters/{}/events/{}", chapter.slug, event.slug),

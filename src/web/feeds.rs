@@ -25,18 +25,44 @@ fn uid(base: &str, event: &Event) -> String {
     format!("ogug-event-{}@{host}", event.id)
 }
 
+/// Every text value goes through here before it becomes an iCalendar property (RFC 5545
+/// §3.3.11). Line breaks become LF, which the crate writes as `\n`; it also escapes `\ ; ,`.
+/// Other control characters (a lone CR ends a line for many parsers) are dropped, so stored text
+/// can never end a property and start a forged one.
+fn ics_text(value: &str) -> String {
+    value
+        .replace("\r\n", "\n")
+        .chars()
+        .map(|c| if c == '\r' { '\n' } else { c })
+        .filter(|&c| c == '\n' || !crate::domain::text::forbidden_in_line(c))
+        .collect()
+}
+
+/// `NAME` (RFC 7986) and `X-WR-CALNAME`, both typed as TEXT so both are escaped: the crate's
+/// `Calendar::name` writes `NAME` raw.
+fn calendar_name(calendar: &mut Calendar, name: &str) {
+    let name = ics_text(name);
+    for key in ["NAME", "X-WR-CALNAME"] {
+        calendar.append_property(
+            icalendar::Property::new(key, &name)
+                .add_parameter("VALUE", "TEXT")
+                .done(),
+        );
+    }
+}
+
 pub fn ics(base: &str, name: &str, list: &[(Event, Chapter)]) -> String {
     let mut calendar = Calendar::new();
-    calendar.name(name);
+    calendar_name(&mut calendar, name);
     for (event, chapter) in list {
         let mut e = icalendar::Event::new();
         e.uid(&uid(base, event))
-            .summary(event.title(Locale::ZhCn))
-            .description(&format!(
+            .summary(&ics_text(event.title(Locale::ZhCn)))
+            .description(&ics_text(&format!(
                 "{}\n\n{}",
                 event.summary(Locale::ZhCn),
                 event_url(base, chapter, event)
-            ))
+            )))
             .starts(event.starts_at.and_utc())
             .ends(event.ends_at.and_utc())
             .timestamp(event.updated_at.and_utc())
@@ -57,7 +83,7 @@ pub fn ics(base: &str, name: &str, list: &[(Event, Chapter)]) -> String {
         .collect::<Vec<_>>()
         .join(", ");
         if !location.is_empty() {
-            e.location(&location);
+            e.location(&ics_text(&location));
         }
         calendar.push(e.done());
     }

@@ -178,8 +178,18 @@ struct DetailPage {
     waiting: String,
     decided_by: String,
     reasons: Vec<(&'static str, String)>,
-    conflict: bool,
+    /// Why the last action could not be done, in the reader's language.
+    conflict: Option<String>,
     can_undo: bool,
+}
+
+/// What stopped an action on one application, shown above it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Blocked {
+    /// Someone else decided it first.
+    AlreadyDecided,
+    /// Undo refused: the same person has a newer open application.
+    Reapplied,
 }
 
 async fn detail_page(
@@ -187,7 +197,7 @@ async fn detail_page(
     req: &HttpRequest,
     access: &ChapterAccess,
     id: i64,
-    conflict: bool,
+    blocked: Option<Blocked>,
 ) -> Result<HttpResponse, AppError> {
     let chapter_id = access.chapter.id;
     let (application, decided_by, email_unsent) = db(state, move |c| {
@@ -206,6 +216,10 @@ async fn detail_page(
         application.confirmed_at.unwrap_or(application.created_at),
         locale,
     );
+    let conflict = blocked.map(|b| match b {
+        Blocked::AlreadyDecided => ui.tf1("queue.already_decided", "name", &decided_by),
+        Blocked::Reapplied => ui.t("queue.undo_reapplied").to_string(),
+    });
     view::render(&DetailPage {
         chapter_name: access.chapter.name(locale).to_string(),
         slug: access.chapter.slug.clone(),
@@ -247,7 +261,7 @@ pub async fn detail(
     let (slug, id) = path.into_inner();
     let access = ChapterAccess::load(&state, &req, &slug).await?;
     access.require_organizer()?;
-    detail_page(&state, &req, &access, id, false).await
+    detail_page(&state, &req, &access, id, None).await
 }
 
 pub fn decision_key(application_id: i64) -> String {
@@ -423,7 +437,8 @@ pub async fn decide(
                 .finish())
         }
         Err(AppError::Conflict("already_decided")) => {
-            let mut res = detail_page(&state, &req, &access, id, true).await?;
+            let mut res =
+                detail_page(&state, &req, &access, id, Some(Blocked::AlreadyDecided)).await?;
             *res.status_mut() = actix_web::http::StatusCode::CONFLICT;
             Ok(res)
         }
@@ -540,7 +555,13 @@ pub async fn undo(
                 ),
             ))
             .finish()),
-        Err(AppError::Conflict(_)) => detail_page(&state, &req, &access, id, false).await,
+        Err(AppError::Conflict("reapplied")) => {
+            let mut res =
+                detail_page(&state, &req, &access, id, Some(Blocked::Reapplied)).await?;
+            *res.status_mut() = actix_web::http::StatusCode::CONFLICT;
+            Ok(res)
+        }
+        Err(AppError::Conflict(_)) => detail_page(&state, &req, &access, id, None).await,
         Err(e) => Err(e),
     }
 }

@@ -779,5 +779,5 @@ async fn sign_in_returns_to_the_page_asked_for_but_only_on_this_site() {
             ],
         )
         .await;
-    assert_redirect_to(&res, "/account");
+    assert_redirect_to(&res, "/");
 }
