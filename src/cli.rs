@@ -229,10 +229,18 @@ fn mail_command(
     command: MailCommand,
 ) -> anyhow::Result<Vec<String>> {
     match command {
-        MailCommand::Status => Ok(outbox::status_counts(conn)?
-            .into_iter()
-            .map(|(status, n)| format!("{status:<8} {n}"))
-            .collect()),
+        MailCommand::Status => {
+            let mut lines: Vec<String> = outbox::status_counts(conn)?
+                .into_iter()
+                .map(|(status, n)| format!("{status:<8} {n}"))
+                .collect();
+            lines.push(format!(
+                "bodies purged after {} days: {}",
+                config.mail_retention.num_days(),
+                outbox::purged_count(conn)?
+            ));
+            Ok(lines)
+        }
         MailCommand::Retry { .. } => {
             let n = write_transaction(conn, |c| outbox::retry_dead(c, crate::domain::now()))?;
             Ok(vec![format!("Requeued {n} dead email(s).")])

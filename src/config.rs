@@ -48,6 +48,12 @@ pub struct Config {
     pub limits: crate::web::throttle::Limits,
     /// Decision emails wait this long before sending, so an organizer can undo a mistake.
     pub decision_grace: chrono::TimeDelta,
+    /// Password checks that may wait for a hashing thread; past that, 503 + Retry-After
+    /// (`OGUG_HASH_QUEUE`).
+    pub hash_queue: usize,
+    /// How long sent emails keep their bodies (which hold links with live tokens) before only
+    /// their metadata is kept (`OGUG_MAIL_RETENTION_DAYS`).
+    pub mail_retention: chrono::TimeDelta,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +66,14 @@ pub enum ConfigError {
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// A number from the environment, or `default` when unset.
+fn parsed<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, ConfigError> {
+    match var(name) {
+        Some(v) => v.parse().map_err(|_| ConfigError::Invalid(name, v)),
+        None => Ok(default),
+    }
 }
 
 impl Config {
@@ -111,6 +125,8 @@ impl Config {
                 .parse()
                 .map_err(|_| ConfigError::Invalid("OGUG_MAIL_MAX_ATTEMPTS", v))?;
         }
+        let hash_queue = parsed("OGUG_HASH_QUEUE", 32)?;
+        let retention_days: i64 = parsed("OGUG_MAIL_RETENTION_DAYS", 7)?;
         Ok(Config {
             database_url: var("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://data/ogug.sqlite3".into()),
@@ -129,6 +145,8 @@ impl Config {
             mail,
             limits,
             decision_grace: chrono::TimeDelta::minutes(2),
+            hash_queue,
+            mail_retention: chrono::TimeDelta::days(retention_days),
         })
     }
 
@@ -151,6 +169,8 @@ impl Config {
             mail: crate::mail::worker::Settings::default(),
             limits: crate::web::throttle::Limits::default(),
             decision_grace: chrono::TimeDelta::zero(),
+            hash_queue: 32,
+            mail_retention: chrono::TimeDelta::days(7),
         }
     }
 

@@ -5,7 +5,7 @@
 use crate::config::Config;
 use crate::db::{Pool, write_transaction};
 use crate::domain::applications::{self, Application};
-use crate::domain::chapters::Chapter;
+use crate::domain::chapters;
 use crate::domain::{DomainError, DomainResult, now};
 use crate::mail::{self, templates};
 use chrono::{Datelike, TimeDelta};
@@ -17,15 +17,6 @@ fn by_chapter(list: Vec<Application>) -> BTreeMap<i64, Vec<Application>> {
         map.entry(a.chapter_id).or_default().push(a);
     }
     map
-}
-
-fn chapter(conn: &mut crate::db::DbConnection, id: i64) -> DomainResult<Chapter> {
-    use crate::db::schema::chapters;
-    use diesel::prelude::*;
-    Ok(chapters::table
-        .find(id)
-        .select(Chapter::as_select())
-        .first(conn)?)
 }
 
 fn entries(list: &[Application]) -> Vec<templates::DigestEntry> {
@@ -50,7 +41,7 @@ pub fn run_digests(pool: &Pool, config: &Config) -> DomainResult<usize> {
     let fresh = by_chapter(applications::unnotified_pending(&mut conn)?);
     for (chapter_id, list) in fresh {
         let done = write_transaction(&mut conn, |c| -> Result<usize, DomainError> {
-            let chapter = chapter(c, chapter_id)?;
+            let chapter = chapters::find(c, chapter_id)?;
             let organizers = applications::organizers(c, chapter_id)?;
             let mut n = 0;
             for organizer in &organizers {
@@ -84,7 +75,7 @@ pub fn run_digests(pool: &Pool, config: &Config) -> DomainResult<usize> {
     let stale = by_chapter(applications::stale_pending(&mut conn, TimeDelta::days(7))?);
     for (chapter_id, list) in stale {
         let done = write_transaction(&mut conn, |c| -> Result<usize, DomainError> {
-            let chapter = chapter(c, chapter_id)?;
+            let chapter = chapters::find(c, chapter_id)?;
             let mut n = 0;
             for organizer in applications::organizers(c, chapter_id)? {
                 let locale = organizer.locale();
@@ -108,6 +99,18 @@ pub fn run_digests(pool: &Pool, config: &Config) -> DomainResult<usize> {
         queued += isolated("reminder", chapter_id, done);
     }
     Ok(queued)
+}
+
+/// Hourly housekeeping: bodies of emails sent longer ago than the retention period are
+/// emptied, and expired throttle windows dropped. Returns how many bodies were emptied.
+pub fn housekeeping(pool: &Pool, config: &Config) -> DomainResult<usize> {
+    let mut conn = pool.get()?;
+    let purged = mail::outbox::purge_sent_bodies(&mut conn, now() - config.mail_retention)?;
+    if purged > 0 {
+        tracing::info!(emails = purged, "bodies of sent emails purged");
+    }
+    crate::domain::rate_limits::prune(&mut conn, TimeDelta::days(1))?;
+    Ok(purged)
 }
 
 /// Chapters whose periodic job failed since start-up (one chapter's failure never stops the

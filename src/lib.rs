@@ -110,6 +110,13 @@ impl Application {
                         if let Ok(Err(err)) = optimized {
                             tracing::warn!(error = ?err, "planner statistics not refreshed");
                         }
+                        let (p, c) = (pool.clone(), config.clone());
+                        match tokio::task::spawn_blocking(move || jobs::housekeeping(&p, &c)).await
+                        {
+                            Ok(Ok(_)) => {}
+                            Ok(Err(err)) => tracing::error!(error = ?err, "housekeeping failed"),
+                            Err(err) => tracing::error!(error = ?err, "housekeeping panicked"),
+                        }
                     }
                     if minute == 1 {
                         let p = pool.clone();

@@ -74,10 +74,10 @@ pub fn set_password(
     diesel::update(
         tokens::table
             .filter(tokens::user_id.eq(user_id))
-            .filter(tokens::purpose.eq_any([
-                Purpose::ResetPassword.as_str(),
-                Purpose::Activate.as_str(),
-            ]))
+            .filter(
+                tokens::purpose
+                    .eq_any([Purpose::ResetPassword.as_str(), Purpose::Activate.as_str()]),
+            )
             .filter(tokens::used_at.is_null()),
     )
     .set(tokens::used_at.eq(Some(now())))
@@ -226,11 +226,17 @@ pub fn chapters_needing_handover(
 /// Deletes the account: memberships, sessions and tokens go with it; applications stay for the
 /// chapters' records but lose everything that identifies the person. The last organizer of a
 /// chapter must hand over first.
-pub fn delete_account(conn: &mut DbConnection, user_id: i64) -> DomainResult<()> {
+/// Deletes an account. Its seats at upcoming events pass to the waitlists first (returned, for
+/// the caller to email whoever was promoted).
+pub fn delete_account(
+    conn: &mut DbConnection,
+    user_id: i64,
+) -> DomainResult<Vec<super::events::Released>> {
     if !chapters_needing_handover(conn, user_id)?.is_empty() {
         return Err(DomainError::Conflict("last_organizer"));
     }
     let user = users::find(conn, user_id)?;
+    let released = super::events::release_upcoming(conn, user_id, None)?;
     let placeholder = format!("deleted-{}@invalid", user_id);
     let mine = applications::email
         .eq(user.email.clone())
@@ -265,5 +271,5 @@ pub fn delete_account(conn: &mut DbConnection, user_id: i64) -> DomainResult<()>
     ))
     .execute(conn)?;
     diesel::delete(users_t::table.find(user_id)).execute(conn)?;
-    Ok(())
+    Ok(released)
 }

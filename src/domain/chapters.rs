@@ -179,6 +179,13 @@ pub fn create(conn: &mut DbConnection, input: &ChapterInput) -> DomainResult<Cha
         .map_err(|e| super::unique_violation_as(e, "slug_taken"))
 }
 
+pub fn find(conn: &mut DbConnection, id: i64) -> DomainResult<Chapter> {
+    Ok(chapters::table
+        .find(id)
+        .select(Chapter::as_select())
+        .first(conn)?)
+}
+
 pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> DomainResult<Chapter> {
     chapters::table
         .filter(chapters::slug.eq(slug))
@@ -267,8 +274,7 @@ pub fn update(
             chapters::description.eq(&input.description),
             chapters::description_en.eq(&input.description_en),
             chapters::description_html.eq(Some(super::markdown::render(&input.description))),
-            chapters::description_en_html
-                .eq(Some(super::markdown::render(&input.description_en))),
+            chapters::description_en_html.eq(Some(super::markdown::render(&input.description_en))),
             chapters::founded_on.eq(input.founded_on),
             chapters::contact_email.eq(input.contact_email.as_deref()),
             chapters::apply_questions.eq(questions.join("\n")),

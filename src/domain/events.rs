@@ -370,7 +370,15 @@ fn parse_local(value: &str, tz: chrono_tz::Tz) -> Result<NaiveDateTime, &'static
     use chrono::{Datelike, TimeZone};
     let local = NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%d %H:%M"))
-        .map_err(|_| "error.datetime_invalid")?;
+        .map_err(|_| {
+            // A five-digit year does not parse at all: still say what is wrong with it.
+            match value.trim().split('-').next().map(str::parse::<i64>) {
+                Some(Ok(year)) if !YEARS.contains(&i32::try_from(year).unwrap_or(0)) => {
+                    "error.datetime_range"
+                }
+                _ => "error.datetime_invalid",
+            }
+        })?;
     if !YEARS.contains(&local.year()) {
         return Err("error.datetime_range");
     }
@@ -836,13 +844,28 @@ pub fn rsvp(
         RsvpStatus::NotGoing
     };
     let at = now();
-    let updated = diesel::update(
-        rsvps::table
-            .filter(rsvps::event_id.eq(event.id))
-            .filter(rsvps::user_id.eq(user_id)),
-    )
-    .set((rsvps::status.eq(status.as_str()), rsvps::updated_at.eq(at)))
-    .execute(conn)?;
+    // A waitlist position dates from the moment one joined the waitlist (not from a first
+    // "no"), and is kept while one stays on it.
+    let waitlisted_at = match (status, previous) {
+        (RsvpStatus::Waitlisted, Some(RsvpStatus::Waitlisted)) => None,
+        (RsvpStatus::Waitlisted, _) => Some(Some(at)),
+        _ => Some(None),
+    };
+    let target = rsvps::table
+        .filter(rsvps::event_id.eq(event.id))
+        .filter(rsvps::user_id.eq(user_id));
+    let updated = match waitlisted_at {
+        Some(w) => diesel::update(target)
+            .set((
+                rsvps::status.eq(status.as_str()),
+                rsvps::updated_at.eq(at),
+                rsvps::waitlisted_at.eq(w),
+            ))
+            .execute(conn)?,
+        None => diesel::update(target)
+            .set((rsvps::status.eq(status.as_str()), rsvps::updated_at.eq(at)))
+            .execute(conn)?,
+    };
     if updated == 0 {
         diesel::insert_into(rsvps::table)
             .values((
@@ -851,30 +874,80 @@ pub fn rsvp(
                 rsvps::status.eq(status.as_str()),
                 rsvps::created_at.eq(at),
                 rsvps::updated_at.eq(at),
+                rsvps::waitlisted_at.eq(waitlisted_at.flatten()),
             ))
             .execute(conn)?;
     }
-    let mut promoted = None;
-    if previous == Some(RsvpStatus::Going)
-        && status == RsvpStatus::NotGoing
-        && let Some(cap) = event.capacity
-        && going_count(conn, event.id)? < i64::from(cap)
-    {
-        let first: Option<(i64, i64)> = rsvps::table
-            .filter(rsvps::event_id.eq(event.id))
-            .filter(rsvps::status.eq("waitlisted"))
-            .order((rsvps::created_at.asc(), rsvps::id.asc()))
-            .select((rsvps::id, rsvps::user_id))
-            .first(conn)
-            .optional()?;
-        if let Some((rsvp_id, promoted_user)) = first {
-            diesel::update(rsvps::table.find(rsvp_id))
-                .set((rsvps::status.eq("going"), rsvps::updated_at.eq(at)))
-                .execute(conn)?;
-            promoted = Some(promoted_user);
-        }
-    }
+    let promoted = if previous == Some(RsvpStatus::Going) && status == RsvpStatus::NotGoing {
+        promote_next(conn, event, at)?
+    } else {
+        None
+    };
     Ok((status, promoted))
+}
+
+/// Gives a freed seat to the person longest on the waitlist, if the event has a capacity and a
+/// seat is free. Returns who was promoted (to email them).
+fn promote_next(
+    conn: &mut DbConnection,
+    event: &Event,
+    at: NaiveDateTime,
+) -> DomainResult<Option<i64>> {
+    let Some(cap) = event.capacity else {
+        return Ok(None);
+    };
+    if going_count(conn, event.id)? >= i64::from(cap) {
+        return Ok(None);
+    }
+    let first: Option<(i64, i64)> = rsvps::table
+        .filter(rsvps::event_id.eq(event.id))
+        .filter(rsvps::status.eq("waitlisted"))
+        .order((rsvps::waitlisted_at.asc(), rsvps::id.asc()))
+        .select((rsvps::id, rsvps::user_id))
+        .first(conn)
+        .optional()?;
+    let Some((rsvp_id, promoted)) = first else {
+        return Ok(None);
+    };
+    diesel::update(rsvps::table.find(rsvp_id))
+        .set((
+            rsvps::status.eq("going"),
+            rsvps::updated_at.eq(at),
+            rsvps::waitlisted_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(Some(promoted))
+}
+
+/// A seat given up by someone leaving: the event, and who took the seat from the waitlist.
+pub type Released = (Event, Option<i64>);
+
+/// Withdraws a person's answers to events not yet ended (in one chapter, or everywhere), as
+/// when they leave or are removed or delete their account: their seats go to the waitlist.
+/// The caller owns the transaction and emails the promoted people.
+pub fn release_upcoming(
+    conn: &mut DbConnection,
+    user_id: i64,
+    chapter_id: Option<i64>,
+) -> DomainResult<Vec<Released>> {
+    let mut q = rsvps::table
+        .inner_join(events::table)
+        .filter(rsvps::user_id.eq(user_id))
+        .filter(rsvps::status.ne("not_going"))
+        .filter(events::ends_at.gt(now()))
+        .select(Event::as_select())
+        .order(events::id)
+        .into_boxed();
+    if let Some(id) = chapter_id {
+        q = q.filter(events::chapter_id.eq(id));
+    }
+    let list: Vec<Event> = q.load(conn)?;
+    let mut released = Vec::with_capacity(list.len());
+    for event in list {
+        let (_, promoted) = rsvp(conn, &event, user_id, false)?;
+        released.push((event, promoted));
+    }
+    Ok(released)
 }
 
 /// An attendee: name, email, organization, RSVP status, when they answered.

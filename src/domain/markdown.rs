@@ -40,7 +40,11 @@ pub fn render_missing(conn: &mut crate::db::DbConnection) -> super::DomainResult
                 .is_null()
                 .or(chapters::description_en_html.is_null()),
         )
-        .select((chapters::id, chapters::description, chapters::description_en))
+        .select((
+            chapters::id,
+            chapters::description,
+            chapters::description_en,
+        ))
         .load(conn)?;
     for (id, zh, en) in rows {
         diesel::update(chapters::table.find(id))

@@ -257,14 +257,21 @@ pub fn change_role(
 }
 
 /// Removes a member (or a member leaves). The last organizer cannot go.
-pub fn remove(conn: &mut DbConnection, chapter_id: i64, user_id: i64) -> DomainResult<Role> {
+/// Ends a membership (removal or leaving). The person's answers to the chapter's upcoming events
+/// go with it, so their seats pass to the waitlist; the caller emails whoever was promoted.
+pub fn remove(
+    conn: &mut DbConnection,
+    chapter_id: i64,
+    user_id: i64,
+) -> DomainResult<(Role, Vec<super::events::Released>)> {
     let current = find(conn, chapter_id, user_id)?.ok_or(super::DomainError::NotFound)?;
     let role = current.role();
     if role == Role::Organizer && organizer_count(conn, chapter_id)? <= 1 {
         return Err(super::DomainError::Conflict("last_organizer"));
     }
     diesel::delete(memberships::table.find(current.id)).execute(conn)?;
-    Ok(role)
+    let released = super::events::release_upcoming(conn, user_id, Some(chapter_id))?;
+    Ok((role, released))
 }
 
 /// Makes a person (found or created by email) an organizer of a chapter. Returns the user and,

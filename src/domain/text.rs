@@ -140,25 +140,52 @@ mod tests {
     #[test]
     fn single_lines_refuse_controls_and_bidi_overrides() {
         assert_eq!(check_line("openGauss 北京 Meetup", 100, true), Ok(()));
-        for bad in ["a\tb", "a\r\nb", "a\u{0}b", "a\u{85}b", "a\u{202E}b", "a\u{2066}b", "a\u{2028}b"] {
-            assert_eq!(check_line(bad, 100, true), Err("error.invalid_characters"), "{bad:?}");
+        for bad in [
+            "a\tb",
+            "a\r\nb",
+            "a\u{0}b",
+            "a\u{85}b",
+            "a\u{202E}b",
+            "a\u{2066}b",
+            "a\u{2028}b",
+        ] {
+            assert_eq!(
+                check_line(bad, 100, true),
+                Err("error.invalid_characters"),
+                "{bad:?}"
+            );
         }
         assert_eq!(check_line("  ", 100, true), Err("error.required"));
-        assert_eq!(check_line(&"长".repeat(101), 100, false), Err("error.too_long"));
+        assert_eq!(
+            check_line(&"长".repeat(101), 100, false),
+            Err("error.too_long")
+        );
     }
 
     #[test]
     fn multi_line_text_keeps_line_breaks_and_tabs() {
         assert_eq!(check_text("a\r\n\tb", 100, true), Ok(()));
-        assert_eq!(check_text("a\u{7}b", 100, true), Err("error.invalid_characters"));
-        assert_eq!(check_text("a\u{202D}b", 100, true), Err("error.invalid_characters"));
+        assert_eq!(
+            check_text("a\u{7}b", 100, true),
+            Err("error.invalid_characters")
+        );
+        assert_eq!(
+            check_text("a\u{202D}b", 100, true),
+            Err("error.invalid_characters")
+        );
     }
 
     #[test]
     fn markdown_is_bounded_in_bytes_and_depth() {
         assert_eq!(check_markdown("> quote\n\n- a\n  - b\n"), Ok(()));
-        assert_eq!(check_markdown(&">".repeat(20_000)), Err("error.markdown_too_deep"));
-        assert_eq!(check_markdown(&"- ".repeat(40)), Err("error.markdown_too_deep"));
+        assert_eq!(
+            check_markdown(&">".repeat(20_000)),
+            Err("error.markdown_too_deep")
+        );
+        assert_eq!(
+            check_markdown(&"- ".repeat(40)),
+            Err("error.markdown_too_deep")
+        );
         assert_eq!(check_markdown(&"长".repeat(7_000)), Err("error.too_long"));
         assert_eq!(check_markdown(&"x".repeat(20_000)), Ok(()));
     }

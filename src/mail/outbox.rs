@@ -151,3 +151,28 @@ pub fn is_unsent(conn: &mut DbConnection, key: &str) -> QueryResult<bool> {
         .get_result(conn)?;
     Ok(n > 0)
 }
+
+/// Empties the bodies of emails sent before `cutoff`: they hold links with live tokens
+/// (confirmation, status, activation, reset), and no raw token may rest in the database
+/// (ASVS 2.10 / 8.3). The row stays, with its recipient, subject, status and times, for
+/// `ogug mail status` and the audit. Returns how many rows were emptied.
+pub fn purge_sent_bodies(conn: &mut DbConnection, cutoff: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::status.eq("sent"))
+            .filter(outbox::sent_at.lt(cutoff))
+            .filter(outbox::body_text.ne("").or(outbox::body_html.ne(""))),
+    )
+    .set((outbox::body_text.eq(""), outbox::body_html.eq("")))
+    .execute(conn)
+}
+
+/// Sent emails whose bodies were emptied.
+pub fn purged_count(conn: &mut DbConnection) -> QueryResult<i64> {
+    outbox::table
+        .filter(outbox::status.eq("sent"))
+        .filter(outbox::body_text.eq(""))
+        .filter(outbox::body_html.eq(""))
+        .count()
+        .get_result(conn)
+}

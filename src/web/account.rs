@@ -10,8 +10,9 @@ use crate::domain::accounts::{self, ProfileInput};
 use crate::domain::audit::{self, NewAuditEntry};
 use crate::domain::memberships::Role;
 use crate::domain::one_time_tokens::{self, Purpose};
+use crate::domain::rate_limits::{self, PasswordFailures};
 use crate::domain::users::{self, EmailAddress, User};
-use crate::domain::{DomainError, FieldErrors, passwords, rate_limits, sessions};
+use crate::domain::{DomainError, FieldErrors, passwords, sessions};
 use crate::i18n::Locale;
 use crate::mail::{self, templates};
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
@@ -22,9 +23,6 @@ use chrono::TimeDelta;
 use serde::Deserialize;
 use std::net::IpAddr;
 
-/// Failed sign-ins per account before it is throttled, and for how long (ASVS 6.3.1).
-const ACCOUNT_FAILURES: i32 = 10;
-const ACCOUNT_WINDOW: TimeDelta = TimeDelta::minutes(10);
 /// Reset emails per address per hour; more are silently not sent (no mail bombing).
 const RESETS_PER_HOUR: i32 = 3;
 
@@ -120,13 +118,13 @@ pub async fn login(
         tracing::warn!(ip = %client_ip(&req), "sign-in throttled (per address)");
         return Err(AppError::TooManyRequests);
     }
-    let key = account_key("login", &form.email);
+    let failures = std::sync::Arc::new(PasswordFailures::new(&form.email, &ip_string(&req)));
     let email = EmailAddress::parse(&form.email).ok();
     let (throttled, user) = {
-        let key = key.clone();
+        let failures = failures.clone();
         let email = email.clone();
         db(&state, move |c| {
-            let throttled = rate_limits::count(c, &key, ACCOUNT_WINDOW)? >= ACCOUNT_FAILURES;
+            let throttled = failures.locked(c)?;
             let user = match &email {
                 Some(e) => users::find_by_email(c, e)?,
                 None => None,
@@ -171,7 +169,7 @@ pub async fn login(
                     if let Some(id) = old {
                         sessions::delete(c, id)?;
                     }
-                    rate_limits::clear(c, &key)?;
+                    failures.clear(c)?;
                     audit::record(
                         c,
                         NewAuditEntry {
@@ -200,7 +198,7 @@ pub async fn login(
             let details = email.map(|e| e.as_str().to_string()).unwrap_or_default();
             db(&state, move |c| {
                 write_transaction(c, |c| {
-                    rate_limits::hit(c, &key, ACCOUNT_WINDOW)?;
+                    failures.record(c)?;
                     audit::record(
                         c,
                         NewAuditEntry {
@@ -778,6 +776,23 @@ pub async fn change_password(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let mut errors = FieldErrors::default();
+    // Wrong current passwords count as failed sign-ins of this account: a stolen session must
+    // not become an unlimited password oracle.
+    let failures = std::sync::Arc::new(PasswordFailures::new(&me.user.email, &ip_string(&req)));
+    let f = failures.clone();
+    if db(&state, move |c| f.locked(c)).await? {
+        errors.add("current_password", "error.password_attempts");
+        let page = view::render(&PasswordPage {
+            ui: Frame::titled(&req, "password.title"),
+            errors,
+        })?;
+        let mut res = with_status(page, StatusCode::TOO_MANY_REQUESTS);
+        res.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from_static("600"),
+        );
+        return Ok(res);
+    }
     let current = form.current_password.clone();
     let stored = me.user.password_hash.clone().unwrap_or_default();
     if !state
@@ -785,6 +800,8 @@ pub async fn change_password(
         .await?
     {
         errors.add("current_password", "error.current_password_wrong");
+        let f = failures.clone();
+        db(&state, move |c| f.record(c)).await?;
     }
     check_new_password(&mut errors, &form.password, &form.password_confirm);
     if !errors.is_empty() {
@@ -906,9 +923,11 @@ pub async fn delete_account(
         });
     }
     let ip = ip_string(&req);
+    let base = state.config.base_url.clone();
     let result = db(&state, move |c| {
         write_transaction(c, |c| {
-            accounts::delete_account(c, user_id)?;
+            let released = accounts::delete_account(c, user_id)?;
+            super::events::notify_promoted(c, &base, &released)?;
             audit::record(
                 c,
                 NewAuditEntry {

@@ -93,7 +93,10 @@ pub async fn middleware(
 
     let (csrf, new_anon_csrf) = match &found {
         Some((session, _)) => (session.csrf_token.clone(), None),
-        None => match req.cookie(csrf_cookie_name(https)).map(|c| c.value().to_string()) {
+        None => match req
+            .cookie(csrf_cookie_name(https))
+            .map(|c| c.value().to_string())
+        {
             Some(v) if looks_like_token(&v) => (v, None),
             _ => {
                 let t = random_token();
@@ -223,7 +226,9 @@ fn is_local_path(n: &str) -> bool {
     let mut chars = n.chars();
     chars.next() == Some('/')
         && !matches!(chars.next(), Some('/' | '\\'))
-        && !n.chars().any(|c| c == '\\' || crate::domain::text::forbidden_in_line(c))
+        && !n
+            .chars()
+            .any(|c| c == '\\' || crate::domain::text::forbidden_in_line(c))
 }
 
 #[cfg(test)]

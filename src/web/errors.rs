@@ -25,6 +25,9 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("too many requests")]
     TooManyRequests,
+    /// The server is saturated for this kind of work (e.g. the password-hashing queue).
+    #[error("busy")]
+    Busy,
     #[error("CSRF token missing or wrong")]
     CsrfFailed,
     /// Anonymous request to a page that needs a signed-in person: redirect to this sign-in URL.
@@ -80,6 +83,7 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::CsrfFailed => StatusCode::FORBIDDEN,
+            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::LoginRequired(_) => StatusCode::SEE_OTHER,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -132,6 +136,12 @@ impl ResponseError for AppError {
                 "请稍候几分钟再试。",
                 "Please wait a few minutes and try again.",
             ),
+            AppError::Busy => (
+                "服务器繁忙",
+                "Server busy",
+                "现在请求的人太多，请几秒钟后再试。",
+                "Too many people are asking at once. Please try again in a few seconds.",
+            ),
             AppError::CsrfFailed => (
                 "表单已过期",
                 "Form expired",
@@ -156,8 +166,14 @@ impl ResponseError for AppError {
         };
         let mut res = HttpResponse::build(status);
         res.insert_header(("Cache-Control", "no-store"));
-        if matches!(self, AppError::TooManyRequests) {
-            res.insert_header(("Retry-After", "60"));
+        match self {
+            AppError::TooManyRequests => {
+                res.insert_header(("Retry-After", "60"));
+            }
+            AppError::Busy => {
+                res.insert_header(("Retry-After", "5"));
+            }
+            _ => {}
         }
         match page.render() {
             Ok(body) => res.content_type("text/html; charset=utf-8").body(body),

@@ -763,18 +763,6 @@ pub async fn rsvp(
     db(&state, move |c| {
         write_transaction(c, |c| -> Result<(), DomainError> {
             let (status, promoted) = events::rsvp(c, &event, me.id, going)?;
-            let link = format!("{base}/chapters/{}/events/{}", chapter.slug, event.slug);
-            let notice = |person: &users::User, what_key: &'static str| {
-                let locale = person.locale();
-                templates::RsvpNotice {
-                    name: person.display_name.clone(),
-                    title: event.title(locale).to_string(),
-                    when: view::time_range(event.starts_at, event.ends_at, chapter.tz(), locale),
-                    link: link.clone(),
-                    ics_link: format!("{link}/event.ics"),
-                    what_key,
-                }
-            };
             let stamp = crate::crypto::random_token();
             match status {
                 RsvpStatus::Going | RsvpStatus::Waitlisted => {
@@ -783,7 +771,7 @@ pub async fn rsvp(
                     } else {
                         "rsvp.waitlisted"
                     };
-                    let content = notice(&me, key);
+                    let content = rsvp_notice(&base, &chapter, &event, &me, key);
                     mail::enqueue_for(
                         c,
                         &me,
@@ -793,17 +781,7 @@ pub async fn rsvp(
                 }
                 RsvpStatus::NotGoing => {}
             }
-            if let Some(id) = promoted {
-                let person = users::find(c, id)?;
-                let content = notice(&person, "rsvp.promoted");
-                mail::enqueue_for(
-                    c,
-                    &person,
-                    format!("rsvp-promoted:{}:{id}:{stamp}", event.id),
-                    |l| content.render(l),
-                )?;
-            }
-            Ok(())
+            notify_promoted(c, &base, &[(event, promoted)])
         })
     })
     .await?;
@@ -812,6 +790,51 @@ pub async fn rsvp(
         "/chapters/{}/events/{}?done=rsvp",
         access.chapter.slug, event_slug
     )))
+}
+
+fn rsvp_notice(
+    base: &str,
+    chapter: &Chapter,
+    event: &Event,
+    person: &users::User,
+    what_key: &'static str,
+) -> templates::RsvpNotice {
+    let locale = person.locale();
+    let link = format!("{base}/chapters/{}/events/{}", chapter.slug, event.slug);
+    templates::RsvpNotice {
+        name: person.display_name.clone(),
+        title: event.title(locale).to_string(),
+        when: view::time_range(event.starts_at, event.ends_at, chapter.tz(), locale),
+        ics_link: format!("{link}/event.ics"),
+        link,
+        what_key,
+    }
+}
+
+/// Emails everyone who took a seat from a waitlist (after an RSVP of "no", a removal, a member
+/// leaving or an account deleted), in the caller's transaction.
+pub fn notify_promoted(
+    conn: &mut crate::db::DbConnection,
+    base: &str,
+    released: &[events::Released],
+) -> Result<(), DomainError> {
+    for (event, promoted) in released {
+        let Some(id) = *promoted else { continue };
+        let person = users::find(conn, id)?;
+        let chapter = crate::domain::chapters::find(conn, event.chapter_id)?;
+        let content = rsvp_notice(base, &chapter, event, &person, "rsvp.promoted");
+        mail::enqueue_for(
+            conn,
+            &person,
+            format!(
+                "rsvp-promoted:{}:{id}:{}",
+                event.id,
+                crate::crypto::random_token()
+            ),
+            |l| content.render(l),
+        )?;
+    }
+    Ok(())
 }
 
 /// The attendee list as CSV, for organizers and the event's creator.

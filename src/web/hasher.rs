@@ -2,21 +2,40 @@
 //! priority a sign-in storm would take the cores from page requests. Here the kernel schedules
 //! the hashing threads only when page work leaves room, and a bounded number hash at once.
 
-use std::sync::{Mutex, mpsc};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 
 type Job = Box<dyn FnOnce() + Send>;
 
 pub struct Hasher {
     jobs: Mutex<mpsc::Sender<Job>>,
+    /// Jobs queued or running; bounded so a flood of password guesses is refused at once
+    /// instead of making every honest sign-in wait behind it.
+    in_flight: Arc<AtomicUsize>,
+    capacity: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("the hashing threads are gone")]
-pub struct HasherGone;
+pub enum HasherError {
+    #[error("the hashing threads are gone")]
+    Gone,
+    #[error("the hashing queue is full")]
+    Busy,
+}
+
+/// Gives back a queue place when the job ends, however it ends.
+struct Place(Arc<AtomicUsize>);
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 impl Hasher {
-    /// Starts `threads` hashing threads at a lower priority (nice 10 on Linux).
-    pub fn start(threads: usize) -> Hasher {
+    /// Starts `threads` hashing threads at a lower priority (nice 10 on Linux); at most
+    /// `threads + queue` jobs are accepted at once.
+    pub fn start(threads: usize, queue: usize) -> Hasher {
         let (tx, rx) = mpsc::channel::<Job>();
         let rx = std::sync::Arc::new(Mutex::new(rx));
         for i in 0..threads.max(1) {
@@ -42,6 +61,8 @@ impl Hasher {
         }
         Hasher {
             jobs: Mutex::new(tx),
+            in_flight: Arc::default(),
+            capacity: threads.max(1) + queue,
         }
     }
 
@@ -49,17 +70,23 @@ impl Hasher {
     pub async fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, HasherGone> {
+    ) -> Result<T, HasherError> {
+        if self.in_flight.fetch_add(1, Ordering::AcqRel) >= self.capacity {
+            self.in_flight.fetch_sub(1, Ordering::AcqRel);
+            return Err(HasherError::Busy);
+        }
+        let place = Place(self.in_flight.clone());
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
+            let _place = place;
             let _ = tx.send(f());
         });
         self.jobs
             .lock()
-            .map_err(|_| HasherGone)?
+            .map_err(|_| HasherError::Gone)?
             .send(job)
-            .map_err(|_| HasherGone)?;
-        rx.await.map_err(|_| HasherGone)
+            .map_err(|_| HasherError::Gone)?;
+        rx.await.map_err(|_| HasherError::Gone)
     }
 }
 

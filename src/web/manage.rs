@@ -556,8 +556,7 @@ pub async fn undo(
             ))
             .finish()),
         Err(AppError::Conflict("reapplied")) => {
-            let mut res =
-                detail_page(&state, &req, &access, id, Some(Blocked::Reapplied)).await?;
+            let mut res = detail_page(&state, &req, &access, id, Some(Blocked::Reapplied)).await?;
             *res.status_mut() = actix_web::http::StatusCode::CONFLICT;
             Ok(res)
         }

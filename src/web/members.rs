@@ -222,9 +222,11 @@ pub async fn remove_member(
     let reason: String = form.reason.trim().chars().take(1000).collect();
     let chapter = access.chapter.clone();
     let ip = client_ip(&req).to_string();
+    let base = state.config.base_url.clone();
     let result = db(&state, move |c| {
         write_transaction(c, |c| -> Result<(), DomainError> {
-            memberships::remove(c, chapter.id, user_id)?;
+            let (_, released) = memberships::remove(c, chapter.id, user_id)?;
+            super::events::notify_promoted(c, &base, &released)?;
             let person = users::find(c, user_id)?;
             let content = templates::MemberRemoved {
                 name: person.display_name.clone(),
@@ -266,9 +268,11 @@ pub async fn leave(
     let me = access.require_member()?.user.clone();
     let chapter = access.chapter.clone();
     let ip = client_ip(&req).to_string();
+    let base = state.config.base_url.clone();
     let result = db(&state, move |c| {
         write_transaction(c, |c| -> Result<(), DomainError> {
-            memberships::remove(c, chapter.id, me.id)?;
+            let (_, released) = memberships::remove(c, chapter.id, me.id)?;
+            super::events::notify_promoted(c, &base, &released)?;
             audit::record(
                 c,
                 NewAuditEntry {

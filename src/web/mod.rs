@@ -47,7 +47,7 @@ impl AppState {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         AppState {
             throttle: throttle::Throttle::new(config.limits),
-            hashing: hasher::Hasher::start(cores.saturating_sub(1).max(1)),
+            hashing: hasher::Hasher::start(cores.saturating_sub(1).max(1), config.hash_queue),
             page_cache: std::sync::Arc::default(),
             pool,
             config,
@@ -60,10 +60,13 @@ impl AppState {
         &self,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
-        self.hashing
-            .run(f)
-            .await
-            .map_err(|e| AppError::Internal(e.into()))
+        self.hashing.run(f).await.map_err(|e| match e {
+            hasher::HasherError::Busy => {
+                tracing::warn!("password check refused: hashing queue full");
+                AppError::Busy
+            }
+            gone => AppError::Internal(gone.into()),
+        })
     }
 }
 

@@ -381,13 +381,10 @@ async fn a_throttled_account_stays_locked_with_the_right_password() {
     app.create_user("locked@example.org", "L", Some(PW), false);
     {
         let mut conn = app.conn();
+        let failures =
+            ogug::domain::rate_limits::PasswordFailures::new("locked@example.org", "127.0.0.1");
         for _ in 0..10 {
-            ogug::domain::rate_limits::hit(
-                &mut conn,
-                &format!("login:{}", ogug::crypto::sha256_hex("locked@example.org")),
-                chrono::TimeDelta::minutes(10),
-            )
-            .unwrap();
+            failures.record(&mut conn).unwrap();
         }
     }
     let res = app.login("locked@example.org", PW).await;

@@ -5,10 +5,10 @@ use ogug::domain::memberships::Role;
 use reqwest::StatusCode;
 use std::time::Duration;
 
-const PW: &str = "events passphrase 2021";
+pub const PW: &str = "events passphrase 2021";
 const WAIT: Duration = Duration::from_secs(10);
 
-fn event_fields<'a>(title: &'a str, capacity: &'a str) -> Vec<(&'a str, &'a str)> {
+pub fn event_fields<'a>(title: &'a str, capacity: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("title_zh", title),
         ("title_en", "openGauss Meetup Beijing 2031"),
@@ -39,7 +39,7 @@ fn event_fields<'a>(title: &'a str, capacity: &'a str) -> Vec<(&'a str, &'a str)
 }
 
 /// Creates and (optionally) publishes an event as `b`; returns its page path.
-async fn create(b: &Browser, title: &str, capacity: &str, publish: bool) -> String {
+pub async fn create(b: &Browser, title: &str, capacity: &str, publish: bool) -> String {
     let res = b
         .post_form("/chapters/beijing/events", &event_fields(title, capacity))
         .await;
@@ -59,7 +59,7 @@ async fn create(b: &Browser, title: &str, capacity: &str, publish: bool) -> Stri
     path
 }
 
-async fn signed_in(app: &TestApp, email: &str) -> Browser {
+pub async fn signed_in(app: &TestApp, email: &str) -> Browser {
     let b = app.browser();
     assert!(
         b.login(email, PW).await.status().is_redirection(),

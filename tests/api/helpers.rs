@@ -76,6 +76,10 @@ pub struct Options {
     pub decision_grace: chrono::TimeDelta,
     /// Per-IP limits; `None` → high limits, so tests signing in often are not throttled.
     pub limits: Option<ogug::web::throttle::Limits>,
+    /// Serve as if behind https (`OGUG_BASE_URL=https://…`): `__Host-` cookies, HSTS.
+    pub https: bool,
+    /// Password checks that may wait for a hashing thread.
+    pub hash_queue: usize,
 }
 
 impl Default for Options {
@@ -86,6 +90,8 @@ impl Default for Options {
             max_attempts: 8,
             decision_grace: chrono::TimeDelta::zero(),
             limits: None,
+            https: false,
+            hash_queue: 32,
         }
     }
 }
@@ -116,6 +122,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     config.mail_worker = options.mail_worker;
     config.mail = fast_mail_settings(options.max_attempts);
     config.decision_grace = options.decision_grace;
+    config.hash_queue = options.hash_queue;
     // Tests sign in many times from 127.0.0.1; the per-IP throttle has its own tests.
     config.limits = options.limits.unwrap_or(ogug::web::throttle::Limits {
         login_per_minute: 1000,
@@ -128,7 +135,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     }
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    config.base_url = format!("http://127.0.0.1:{port}");
+    let scheme = if options.https { "https" } else { "http" };
+    config.base_url = format!("{scheme}://127.0.0.1:{port}");
     let app =
         ogug::Application::build_on(listener, config.clone(), pool.clone()).expect("build app");
     tokio::spawn(app.run_until_stopped());
@@ -146,9 +154,15 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
 
 /// A browser-like client: cookies kept, redirects not followed (tests assert on them).
 pub fn client() -> reqwest::Client {
+    client_from(std::net::IpAddr::from([127, 0, 0, 1]))
+}
+
+/// Like `client`, connecting from another loopback address (127.0.0.2, …): another visitor.
+pub fn client_from(address: std::net::IpAddr) -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        .local_address(address)
         .build()
         .expect("client")
 }
@@ -227,6 +241,14 @@ impl TestApp {
         Browser {
             address: self.address.clone(),
             client: client(),
+        }
+    }
+
+    /// A browser on another loopback address.
+    pub fn browser_from(&self, address: [u8; 4]) -> Browser {
+        Browser {
+            address: self.address.clone(),
+            client: client_from(std::net::IpAddr::from(address)),
         }
     }
 

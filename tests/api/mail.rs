@@ -131,25 +131,39 @@ async fn the_same_idempotency_key_sends_one_email() {
 }
 
 #[tokio::test]
-async fn header_injection_is_refused_before_lettre() {
+async fn header_injection_cannot_reach_lettre() {
     let app = spawn_app().await;
+    // A name or subject holding a line break (stored text older than the validation that now
+    // refuses it) is queued with the break turned into a space: no header can be added, and
+    // the action that sends it does not fail.
     let bad = email(
         "inj",
         "a@example.org",
         "Eve\r\nBcc: victim@example.org",
         Locale::ZhCn,
     );
-    assert!(matches!(
-        enqueue(&app, &bad),
-        Err(MailError::HeaderInjection)
-    ));
-    let mut subject = email("inj2", "a@example.org", "Eve", Locale::ZhCn);
+    assert!(enqueue(&app, &bad).unwrap());
+    let mut subject = email("inj2", "b@example.org", "Eve", Locale::ZhCn);
     subject.content.subject = "Hi\nBcc: victim@example.org".into();
-    assert!(matches!(
-        enqueue(&app, &subject),
-        Err(MailError::HeaderInjection)
-    ));
-    assert!(statuses(&app).is_empty());
+    assert!(enqueue(&app, &subject).unwrap());
+    let got = app.smtp.wait_for(2, WAIT).await;
+    assert_eq!(got.len(), 2);
+    for m in &got {
+        let headers = m.raw.split("\r\n\r\n").next().unwrap();
+        assert!(
+            !headers.lines().any(|l| l.starts_with("Bcc:")),
+            "no Bcc header: {headers}"
+        );
+        assert!(!m.to.iter().any(|t| t.contains("victim")));
+    }
+    let rows: Vec<(String, String)> = outbox::table
+        .order(outbox::id)
+        .select((outbox::to_name, outbox::subject))
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(rows[0].0, "Eve  Bcc: victim@example.org");
+    assert_eq!(rows[1].1, "Hi Bcc: victim@example.org");
+    assert!(statuses(&app).iter().all(|(s, _)| s != "dead"));
 }
 
 #[tokio::test]

@@ -15,3 +15,4 @@ mod logs;
 mod mail;
 mod pages;
 mod permissions;
+mod security;
