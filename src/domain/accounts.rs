@@ -10,6 +10,7 @@ use crate::db::DbConnection;
 use crate::db::schema::{applications, chapters, memberships, tokens, users as users_t};
 use crate::i18n::Locale;
 use diesel::prelude::*;
+use crate::domain::Conflict;
 
 /// The user a live (unused, unexpired) token belongs to, without using it up.
 pub fn peek_token(conn: &mut DbConnection, raw: &str, purpose: Purpose) -> DomainResult<User> {
@@ -233,7 +234,7 @@ pub fn delete_account(
     user_id: i64,
 ) -> DomainResult<Vec<super::events::Released>> {
     if !chapters_needing_handover(conn, user_id)?.is_empty() {
-        return Err(DomainError::Conflict("last_organizer"));
+        return Err(DomainError::Conflict(Conflict::LastOrganizer));
     }
     let user = users::find(conn, user_id)?;
     let released = super::events::release_upcoming(conn, user_id, None)?;

@@ -14,6 +14,7 @@ use crate::db::schema::{applications, memberships as m, tokens, users as u};
 use crate::i18n::Locale;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use crate::domain::Conflict;
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = applications)]
@@ -250,7 +251,7 @@ pub fn submit(
     signed_in: Option<&User>,
 ) -> DomainResult<Submitted> {
     if !chapter.is_active() {
-        return Err(DomainError::Conflict("chapter_archived"));
+        return Err(DomainError::Conflict(Conflict::ChapterArchived));
     }
     let existing_user = match signed_in {
         Some(user) => Some(user.clone()),
@@ -292,7 +293,7 @@ pub fn submit(
         ))
         .returning(applications::all_columns)
         .get_result::<Application>(conn)
-        .map_err(|e| super::unique_violation_as(e, "application_open"))?;
+        .map_err(|e| super::unique_violation_as(e, super::Conflict::ApplicationOpen))?;
     let confirm_token = if confirmed {
         None
     } else {
@@ -362,7 +363,7 @@ pub fn withdraw(conn: &mut DbConnection, id: i64) -> DomainResult<Application> {
     ))
     .execute(conn)?;
     if changed == 0 {
-        return Err(DomainError::Conflict("not_open"));
+        return Err(DomainError::Conflict(Conflict::NotOpen));
     }
     find(conn, id)
 }
@@ -389,7 +390,7 @@ pub enum Decided {
 }
 
 /// Decides a pending application of `chapter_id`. Loses cleanly to a concurrent decision:
-/// `Conflict("already_decided")`. The caller owns the transaction and composes the email.
+/// `Conflict(Conflict::AlreadyDecided)`. The caller owns the transaction and composes the email.
 pub fn decide(
     conn: &mut DbConnection,
     chapter_id: i64,
@@ -444,13 +445,13 @@ pub fn decide(
         return Err(DomainError::NotFound);
     }
     if changed == 0 {
-        return Err(DomainError::Conflict("already_decided"));
+        return Err(DomainError::Conflict(Conflict::AlreadyDecided));
     }
     let Some(role) = role else {
         return Ok(Decided::Rejected(application));
     };
     let email =
-        EmailAddress::parse(&application.email).map_err(|_| DomainError::Conflict("bad_email"))?;
+        EmailAddress::parse(&application.email).map_err(|_| DomainError::Conflict(Conflict::BadEmail))?;
     let user = match users::find_by_email(conn, &email)? {
         Some(user) => user,
         None => users::create(
@@ -616,7 +617,7 @@ pub fn undo(conn: &mut DbConnection, chapter_id: i64, id: i64) -> DomainResult<A
         return Err(DomainError::NotFound);
     }
     let Some(decided_at) = application.decided_at else {
-        return Err(DomainError::Conflict("not_decided"));
+        return Err(DomainError::Conflict(Conflict::NotDecided));
     };
     if application.status == "approved"
         && let Some(user_id) = application.user_id
@@ -644,9 +645,9 @@ pub fn undo(conn: &mut DbConnection, chapter_id: i64, id: i64) -> DomainResult<A
     ))
     .execute(conn)
     // The same email applied again since: only one open application per person and chapter.
-    .map_err(|e| super::unique_violation_as(e, "reapplied"))?;
+    .map_err(|e| super::unique_violation_as(e, super::Conflict::Reapplied))?;
     if changed == 0 {
-        return Err(DomainError::Conflict("not_decided"));
+        return Err(DomainError::Conflict(Conflict::NotDecided));
     }
     find(conn, id)
 }

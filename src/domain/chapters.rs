@@ -176,7 +176,7 @@ pub fn create(conn: &mut DbConnection, input: &ChapterInput) -> DomainResult<Cha
         })
         .returning(chapters::all_columns)
         .get_result::<Chapter>(conn)
-        .map_err(|e| super::unique_violation_as(e, "slug_taken"))
+        .map_err(|e| super::unique_violation_as(e, super::Conflict::SlugTaken))
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> DomainResult<Chapter> {

@@ -146,11 +146,18 @@ pub struct DemoReport {
 fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DomainResult<NaiveDateTime> {
     NaiveDate::from_ymd_opt(y, m, d)
         .and_then(|date| date.and_hms_opt(h, min, 0))
-        .ok_or(DomainError::Conflict("bad demo date"))
+        .ok_or_else(|| DomainError::Invalid(demo_error("date")))
 }
 
 fn email(raw: &str) -> DomainResult<EmailAddress> {
-    EmailAddress::parse(raw).map_err(|_| DomainError::Conflict("bad demo email"))
+    EmailAddress::parse(raw).map_err(|_| DomainError::Invalid(demo_error("email")))
+}
+
+/// The demo's constants are checked by its tests; this only names a broken one.
+fn demo_error(field: &'static str) -> super::FieldErrors {
+    let mut errors = super::FieldErrors::default();
+    errors.add(field, "error.invalid_choice");
+    errors
 }
 
 /// Loads the demo data unless the Beijing chapter exists. The caller owns the transaction.

@@ -6,6 +6,7 @@ use crate::db::schema::{chapters, event_agenda_items, event_hosts, events, rsvps
 use crate::i18n::Locale;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use crate::domain::Conflict;
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = events)]
@@ -287,7 +288,7 @@ pub fn insert(
         ))
         .returning(events::id)
         .get_result(conn)
-        .map_err(|e| super::unique_violation_as(e, "slug_taken"))?;
+        .map_err(|e| super::unique_violation_as(e, super::Conflict::SlugTaken))?;
     for (position, (time_label, title, speaker, affiliation)) in (0i32..).zip(agenda) {
         diesel::insert_into(event_agenda_items::table)
             .values((
@@ -653,7 +654,7 @@ pub fn publish(conn: &mut DbConnection, id: i64) -> DomainResult<()> {
     if n == 1 {
         Ok(())
     } else {
-        Err(DomainError::Conflict("not_draft"))
+        Err(DomainError::Conflict(Conflict::NotDraft))
     }
 }
 
@@ -674,7 +675,7 @@ pub fn cancel(conn: &mut DbConnection, id: i64, message: &str) -> DomainResult<(
     if n == 1 {
         Ok(())
     } else {
-        Err(DomainError::Conflict("not_published"))
+        Err(DomainError::Conflict(Conflict::NotPublished))
     }
 }
 
@@ -685,7 +686,7 @@ pub fn delete_draft(conn: &mut DbConnection, id: i64) -> DomainResult<()> {
     if n == 1 {
         Ok(())
     } else {
-        Err(DomainError::Conflict("not_draft"))
+        Err(DomainError::Conflict(Conflict::NotDraft))
     }
 }
 

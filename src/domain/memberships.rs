@@ -4,6 +4,7 @@ use super::{DomainResult, now};
 use crate::db::DbConnection;
 use crate::db::schema::{memberships, users};
 use diesel::prelude::*;
+use crate::domain::Conflict;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
@@ -62,7 +63,7 @@ pub fn add(conn: &mut DbConnection, chapter_id: i64, user_id: i64, role: Role) -
             memberships::joined_at.eq(now()),
         ))
         .execute(conn)
-        .map_err(|e| super::unique_violation_as(e, "already_member"))?;
+        .map_err(|e| super::unique_violation_as(e, super::Conflict::AlreadyMember))?;
     Ok(())
 }
 
@@ -248,7 +249,7 @@ pub fn change_role(
     let old = current.role();
     if old == Role::Organizer && role != Role::Organizer && organizer_count(conn, chapter_id)? <= 1
     {
-        return Err(super::DomainError::Conflict("last_organizer"));
+        return Err(super::DomainError::Conflict(Conflict::LastOrganizer));
     }
     diesel::update(memberships::table.find(current.id))
         .set(memberships::role.eq(role.as_str()))
@@ -267,7 +268,7 @@ pub fn remove(
     let current = find(conn, chapter_id, user_id)?.ok_or(super::DomainError::NotFound)?;
     let role = current.role();
     if role == Role::Organizer && organizer_count(conn, chapter_id)? <= 1 {
-        return Err(super::DomainError::Conflict("last_organizer"));
+        return Err(super::DomainError::Conflict(Conflict::LastOrganizer));
     }
     diesel::delete(memberships::table.find(current.id)).execute(conn)?;
     let released = super::events::release_upcoming(conn, user_id, Some(chapter_id))?;

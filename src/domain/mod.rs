@@ -24,8 +24,8 @@ pub enum DomainError {
     NotFound,
     #[error("forbidden")]
     Forbidden,
-    #[error("conflict: {0}")]
-    Conflict(&'static str),
+    #[error("conflict: {0:?}")]
+    Conflict(Conflict),
     #[error("invalid input")]
     Invalid(FieldErrors),
     #[error(transparent)]
@@ -34,6 +34,26 @@ pub enum DomainError {
     Pool(#[from] diesel::r2d2::PoolError),
     #[error(transparent)]
     Mail(#[from] crate::mail::MailError),
+}
+
+/// A state that refuses the action: handlers show each in context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    AlreadyDecided,
+    AlreadyMember,
+    ApplicationOpen,
+    BadEmail,
+    ChapterArchived,
+    EmailTaken,
+    LastOrganizer,
+    NotDecided,
+    NotDraft,
+    NotOpen,
+    NotPublished,
+    Reapplied,
+    RsvpClosed,
+    SlugTaken,
+    TooLate,
 }
 
 pub type DomainResult<T> = Result<T, DomainError>;
@@ -68,7 +88,7 @@ pub fn now() -> chrono::NaiveDateTime {
 }
 
 /// Maps a unique violation to a conflict; other errors pass through.
-pub fn unique_violation_as(err: diesel::result::Error, what: &'static str) -> DomainError {
+pub fn unique_violation_as(err: diesel::result::Error, what: Conflict) -> DomainError {
     match err {
         diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,

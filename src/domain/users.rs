@@ -138,7 +138,7 @@ pub fn create(
         .values(&new)
         .returning(users::all_columns)
         .get_result::<User>(conn)
-        .map_err(|e| super::unique_violation_as(e, "email_taken"))
+        .map_err(|e| super::unique_violation_as(e, super::Conflict::EmailTaken))
 }
 
 /// Makes an existing user a site admin, or creates one.

@@ -22,6 +22,7 @@ use askama::Template;
 use chrono::TimeDelta;
 use serde::Deserialize;
 use std::net::IpAddr;
+use crate::domain::Conflict;
 
 /// Reset emails per address per hour; more are silently not sent (no mail bombing).
 const RESETS_PER_HOUR: i32 = 3;
@@ -953,7 +954,7 @@ pub async fn delete_account(
             let _ = page.add_cookie(&auth::removal_cookie(state.config.is_https()));
             Ok(page)
         }
-        Err(AppError::Conflict("last_organizer")) => {
+        Err(AppError::Conflict(Conflict::LastOrganizer)) => {
             let handover = db(&state, move |c| {
                 accounts::chapters_needing_handover(c, user_id)
             })

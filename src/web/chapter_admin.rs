@@ -16,6 +16,7 @@ use crate::mail::{self, templates};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use crate::domain::Conflict;
 
 #[derive(Deserialize, Default, Clone)]
 pub struct ChapterForm {
@@ -198,7 +199,7 @@ pub async fn create_chapter(
         Err(AppError::Invalid(errors)) => {
             form_page(&req, true, "/admin/chapters".into(), form, errors, false)
         }
-        Err(AppError::Conflict("slug_taken")) => {
+        Err(AppError::Conflict(Conflict::SlugTaken)) => {
             let mut errors = FieldErrors::default();
             errors.add("slug", "error.slug_taken");
             form_page(&req, true, "/admin/chapters".into(), form, errors, false)

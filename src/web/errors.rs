@@ -19,8 +19,8 @@ pub enum AppError {
     #[error("invalid input")]
     Invalid(crate::domain::FieldErrors),
     /// A state conflict, named (handlers show it in context; this is the fallback).
-    #[error("conflict: {0}")]
-    Conflict(&'static str),
+    #[error("conflict: {0:?}")]
+    Conflict(crate::domain::Conflict),
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("too many requests")]

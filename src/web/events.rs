@@ -18,6 +18,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::TimeZone;
 use serde::Deserialize;
+use crate::domain::Conflict;
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -757,7 +758,7 @@ pub async fn rsvp(
     };
     let (event, _, _) = load_event(&state, &access, &event_slug).await?;
     if event.status != "published" || event.ends_at < crate::domain::now() {
-        return Err(AppError::Conflict("rsvp_closed"));
+        return Err(AppError::Conflict(Conflict::RsvpClosed));
     }
     let (chapter, base) = (access.chapter.clone(), state.config.base_url.clone());
     db(&state, move |c| {

@@ -19,6 +19,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, NaiveDateTime};
 use serde::Deserialize;
+use crate::domain::Conflict;
 
 pub struct Tab {
     pub label_key: String,
@@ -367,7 +368,7 @@ fn decide_one(
             }
         };
         let to = EmailAddress::parse(&application.email)
-            .map_err(|_| DomainError::Conflict("bad_email"))?;
+            .map_err(|_| DomainError::Conflict(Conflict::BadEmail))?;
         mail::enqueue_delayed(
             c,
             &Email {
@@ -436,7 +437,7 @@ pub async fn decide(
                 ))
                 .finish())
         }
-        Err(AppError::Conflict("already_decided")) => {
+        Err(AppError::Conflict(Conflict::AlreadyDecided)) => {
             let mut res =
                 detail_page(&state, &req, &access, id, Some(Blocked::AlreadyDecided)).await?;
             *res.status_mut() = actix_web::http::StatusCode::CONFLICT;
@@ -526,7 +527,7 @@ pub async fn undo(
             if !same_day(&chapter, application.decided_at)
                 || !mail::cancel_unsent(c, &decision_key(id))?
             {
-                return Err(DomainError::Conflict("too_late"));
+                return Err(DomainError::Conflict(Conflict::TooLate));
             }
             applications::undo(c, chapter.id, id)?;
             audit::record(
@@ -555,7 +556,7 @@ pub async fn undo(
                 ),
             ))
             .finish()),
-        Err(AppError::Conflict("reapplied")) => {
+        Err(AppError::Conflict(Conflict::Reapplied)) => {
             let mut res = detail_page(&state, &req, &access, id, Some(Blocked::Reapplied)).await?;
             *res.status_mut() = actix_web::http::StatusCode::CONFLICT;
             Ok(res)

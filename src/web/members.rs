@@ -15,6 +15,7 @@ use crate::mail::{self, templates};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use crate::domain::Conflict;
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -140,7 +141,7 @@ fn outcome(
             state.mail.wake();
             Ok(back(slug, done))
         }
-        Err(AppError::Conflict("last_organizer")) => Ok(back(slug, "error=last_organizer")),
+        Err(AppError::Conflict(Conflict::LastOrganizer)) => Ok(back(slug, "error=last_organizer")),
         Err(e) => Err(e),
     }
 }
@@ -291,7 +292,7 @@ pub async fn leave(
     .await;
     let location = match result {
         Ok(()) => "/account?left=1".to_string(),
-        Err(AppError::Conflict("last_organizer")) => format!(
+        Err(AppError::Conflict(Conflict::LastOrganizer)) => format!(
             "/chapters/{}/members?error=last_organizer",
             access.chapter.slug
         ),
