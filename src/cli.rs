@@ -2,12 +2,11 @@
 
 use crate::config::Config;
 use crate::db::{self, DbConnection, write_transaction};
-use crate::domain::chapters::{self, ChapterInput};
-use crate::domain::one_time_tokens::{self, Purpose};
+use crate::domain::chapters::ChapterInput;
 use crate::domain::users::{self, EmailAddress};
 use crate::domain::{DomainError, demo};
-use crate::mail::templates::{Activation, TestMessage};
-use crate::mail::{self, MailError, outbox};
+use crate::flows::{self, Actor, FlowError, Site};
+use crate::mail::{notices, outbox};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
@@ -121,12 +120,12 @@ pub fn load_demo(conn: &mut DbConnection, config: &Config) -> anyhow::Result<Vec
 }
 
 fn chapter_create(conn: &mut DbConnection, input: ChapterInput) -> anyhow::Result<String> {
-    match write_transaction(conn, |c| chapters::create(c, &input)) {
+    match flows::chapters::create(conn, &Actor::system(), &input, "") {
         Ok(chapter) => Ok(format!(
             "Created chapter {} ({}) at /chapters/{}",
             chapter.name_zh, chapter.name_en, chapter.slug
         )),
-        Err(DomainError::Invalid(errors)) => {
+        Err(FlowError::Domain(DomainError::Invalid(errors))) => {
             let fields: Vec<String> = errors
                 .0
                 .iter()
@@ -134,7 +133,7 @@ fn chapter_create(conn: &mut DbConnection, input: ChapterInput) -> anyhow::Resul
                 .collect();
             bail!("invalid chapter: {}", fields.join("; "))
         }
-        Err(DomainError::Conflict(_)) => {
+        Err(FlowError::Domain(DomainError::Conflict(_))) => {
             bail!("a chapter with slug {:?} already exists", input.slug)
         }
         Err(e) => Err(e.into()),
@@ -151,28 +150,8 @@ fn admin_create(
         .map_err(|_| anyhow::anyhow!("invalid email address: {email:?}"))?;
     let name =
         users::parse_display_name(name).map_err(|_| anyhow::anyhow!("invalid name: {name:?}"))?;
-    let token = write_transaction(conn, |c| -> Result<String, DomainError> {
-        let user = users::ensure_site_admin(c, &email, &name)?;
-        let token = one_time_tokens::issue(c, Purpose::Activate, Some(user.id), None)?;
-        let locale = user.locale();
-        let content = Activation {
-            name: user.display_name.clone(),
-            link: format!("{}/account/activate/{token}", config.base_url),
-        }
-        .render(locale)
-        .map_err(MailError::from)?;
-        mail::enqueue(
-            c,
-            &mail::Email {
-                idempotency_key: format!("activate:{}", crate::crypto::sha256_hex(&token)),
-                to: email.clone(),
-                to_name: user.display_name.clone(),
-                locale,
-                content,
-            },
-        )?;
-        Ok(token)
-    })?;
+    let (_, token) =
+        flows::accounts::create_site_admin(conn, &Site::from_config(config), &email, &name)?;
     Ok(format!(
         "Site admin {}: one-time activation link (valid 72 h):\n{}/account/activate/{token}",
         email.as_str(),
@@ -248,19 +227,10 @@ fn mail_command(
         MailCommand::Test { to } => {
             let to = EmailAddress::parse(&to)
                 .map_err(|_| anyhow::anyhow!("invalid email address: {to:?}"))?;
-            let locale = config.default_locale;
-            let content = TestMessage {
-                base_url: config.base_url.clone(),
-            }
-            .render(locale)?;
-            let email = mail::Email {
-                idempotency_key: format!("test:{}", crate::crypto::random_token()),
-                to: to.clone(),
-                to_name: String::new(),
-                locale,
-                content,
-            };
-            write_transaction(conn, |c| mail::enqueue(c, &email))?;
+            let links = notices::Links(&config.base_url);
+            write_transaction(conn, |c| {
+                notices::test_message(c, links, &to, config.default_locale)
+            })?;
             Ok(vec![format!("Queued a test email to {}.", to.as_str())])
         }
     }

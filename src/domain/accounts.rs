@@ -8,9 +8,9 @@ use super::{DomainError, DomainResult, FieldErrors, now, sessions};
 use crate::crypto::sha256_hex;
 use crate::db::DbConnection;
 use crate::db::schema::{applications, chapters, memberships, tokens, users as users_t};
+use crate::domain::Conflict;
 use crate::i18n::Locale;
 use diesel::prelude::*;
-use crate::domain::Conflict;
 
 /// The user a live (unused, unexpired) token belongs to, without using it up.
 pub fn peek_token(conn: &mut DbConnection, raw: &str, purpose: Purpose) -> DomainResult<User> {

@@ -11,10 +11,10 @@ use super::{DomainError, DomainResult, FieldErrors, now};
 use crate::crypto::sha256_hex;
 use crate::db::DbConnection;
 use crate::db::schema::{applications, memberships as m, tokens, users as u};
+use crate::domain::Conflict;
 use crate::i18n::Locale;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use crate::domain::Conflict;
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = applications)]
@@ -450,8 +450,8 @@ pub fn decide(
     let Some(role) = role else {
         return Ok(Decided::Rejected(application));
     };
-    let email =
-        EmailAddress::parse(&application.email).map_err(|_| DomainError::Conflict(Conflict::BadEmail))?;
+    let email = EmailAddress::parse(&application.email)
+        .map_err(|_| DomainError::Conflict(Conflict::BadEmail))?;
     let user = match users::find_by_email(conn, &email)? {
         Some(user) => user,
         None => users::create(
@@ -650,4 +650,14 @@ pub fn undo(conn: &mut DbConnection, chapter_id: i64, id: i64) -> DomainResult<A
         return Err(DomainError::Conflict(Conflict::NotDecided));
     }
     find(conn, id)
+}
+
+/// Whether a decision made at `at` was made today in the chapter's time zone: until the end of
+/// that day (and while its email is unsent) it can be undone.
+pub fn decided_today(chapter: &Chapter, at: Option<NaiveDateTime>) -> bool {
+    use chrono::TimeZone;
+    let tz = chapter.tz();
+    at.is_some_and(|at| {
+        tz.from_utc_datetime(&at).date_naive() == tz.from_utc_datetime(&now()).date_naive()
+    })
 }

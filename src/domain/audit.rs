@@ -4,26 +4,161 @@ use crate::db::DbConnection;
 use crate::db::schema::audit_log;
 use diesel::prelude::*;
 
-#[derive(Insertable, Debug, Default)]
-#[diesel(table_name = audit_log)]
-pub struct NewAuditEntry<'a> {
-    pub actor_user_id: Option<i64>,
-    pub action: &'a str,
-    pub chapter_id: Option<i64>,
-    pub object_type: &'a str,
-    pub object_id: Option<i64>,
-    pub details: &'a str,
-    pub ip: &'a str,
-    pub created_at: chrono::NaiveDateTime,
+/// Everything the audit trail records, stored as its `as_str()` name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    Login,
+    LoginFailed,
+    Logout,
+    AccountActivated,
+    PasswordReset,
+    PasswordChanged,
+    AccountDeleted,
+    ApplicationSubmitted,
+    ApplicationConfirmed,
+    ApplicationWithdrawn,
+    ApplicationApproved,
+    ApplicationRejected,
+    DecisionUndone,
+    RoleChanged,
+    MemberRemoved,
+    MemberLeft,
+    OrganizerAppointed,
+    ChapterCreated,
+    ChapterProfileEdited,
+    ChapterArchived,
+    ChapterRestored,
+    EventCreated,
+    EventEdited,
+    EventPublished,
+    EventCancelled,
+    EventDraftDeleted,
 }
 
-pub fn record(conn: &mut DbConnection, entry: NewAuditEntry<'_>) -> QueryResult<()> {
-    let entry = NewAuditEntry {
-        created_at: super::now(),
-        ..entry
-    };
+impl AuditAction {
+    pub const ALL: [AuditAction; 26] = [
+        AuditAction::Login,
+        AuditAction::LoginFailed,
+        AuditAction::Logout,
+        AuditAction::AccountActivated,
+        AuditAction::PasswordReset,
+        AuditAction::PasswordChanged,
+        AuditAction::AccountDeleted,
+        AuditAction::ApplicationSubmitted,
+        AuditAction::ApplicationConfirmed,
+        AuditAction::ApplicationWithdrawn,
+        AuditAction::ApplicationApproved,
+        AuditAction::ApplicationRejected,
+        AuditAction::DecisionUndone,
+        AuditAction::RoleChanged,
+        AuditAction::MemberRemoved,
+        AuditAction::MemberLeft,
+        AuditAction::OrganizerAppointed,
+        AuditAction::ChapterCreated,
+        AuditAction::ChapterProfileEdited,
+        AuditAction::ChapterArchived,
+        AuditAction::ChapterRestored,
+        AuditAction::EventCreated,
+        AuditAction::EventEdited,
+        AuditAction::EventPublished,
+        AuditAction::EventCancelled,
+        AuditAction::EventDraftDeleted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Login => "login",
+            AuditAction::LoginFailed => "login_failed",
+            AuditAction::Logout => "logout",
+            AuditAction::AccountActivated => "account_activated",
+            AuditAction::PasswordReset => "password_reset",
+            AuditAction::PasswordChanged => "password_changed",
+            AuditAction::AccountDeleted => "account_deleted",
+            AuditAction::ApplicationSubmitted => "application_submitted",
+            AuditAction::ApplicationConfirmed => "application_confirmed",
+            AuditAction::ApplicationWithdrawn => "application_withdrawn",
+            AuditAction::ApplicationApproved => "application_approved",
+            AuditAction::ApplicationRejected => "application_rejected",
+            AuditAction::DecisionUndone => "decision_undone",
+            AuditAction::RoleChanged => "role_changed",
+            AuditAction::MemberRemoved => "member_removed",
+            AuditAction::MemberLeft => "member_left",
+            AuditAction::OrganizerAppointed => "organizer_appointed",
+            AuditAction::ChapterCreated => "chapter_created",
+            AuditAction::ChapterProfileEdited => "chapter_profile_edited",
+            AuditAction::ChapterArchived => "chapter_archived",
+            AuditAction::ChapterRestored => "chapter_restored",
+            AuditAction::EventCreated => "event_created",
+            AuditAction::EventEdited => "event_edited",
+            AuditAction::EventPublished => "event_published",
+            AuditAction::EventCancelled => "event_cancelled",
+            AuditAction::EventDraftDeleted => "event_draft_deleted",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<AuditAction> {
+        AuditAction::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+}
+
+/// What an action was done to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Object {
+    User(i64),
+    Application(i64),
+    Chapter(i64),
+    Event(i64),
+}
+
+impl Object {
+    fn parts(self) -> (&'static str, i64) {
+        match self {
+            Object::User(id) => ("user", id),
+            Object::Application(id) => ("application", id),
+            Object::Chapter(id) => ("chapter", id),
+            Object::Event(id) => ("event", id),
+        }
+    }
+}
+
+/// One row of the trail: who (None for an anonymous visitor or the system), from where, did
+/// what, in which chapter, to what.
+#[derive(Debug, Clone)]
+pub struct Entry<'a> {
+    pub actor: Option<i64>,
+    pub ip: &'a str,
+    pub action: AuditAction,
+    pub chapter: Option<i64>,
+    pub object: Object,
+    pub details: &'a str,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = audit_log)]
+struct NewRow<'a> {
+    actor_user_id: Option<i64>,
+    action: &'a str,
+    chapter_id: Option<i64>,
+    object_type: &'a str,
+    object_id: Option<i64>,
+    details: &'a str,
+    ip: &'a str,
+    created_at: chrono::NaiveDateTime,
+}
+
+pub fn record(conn: &mut DbConnection, entry: Entry<'_>) -> QueryResult<()> {
+    let (object_type, object_id) = entry.object.parts();
     diesel::insert_into(audit_log::table)
-        .values(&entry)
+        .values(NewRow {
+            actor_user_id: entry.actor,
+            action: entry.action.as_str(),
+            chapter_id: entry.chapter,
+            object_type,
+            object_id: Some(object_id),
+            details: entry.details,
+            ip: entry.ip,
+            created_at: super::now(),
+        })
         .execute(conn)
         .map(|_| ())
 }

@@ -3,10 +3,10 @@
 use super::{DomainError, DomainResult, now};
 use crate::db::DbConnection;
 use crate::db::schema::{chapters, event_agenda_items, event_hosts, events, rsvps};
+use crate::domain::Conflict;
 use crate::i18n::Locale;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use crate::domain::Conflict;
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = events)]

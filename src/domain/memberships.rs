@@ -3,8 +3,8 @@
 use super::{DomainResult, now};
 use crate::db::DbConnection;
 use crate::db::schema::{memberships, users};
-use diesel::prelude::*;
 use crate::domain::Conflict;
+use diesel::prelude::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
@@ -318,4 +318,23 @@ pub fn appoint_organizer(
         )?),
     };
     Ok((user, token))
+}
+
+/// The chapters a person belongs to, by slug: (slug, name_zh, name_en, role).
+pub fn chapters_of(
+    conn: &mut DbConnection,
+    user_id: i64,
+) -> DomainResult<Vec<(String, String, String, String)>> {
+    use crate::db::schema::chapters;
+    Ok(memberships::table
+        .inner_join(chapters::table)
+        .filter(memberships::user_id.eq(user_id))
+        .order(chapters::slug)
+        .select((
+            chapters::slug,
+            chapters::name_zh,
+            chapters::name_en,
+            memberships::role,
+        ))
+        .load(conn)?)
 }

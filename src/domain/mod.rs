@@ -32,8 +32,6 @@ pub enum DomainError {
     Db(#[from] diesel::result::Error),
     #[error(transparent)]
     Pool(#[from] diesel::r2d2::PoolError),
-    #[error(transparent)]
-    Mail(#[from] crate::mail::MailError),
 }
 
 /// A state that refuses the action: handlers show each in context.

@@ -2,19 +2,16 @@
 //! where an applicant follows or withdraws their application.
 
 use super::access::ChapterAccess;
-use super::account::client_ip;
+use super::respond::{actor, client_ip, see_other};
 use super::throttle::Bucket;
 use super::view::{self, Frame};
-use super::{AppError, AppState, db, qr};
-use crate::crypto::sha256_hex;
-use crate::db::write_transaction;
-use crate::domain::applications::{self, Application, ApplyInput, Submitted};
-use crate::domain::audit::{self, NewAuditEntry};
+use super::{AppError, AppState, db, flow, qr};
+use crate::domain::FieldErrors;
+use crate::domain::applications::{self, Application, ApplyInput};
 use crate::domain::chapters::{self, Chapter};
-use crate::domain::one_time_tokens::{self, Purpose};
-use crate::domain::{DomainError, FieldErrors};
+use crate::domain::one_time_tokens::Purpose;
+use crate::flows::{self, applications::Applied};
 use crate::i18n::Locale;
-use crate::mail::{self, Email, templates};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -200,12 +197,6 @@ fn outcome(
     })
 }
 
-fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header(("Location", location))
-        .finish()
-}
-
 pub async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -235,8 +226,7 @@ pub async fn submit(
             "apply.check_inbox_body",
         );
     }
-    let me = access.me.clone();
-    if let Some(me) = &me {
+    if let Some(me) = &access.me {
         // A signed-in person applies as themselves.
         form.email = me.user.email.clone();
     }
@@ -256,122 +246,26 @@ pub async fn submit(
         Err(errors) => return apply_page(&req, access, form, errors),
     };
     let locale = super::locale::of(&req);
-    let base = state.config.base_url.clone();
-    let chapter = access.chapter.clone();
-    let ip = client_ip(&req).to_string();
-    let user = me.as_ref().map(|m| m.user.clone());
-    let result = db(&state, move |c| {
-        write_transaction(c, |c| -> Result<Option<String>, DomainError> {
-            let outcome = applications::submit(c, &chapter, &valid, locale, user.as_ref())?;
-            let chapter_name = chapter.name(locale).to_string();
-            let to = valid.email.clone();
-            let queue = |c: &mut _, key: String, content: mail::Rendered| {
-                mail::enqueue(
-                    c,
-                    &Email {
-                        idempotency_key: key,
-                        to: to.clone(),
-                        to_name: valid.name.clone(),
-                        locale,
-                        content,
-                    },
-                )
-            };
-            match outcome {
-                Submitted::Created {
-                    application,
-                    confirm_token,
-                    status_token,
-                } => {
-                    audit::record(
-                        c,
-                        NewAuditEntry {
-                            actor_user_id: user.as_ref().map(|u| u.id),
-                            action: "application_submitted",
-                            chapter_id: Some(chapter.id),
-                            object_type: "application",
-                            object_id: Some(application.id),
-                            ip: &ip,
-                            ..Default::default()
-                        },
-                    )?;
-                    match confirm_token {
-                        Some(token) => {
-                            let content = templates::ApplicationConfirm {
-                                name: valid.name.clone(),
-                                chapter: chapter_name,
-                                confirm_link: format!("{base}/applications/confirm/{token}"),
-                                status_link: format!("{base}/applications/status/{status_token}"),
-                            }
-                            .render(locale)
-                            .map_err(mail::MailError::from)?;
-                            queue(c, format!("apply-confirm:{}", application.id), content)?;
-                            Ok(None)
-                        }
-                        None => Ok(Some(status_token)),
-                    }
-                }
-                Submitted::AlreadyMember { .. } if user.is_some() => Ok(Some(String::new())),
-                Submitted::AlreadyMember { .. } => {
-                    let content = templates::AlreadyMember {
-                        name: valid.name.clone(),
-                        chapter: chapter_name,
-                        chapter_link: format!("{base}/chapters/{}", chapter.slug),
-                    }
-                    .render(locale)
-                    .map_err(mail::MailError::from)?;
-                    queue(
-                        c,
-                        format!(
-                            "already-member:{}:{}",
-                            chapter.id,
-                            crate::crypto::random_token()
-                        ),
-                        content,
-                    )?;
-                    Ok(None)
-                }
-                Submitted::Existing { status_token, .. } if user.is_some() => {
-                    Ok(Some(status_token))
-                }
-                Submitted::Existing {
-                    application,
-                    status_token,
-                } => {
-                    let content = templates::ApplicationStatusLink {
-                        name: application.name.clone(),
-                        chapter: chapter_name,
-                        status_link: format!("{base}/applications/status/{status_token}"),
-                    }
-                    .render(locale)
-                    .map_err(mail::MailError::from)?;
-                    queue(
-                        c,
-                        format!("status-link:{}", sha256_hex(&status_token)),
-                        content,
-                    )?;
-                    Ok(None)
-                }
-            }
-        })
+    let (chapter, actor) = (access.chapter.clone(), actor(&req));
+    let applied = flow(&state, move |c, site| {
+        flows::applications::apply(c, site, &actor, &chapter, &valid, locale)
     })
     .await?;
-    state.mail.wake();
-    match result {
+    match applied {
         // Anonymous: the same page whatever happened (no enumeration); the email tells the rest.
-        None => outcome(
+        Applied::CheckInbox => outcome(
             &req,
             &access.chapter,
             "apply.check_inbox_title",
             "apply.check_inbox_body",
         ),
-        Some(token) if token.is_empty() => outcome(
+        Applied::AlreadyMember => outcome(
             &req,
             &access.chapter,
             "apply.already_member_title",
             "apply.already_member_body",
         ),
-        Some(token) => Ok(see_other(&format!("/applications/status/{token}"))),
+        Applied::Status(token) => Ok(see_other(format!("/applications/status/{token}"))),
     }
 }
 
@@ -389,12 +283,7 @@ async fn application_chapter(
     application: &Application,
 ) -> Result<Chapter, AppError> {
     let id = application.chapter_id;
-    db(state, move |c| {
-        use crate::db::schema::chapters as ch;
-        use diesel::prelude::*;
-        Ok(ch::table.find(id).select(Chapter::as_select()).first(c)?)
-    })
-    .await
+    db(state, move |c| chapters::find(c, id)).await
 }
 
 fn link_invalid(req: &HttpRequest) -> Result<HttpResponse, AppError> {
@@ -432,26 +321,13 @@ pub async fn confirm(
     req: HttpRequest,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let token = token.into_inner();
-    let result = db(&state, move |c| {
-        write_transaction(c, |c| -> Result<String, DomainError> {
-            let application = applications::confirm(c, &token)?;
-            audit::record(
-                c,
-                NewAuditEntry {
-                    action: "application_confirmed",
-                    chapter_id: Some(application.chapter_id),
-                    object_type: "application",
-                    object_id: Some(application.id),
-                    ..Default::default()
-                },
-            )?;
-            one_time_tokens::issue(c, Purpose::ApplicationStatus, None, Some(application.id))
-        })
+    let (token, actor) = (token.into_inner(), actor(&req));
+    let result = flow(&state, move |c, _| {
+        flows::applications::confirm(c, &actor, &token)
     })
     .await;
     match result {
-        Ok(status_token) => Ok(see_other(&format!(
+        Ok(status_token) => Ok(see_other(format!(
             "/applications/status/{status_token}?confirmed=1"
         ))),
         Err(AppError::NotFound) => link_invalid(&req),
@@ -546,28 +422,14 @@ pub async fn status_action(
     if form.action != "withdraw" {
         return Err(AppError::BadRequest);
     }
-    let token = token.into_inner();
+    let (token, actor) = (token.into_inner(), actor(&req));
     let t = token.clone();
-    let result = db(&state, move |c| {
-        write_transaction(c, |c| -> Result<(), DomainError> {
-            let application = applications::by_token(c, &t, Purpose::ApplicationStatus)?;
-            let application = applications::withdraw(c, application.id)?;
-            audit::record(
-                c,
-                NewAuditEntry {
-                    action: "application_withdrawn",
-                    chapter_id: Some(application.chapter_id),
-                    object_type: "application",
-                    object_id: Some(application.id),
-                    ..Default::default()
-                },
-            )?;
-            Ok(())
-        })
+    let result = flow(&state, move |c, _| {
+        flows::applications::withdraw(c, &actor, &t)
     })
     .await;
     match result {
-        Ok(()) => Ok(see_other(&format!(
+        Ok(()) => Ok(see_other(format!(
             "/applications/status/{token}?withdrawn=1"
         ))),
         Err(AppError::Conflict(_)) => {

@@ -2,21 +2,19 @@
 //! organizers edit their chapter's profile and apply questions and read its audit log.
 
 use super::access::ChapterAccess;
-use super::account::client_ip;
 use super::admin::require_site_admin;
 use super::auth::RequireUser;
+use super::respond::{actor, see_other};
 use super::view::{self, Frame};
-use super::{AppError, AppState, db};
-use crate::db::write_transaction;
-use crate::domain::audit::{self, AuditRow, NewAuditEntry};
-use crate::domain::chapters::{self, Chapter, ChapterInput};
+use super::{AppError, AppState, db, flow};
+use crate::domain::audit::{self, AuditRow};
+use crate::domain::chapters::{Chapter, ChapterInput};
 use crate::domain::users::{self, EmailAddress};
-use crate::domain::{DomainError, FieldErrors, memberships};
-use crate::mail::{self, templates};
+use crate::domain::{Conflict, FieldErrors};
+use crate::flows;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
-use crate::domain::Conflict;
 
 #[derive(Deserialize, Default, Clone)]
 pub struct ChapterForm {
@@ -134,12 +132,6 @@ fn form_page(
     })
 }
 
-fn see_other(location: String) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header(("Location", location))
-        .finish()
-}
-
 pub async fn new_chapter(req: HttpRequest, me: RequireUser) -> Result<HttpResponse, AppError> {
     require_site_admin(&me)?;
     let form = ChapterForm {
@@ -169,26 +161,9 @@ pub async fn create_chapter(
     if !errors.is_empty() {
         return form_page(&req, true, "/admin/chapters".into(), form, errors, false);
     }
-    let questions = form.apply_questions.clone();
-    let (actor, ip) = (me.0.user.id, client_ip(&req).to_string());
-    let result = db(&state, move |c| {
-        write_transaction(c, |c| -> Result<Chapter, DomainError> {
-            let chapter = chapters::create(c, &input)?;
-            chapters::update(c, chapter.id, &input, &questions)?;
-            audit::record(
-                c,
-                NewAuditEntry {
-                    actor_user_id: Some(actor),
-                    action: "chapter_created",
-                    chapter_id: Some(chapter.id),
-                    object_type: "chapter",
-                    object_id: Some(chapter.id),
-                    ip: &ip,
-                    ..Default::default()
-                },
-            )?;
-            Ok(chapter)
-        })
+    let (questions, actor) = (form.apply_questions.clone(), actor(&req));
+    let result: Result<Chapter, AppError> = flow(&state, move |c, _| {
+        flows::chapters::create(c, &actor, &input, &questions)
     })
     .await;
     match result {
@@ -249,32 +224,17 @@ async fn save(
     admin: bool,
 ) -> Result<HttpResponse, AppError> {
     let access = ChapterAccess::load(state, req, slug).await?;
-    let me = access.require_organizer()?.user.clone();
+    access.require_organizer()?;
     let mut errors = FieldErrors::default();
     let input = form.to_input(&mut errors);
     let action = edit_action(&access.chapter.slug, admin);
     if !errors.is_empty() {
         return form_page(req, false, action, form, errors, false);
     }
-    let (chapter_id, ip) = (access.chapter.id, client_ip(req).to_string());
+    let (chapter_id, actor) = (access.chapter.id, actor(req));
     let questions = form.apply_questions.clone();
-    let result = db(state, move |c| {
-        write_transaction(c, |c| -> Result<(), DomainError> {
-            chapters::update(c, chapter_id, &input, &questions)?;
-            audit::record(
-                c,
-                NewAuditEntry {
-                    actor_user_id: Some(me.id),
-                    action: "chapter_profile_edited",
-                    chapter_id: Some(chapter_id),
-                    object_type: "chapter",
-                    object_id: Some(chapter_id),
-                    ip: &ip,
-                    ..Default::default()
-                },
-            )?;
-            Ok(())
-        })
+    let result = flow(state, move |c, _| {
+        flows::chapters::edit(c, &actor, chapter_id, &input, &questions)
     })
     .await;
     match result {
@@ -343,34 +303,12 @@ pub async fn set_status(
         "archived" => false,
         _ => return Err(AppError::BadRequest),
     };
-    let s = slug.into_inner();
-    let (actor, ip) = (me.0.user.id, client_ip(&req).to_string());
-    let slug2 = s.clone();
-    db(&state, move |c| {
-        write_transaction(c, |c| -> Result<(), DomainError> {
-            let chapter = chapters::find_by_slug(c, &slug2)?;
-            chapters::set_status(c, chapter.id, active)?;
-            audit::record(
-                c,
-                NewAuditEntry {
-                    actor_user_id: Some(actor),
-                    action: if active {
-                        "chapter_restored"
-                    } else {
-                        "chapter_archived"
-                    },
-                    chapter_id: Some(chapter.id),
-                    object_type: "chapter",
-                    object_id: Some(chapter.id),
-                    ip: &ip,
-                    ..Default::default()
-                },
-            )?;
-            Ok(())
-        })
+    let (slug, actor) = (slug.into_inner(), actor(&req));
+    flow(&state, move |c, _| {
+        flows::chapters::set_active(c, &actor, &slug, active)
     })
     .await?;
-    Ok(see_other("/admin?done=status".into()))
+    Ok(see_other("/admin?done=status"))
 }
 
 #[derive(Deserialize)]
@@ -390,7 +328,7 @@ pub async fn appoint_organizer(
 ) -> Result<HttpResponse, AppError> {
     require_site_admin(&me)?;
     let Ok(email) = EmailAddress::parse(&form.email) else {
-        return Ok(see_other("/admin?error=email".into()));
+        return Ok(see_other("/admin?error=email"));
     };
     let name = users::parse_display_name(if form.name.trim().is_empty() {
         email.as_str()
@@ -398,49 +336,12 @@ pub async fn appoint_organizer(
         &form.name
     })
     .map_err(|_| AppError::BadRequest)?;
-    let slug = slug.into_inner();
-    let base = state.config.base_url.clone();
-    let (actor, ip) = (me.0.user.id, client_ip(&req).to_string());
-    db(&state, move |c| {
-        write_transaction(c, |c| -> Result<(), DomainError> {
-            let chapter = chapters::find_by_slug(c, &slug)?;
-            let (user, token) = memberships::appoint_organizer(c, chapter.id, &email, &name)?;
-            let locale = user.locale();
-            let content = templates::ApplicationApproved {
-                name: user.display_name.clone(),
-                chapter: chapter.name(locale).to_string(),
-                role_key: memberships::Role::Organizer.label_key(),
-                activation_link: token
-                    .map(|t| format!("{base}/account/activate/{t}"))
-                    .unwrap_or_default(),
-                signin_link: format!("{base}/login"),
-                chapter_link: format!("{base}/chapters/{}", chapter.slug),
-            };
-            let key = format!(
-                "appointed:{}:{}:{}",
-                chapter.id,
-                user.id,
-                crate::crypto::random_token()
-            );
-            mail::enqueue_for(c, &user, key, |l| content.render(l))?;
-            audit::record(
-                c,
-                NewAuditEntry {
-                    actor_user_id: Some(actor),
-                    action: "organizer_appointed",
-                    chapter_id: Some(chapter.id),
-                    object_type: "user",
-                    object_id: Some(user.id),
-                    ip: &ip,
-                    ..Default::default()
-                },
-            )?;
-            Ok(())
-        })
+    let (slug, actor) = (slug.into_inner(), actor(&req));
+    flow(&state, move |c, site| {
+        flows::members::appoint_organizer(c, site, &actor, &slug, &email, &name)
     })
     .await?;
-    state.mail.wake();
-    Ok(see_other("/admin?done=appointed".into()))
+    Ok(see_other("/admin?done=appointed"))
 }
 
 #[derive(Template)]

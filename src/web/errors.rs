@@ -49,6 +49,15 @@ impl From<DomainError> for AppError {
     }
 }
 
+impl From<crate::flows::FlowError> for AppError {
+    fn from(err: crate::flows::FlowError) -> AppError {
+        match err {
+            crate::flows::FlowError::Domain(e) => e.into(),
+            crate::flows::FlowError::Mail(e) => AppError::Internal(e.into()),
+        }
+    }
+}
+
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(err: actix_web::error::BlockingError) -> AppError {
         AppError::Internal(anyhow::anyhow!("blocking task failed: {err}"))

@@ -2,20 +2,16 @@
 //! and leaving a chapter.
 
 use super::access::ChapterAccess;
-use super::account::client_ip;
 use super::auth::urlencode;
+use super::respond::{actor, see_other};
 use super::view::{self, Frame};
-use super::{AppError, AppState, db};
-use crate::db::write_transaction;
-use crate::domain::DomainError;
-use crate::domain::audit::{self, NewAuditEntry};
+use super::{AppError, AppState, db, flow};
+use crate::domain::Conflict;
 use crate::domain::memberships::{self, MemberRow, Role};
-use crate::domain::users;
-use crate::mail::{self, templates};
+use crate::flows;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
-use crate::domain::Conflict;
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -120,27 +116,18 @@ pub async fn manage_members(
 }
 
 fn back(slug: &str, outcome: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((
-            "Location",
-            format!("/chapters/{slug}/manage/members?{outcome}"),
-        ))
-        .finish()
+    see_other(format!("/chapters/{slug}/manage/members?{outcome}"))
 }
 
 /// Where a role change or removal leads: the list with a notice (and the email on its way), or
 /// the last-organizer explanation.
-fn outcome(
-    state: &AppState,
+fn outcome<T>(
     slug: &str,
-    result: Result<(), AppError>,
+    result: Result<T, AppError>,
     done: &str,
 ) -> Result<HttpResponse, AppError> {
     match result {
-        Ok(()) => {
-            state.mail.wake();
-            Ok(back(slug, done))
-        }
+        Ok(_) => Ok(back(slug, done)),
         Err(AppError::Conflict(Conflict::LastOrganizer)) => Ok(back(slug, "error=last_organizer")),
         Err(e) => Err(e),
     }
@@ -160,49 +147,14 @@ pub async fn change_role(
 ) -> Result<HttpResponse, AppError> {
     let (slug, user_id) = path.into_inner();
     let access = ChapterAccess::load(&state, &req, &slug).await?;
-    let me = access.require_organizer()?.user.clone();
+    access.require_organizer()?;
     let role = Role::parse(&form.role).ok_or(AppError::BadRequest)?;
-    let chapter = access.chapter.clone();
-    let base = state.config.base_url.clone();
-    let ip = client_ip(&req).to_string();
-    let result = db(&state, move |c| {
-        write_transaction(c, |c| -> Result<(), DomainError> {
-            let old = memberships::change_role(c, chapter.id, user_id, role)?;
-            if old == role {
-                return Ok(());
-            }
-            let person = users::find(c, user_id)?;
-            let content = templates::RoleChanged {
-                name: person.display_name.clone(),
-                chapter: chapter.name(person.locale()).to_string(),
-                role_key: role.label_key(),
-                chapter_link: format!("{base}/chapters/{}", chapter.slug),
-            };
-            let key = format!(
-                "role:{}:{user_id}:{}",
-                chapter.id,
-                crate::crypto::random_token()
-            );
-            mail::enqueue_for(c, &person, key, |l| content.render(l))?;
-            let details = format!("{} -> {}", old.as_str(), role.as_str());
-            audit::record(
-                c,
-                NewAuditEntry {
-                    actor_user_id: Some(me.id),
-                    action: "role_changed",
-                    chapter_id: Some(chapter.id),
-                    object_type: "user",
-                    object_id: Some(user_id),
-                    details: &details,
-                    ip: &ip,
-                    ..Default::default()
-                },
-            )?;
-            Ok(())
-        })
+    let (chapter, actor) = (access.chapter.clone(), actor(&req));
+    let result = flow(&state, move |c, site| {
+        flows::members::change_role(c, site, &actor, &chapter, user_id, role)
     })
     .await;
-    outcome(&state, &access.chapter.slug, result, "done=role")
+    outcome(&access.chapter.slug, result, "done=role")
 }
 
 #[derive(Deserialize)]
@@ -219,45 +171,14 @@ pub async fn remove_member(
 ) -> Result<HttpResponse, AppError> {
     let (slug, user_id) = path.into_inner();
     let access = ChapterAccess::load(&state, &req, &slug).await?;
-    let me = access.require_organizer()?.user.clone();
+    access.require_organizer()?;
     let reason: String = form.reason.trim().chars().take(1000).collect();
-    let chapter = access.chapter.clone();
-    let ip = client_ip(&req).to_string();
-    let base = state.config.base_url.clone();
-    let result = db(&state, move |c| {
-        write_transaction(c, |c| -> Result<(), DomainError> {
-            let (_, released) = memberships::remove(c, chapter.id, user_id)?;
-            super::events::notify_promoted(c, &base, &released)?;
-            let person = users::find(c, user_id)?;
-            let content = templates::MemberRemoved {
-                name: person.display_name.clone(),
-                chapter: chapter.name(person.locale()).to_string(),
-                reason: reason.clone(),
-            };
-            let key = format!(
-                "removed:{}:{user_id}:{}",
-                chapter.id,
-                crate::crypto::random_token()
-            );
-            mail::enqueue_for(c, &person, key, |l| content.render(l))?;
-            audit::record(
-                c,
-                NewAuditEntry {
-                    actor_user_id: Some(me.id),
-                    action: "member_removed",
-                    chapter_id: Some(chapter.id),
-                    object_type: "user",
-                    object_id: Some(user_id),
-                    details: &reason,
-                    ip: &ip,
-                    ..Default::default()
-                },
-            )?;
-            Ok(())
-        })
+    let (chapter, actor) = (access.chapter.clone(), actor(&req));
+    let result = flow(&state, move |c, site| {
+        flows::members::remove(c, site, &actor, &chapter, user_id, &reason)
     })
     .await;
-    outcome(&state, &access.chapter.slug, result, "done=removed")
+    outcome(&access.chapter.slug, result, "done=removed")
 }
 
 pub async fn leave(
@@ -266,39 +187,18 @@ pub async fn leave(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let access = ChapterAccess::load(&state, &req, &slug).await?;
-    let me = access.require_member()?.user.clone();
-    let chapter = access.chapter.clone();
-    let ip = client_ip(&req).to_string();
-    let base = state.config.base_url.clone();
-    let result = db(&state, move |c| {
-        write_transaction(c, |c| -> Result<(), DomainError> {
-            let (_, released) = memberships::remove(c, chapter.id, me.id)?;
-            super::events::notify_promoted(c, &base, &released)?;
-            audit::record(
-                c,
-                NewAuditEntry {
-                    actor_user_id: Some(me.id),
-                    action: "member_left",
-                    chapter_id: Some(chapter.id),
-                    object_type: "user",
-                    object_id: Some(me.id),
-                    ip: &ip,
-                    ..Default::default()
-                },
-            )?;
-            Ok(())
-        })
+    access.require_member()?;
+    let (chapter, actor) = (access.chapter.clone(), actor(&req));
+    let result = flow(&state, move |c, site| {
+        flows::members::leave(c, site, &actor, &chapter)
     })
     .await;
-    let location = match result {
+    Ok(see_other(match result {
         Ok(()) => "/account?left=1".to_string(),
         Err(AppError::Conflict(Conflict::LastOrganizer)) => format!(
             "/chapters/{}/members?error=last_organizer",
             access.chapter.slug
         ),
         Err(e) => return Err(e),
-    };
-    Ok(HttpResponse::SeeOther()
-        .insert_header(("Location", location))
-        .finish())
+    }))
 }

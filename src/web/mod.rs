@@ -12,12 +12,13 @@ pub mod events;
 pub mod feeds;
 pub mod hasher;
 pub mod locale;
-pub mod manage;
 pub mod members;
 pub mod page_cache;
 pub mod public;
 pub mod qr;
 pub mod request_log;
+pub mod respond;
+pub mod review;
 pub mod throttle;
 pub mod view;
 
@@ -25,7 +26,7 @@ pub use errors::AppError;
 
 use crate::config::Config;
 use crate::db::{DbConnection, Pool};
-use crate::domain::DomainResult;
+use crate::domain::DomainError;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::web;
 
@@ -70,19 +71,48 @@ impl AppState {
     }
 }
 
-/// Runs blocking database work on the blocking pool, off the async workers.
+/// Runs blocking database reads on the blocking pool, off the async workers.
 pub async fn db<T, F>(state: &AppState, f: F) -> Result<T, AppError>
 where
-    F: FnOnce(&mut DbConnection) -> DomainResult<T> + Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<T, DomainError> + Send + 'static,
     T: Send + 'static,
 {
     let pool = state.pool.clone();
-    let result = web::block(move || -> DomainResult<T> {
+    let result = web::block(move || -> Result<T, DomainError> {
         let mut conn = pool.get()?;
         f(&mut conn)
     })
     .await?;
     Ok(result?)
+}
+
+/// Runs a flow (a user action that writes) on the blocking pool, then wakes this instance's mail
+/// worker for whatever the flow queued.
+pub async fn flow<T, F>(state: &AppState, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConnection, &crate::flows::Site) -> crate::flows::FlowResult<T>
+        + Send
+        + 'static,
+    T: Send + 'static,
+{
+    let pool = state.pool.clone();
+    let site = state.site();
+    let result = web::block(move || -> crate::flows::FlowResult<T> {
+        let mut conn = pool.get().map_err(DomainError::from)?;
+        f(&mut conn, &site)
+    })
+    .await?;
+    if result.is_ok() {
+        state.mail.wake();
+    }
+    Ok(result?)
+}
+
+/// The site's links and settings, for flows.
+impl AppState {
+    pub fn site(&self) -> crate::flows::Site {
+        crate::flows::Site::from_config(&self.config)
+    }
 }
 
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
@@ -160,11 +190,11 @@ routes! {
     "/chapters/{slug}/manage/members" => { GET members::manage_members },
     "/chapters/{slug}/manage/members/{user_id}/role" => { POST members::change_role },
     "/chapters/{slug}/manage/members/{user_id}/remove" => { POST members::remove_member },
-    "/chapters/{slug}/manage/applications" => { GET manage::queue },
-    "/chapters/{slug}/manage/applications/bulk" => { POST manage::bulk },
-    "/chapters/{slug}/manage/applications/{id}" => { GET manage::detail },
-    "/chapters/{slug}/manage/applications/{id}/decision" => { POST manage::decide },
-    "/chapters/{slug}/manage/applications/{id}/undo" => { POST manage::undo },
+    "/chapters/{slug}/manage/applications" => { GET review::queue },
+    "/chapters/{slug}/manage/applications/bulk" => { POST review::bulk },
+    "/chapters/{slug}/manage/applications/{id}" => { GET review::detail },
+    "/chapters/{slug}/manage/applications/{id}/decision" => { POST review::decide },
+    "/chapters/{slug}/manage/applications/{id}/undo" => { POST review::undo },
     "/applications/confirm/{token}" => { GET apply::confirm_form, POST apply::confirm },
     "/applications/status/{token}" => { GET apply::status, POST apply::status_action },
     "/login" => { GET account::login_form, POST account::login },

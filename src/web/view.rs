@@ -3,7 +3,6 @@
 use crate::i18n::Locale;
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::{Datelike, NaiveDateTime, TimeZone};
 
 /// The page frame: language, navigation and the language switch.
 pub struct Frame {
@@ -64,62 +63,7 @@ pub fn render(page: &impl Template) -> Result<HttpResponse, super::AppError> {
         .body(page.render()?))
 }
 
-/// An event's time range in its chapter's time zone, with the zone named.
-pub fn time_range(
-    starts: NaiveDateTime,
-    ends: NaiveDateTime,
-    tz: chrono_tz::Tz,
-    locale: Locale,
-) -> String {
-    let s = tz.from_utc_datetime(&starts);
-    let e = tz.from_utc_datetime(&ends);
-    let same_day = s.date_naive() == e.date_naive();
-    let zone = tz.name();
-    match locale {
-        Locale::ZhCn => {
-            let day = format!("{}年{}月{}日", s.year(), s.month(), s.day());
-            if same_day {
-                format!(
-                    "{day} {}–{}（{zone}）",
-                    s.format("%H:%M"),
-                    e.format("%H:%M")
-                )
-            } else {
-                format!(
-                    "{day} {} – {}年{}月{}日 {}（{zone}）",
-                    s.format("%H:%M"),
-                    e.year(),
-                    e.month(),
-                    e.day(),
-                    e.format("%H:%M")
-                )
-            }
-        }
-        Locale::En => {
-            if same_day {
-                format!(
-                    "{}, {}–{} ({zone})",
-                    s.format("%a %-d %b %Y"),
-                    s.format("%H:%M"),
-                    e.format("%H:%M")
-                )
-            } else {
-                format!(
-                    "{} – {} ({zone})",
-                    s.format("%a %-d %b %Y %H:%M"),
-                    e.format("%a %-d %b %Y %H:%M")
-                )
-            }
-        }
-    }
-}
-
-pub fn date(d: chrono::NaiveDate, locale: Locale) -> String {
-    match locale {
-        Locale::ZhCn => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
-        Locale::En => d.format("%-d %B %Y").to_string(),
-    }
-}
+pub use crate::i18n::{date, time_range};
 
 #[cfg(test)]
 mod tests {

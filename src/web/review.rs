@@ -2,24 +2,21 @@
 //! decisions one by one or in bulk, and undo while the decision's email is unsent.
 
 use super::access::ChapterAccess;
-use super::account::client_ip;
 use super::auth::urlencode;
+use super::respond::{actor, see_other, with_status};
 use super::view::{self, Frame};
-use super::{AppError, AppState, db};
-use crate::db::{DbConnection, write_transaction};
-use crate::domain::applications::{self, Application, Decided, Decision, STATUSES, STOCK_REASONS};
-use crate::domain::audit::{self, NewAuditEntry};
-use crate::domain::chapters::Chapter;
+use super::{AppError, AppState, db, flow};
+use crate::domain::Conflict;
+use crate::domain::applications::{self, Application, Decision, STATUSES, STOCK_REASONS};
 use crate::domain::memberships::Role;
-use crate::domain::users::{EmailAddress, User};
 use crate::domain::{DomainError, now};
+use crate::flows;
 use crate::i18n::Locale;
-use crate::mail::{self, Email, templates};
+use crate::mail::notices::decision_key;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, NaiveDateTime};
 use serde::Deserialize;
-use crate::domain::Conflict;
 
 pub struct Tab {
     pub label_key: String,
@@ -239,18 +236,10 @@ async fn detail_page(
             .map(|r| (*r, format!("reason.{r}")))
             .collect(),
         conflict,
-        can_undo: email_unsent && same_day(&access.chapter, application.decided_at),
+        can_undo: email_unsent
+            && applications::decided_today(&access.chapter, application.decided_at),
         ui,
         application,
-    })
-}
-
-/// Whether `at` falls on today's date in the chapter's time zone.
-fn same_day(chapter: &Chapter, at: Option<NaiveDateTime>) -> bool {
-    use chrono::TimeZone;
-    let tz = chapter.tz();
-    at.is_some_and(|at| {
-        tz.from_utc_datetime(&at).date_naive() == tz.from_utc_datetime(&now()).date_naive()
     })
 }
 
@@ -263,10 +252,6 @@ pub async fn detail(
     let access = ChapterAccess::load(&state, &req, &slug).await?;
     access.require_organizer()?;
     detail_page(&state, &req, &access, id, None).await
-}
-
-pub fn decision_key(application_id: i64) -> String {
-    format!("decision:application:{application_id}")
 }
 
 #[derive(Deserialize, Default)]
@@ -300,107 +285,6 @@ fn parse_decision(form: &DecisionForm) -> Result<Decision, AppError> {
     }
 }
 
-/// What a decision needs besides the decision itself.
-struct DecisionContext {
-    chapter: Chapter,
-    decider: User,
-    base: String,
-    grace: chrono::TimeDelta,
-    ip: String,
-}
-
-/// Decides one application with its email and audit row, in one transaction.
-fn decide_one(
-    c: &mut DbConnection,
-    ctx: &DecisionContext,
-    id: i64,
-    decision: &Decision,
-) -> Result<(), DomainError> {
-    let (chapter, decider, base, grace, ip) = (
-        &ctx.chapter,
-        &ctx.decider,
-        ctx.base.as_str(),
-        ctx.grace,
-        ctx.ip.as_str(),
-    );
-    write_transaction(c, |c| {
-        let decided = applications::decide(c, chapter.id, id, decider, decision)?;
-        let (application, locale, content, action) = match &decided {
-            Decided::Approved(application, approved) => {
-                let locale = approved.user.locale();
-                let content = templates::ApplicationApproved {
-                    name: application.name.clone(),
-                    chapter: chapter.name(locale).to_string(),
-                    role_key: approved.role.label_key(),
-                    activation_link: approved
-                        .activation_token
-                        .as_ref()
-                        .map(|t| format!("{base}/account/activate/{t}"))
-                        .unwrap_or_default(),
-                    signin_link: format!("{base}/login"),
-                    chapter_link: format!("{base}/chapters/{}", chapter.slug),
-                }
-                .render(locale)
-                .map_err(mail::MailError::from)?;
-                (application, locale, content, "application_approved")
-            }
-            Decided::Rejected(application) => {
-                let locale = application.locale();
-                let status_token = crate::domain::one_time_tokens::issue(
-                    c,
-                    crate::domain::one_time_tokens::Purpose::ApplicationStatus,
-                    None,
-                    Some(application.id),
-                )?;
-                let content = templates::ApplicationRejected {
-                    name: application.name.clone(),
-                    chapter: chapter.name(locale).to_string(),
-                    reason_key: format!(
-                        "reason.{}",
-                        application.reason.clone().unwrap_or_else(|| "other".into())
-                    ),
-                    message: application.message.clone().unwrap_or_default(),
-                    status_link: format!("{base}/applications/status/{status_token}"),
-                }
-                .render(locale)
-                .map_err(mail::MailError::from)?;
-                (application, locale, content, "application_rejected")
-            }
-        };
-        let to = EmailAddress::parse(&application.email)
-            .map_err(|_| DomainError::Conflict(Conflict::BadEmail))?;
-        mail::enqueue_delayed(
-            c,
-            &Email {
-                idempotency_key: decision_key(application.id),
-                to,
-                to_name: application.name.clone(),
-                locale,
-                content,
-            },
-            grace,
-        )?;
-        let details = match decision {
-            Decision::Approve(role) => format!("role={}", role.as_str()),
-            Decision::Reject { reason, .. } => format!("reason={reason}"),
-        };
-        audit::record(
-            c,
-            NewAuditEntry {
-                actor_user_id: Some(decider.id),
-                action,
-                chapter_id: Some(chapter.id),
-                object_type: "application",
-                object_id: Some(application.id),
-                details: &details,
-                ip,
-                ..Default::default()
-            },
-        )?;
-        Ok(())
-    })
-}
-
 pub async fn decide(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -409,40 +293,27 @@ pub async fn decide(
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
     let access = ChapterAccess::load(&state, &req, &slug).await?;
-    let me = access.require_organizer()?.user.clone();
+    access.require_organizer()?;
     let decision = parse_decision(&form)?;
-    let ctx = DecisionContext {
-        chapter: access.chapter.clone(),
-        decider: me,
-        base: state.config.base_url.clone(),
-        grace: state.config.decision_grace,
-        ip: client_ip(&req).to_string(),
-    };
     let done = if matches!(decision, Decision::Approve(_)) {
         "approved"
     } else {
         "rejected"
     };
-    let result = db(&state, move |c| decide_one(c, &ctx, id, &decision)).await;
+    let (chapter, actor) = (access.chapter.clone(), actor(&req));
+    let result = flow(&state, move |c, site| {
+        flows::applications::decide(c, site, &actor, &chapter, id, &decision)
+    })
+    .await;
     match result {
-        Ok(()) => {
-            state.mail.wake();
-            Ok(HttpResponse::SeeOther()
-                .insert_header((
-                    "Location",
-                    format!(
-                        "/chapters/{}/manage/applications?done={done}",
-                        access.chapter.slug
-                    ),
-                ))
-                .finish())
-        }
-        Err(AppError::Conflict(Conflict::AlreadyDecided)) => {
-            let mut res =
-                detail_page(&state, &req, &access, id, Some(Blocked::AlreadyDecided)).await?;
-            *res.status_mut() = actix_web::http::StatusCode::CONFLICT;
-            Ok(res)
-        }
+        Ok(_) => Ok(see_other(format!(
+            "/chapters/{}/manage/applications?done={done}",
+            access.chapter.slug
+        ))),
+        Err(AppError::Conflict(Conflict::AlreadyDecided)) => Ok(with_status(
+            detail_page(&state, &req, &access, id, Some(Blocked::AlreadyDecided)).await?,
+            actix_web::http::StatusCode::CONFLICT,
+        )),
         Err(e) => Err(e),
     }
 }
@@ -456,7 +327,7 @@ pub async fn bulk(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let access = ChapterAccess::load(&state, &req, &slug).await?;
-    let me = access.require_organizer()?.user.clone();
+    access.require_organizer()?;
     let fields: Vec<(String, String)> =
         serde_urlencoded::from_bytes(&body).map_err(|_| AppError::BadRequest)?;
     let get = |k: &str| {
@@ -479,33 +350,15 @@ pub async fn bulk(
         .filter_map(|(_, v)| v.parse().ok())
         .take(applications::PAGE_SIZE as usize)
         .collect();
-    let ctx = DecisionContext {
-        chapter: access.chapter.clone(),
-        decider: me,
-        base: state.config.base_url.clone(),
-        grace: state.config.decision_grace,
-        ip: client_ip(&req).to_string(),
-    };
-    db(&state, move |c| {
-        for id in ids {
-            match decide_one(c, &ctx, id, &decision) {
-                Ok(()) | Err(DomainError::Conflict(_)) | Err(DomainError::NotFound) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(())
+    let (chapter, actor) = (access.chapter.clone(), actor(&req));
+    flow(&state, move |c, site| {
+        flows::applications::decide_many(c, site, &actor, &chapter, &ids, &decision)
     })
     .await?;
-    state.mail.wake();
-    Ok(HttpResponse::SeeOther()
-        .insert_header((
-            "Location",
-            format!(
-                "/chapters/{}/manage/applications?done=bulk",
-                access.chapter.slug
-            ),
-        ))
-        .finish())
+    Ok(see_other(format!(
+        "/chapters/{}/manage/applications?done=bulk",
+        access.chapter.slug
+    )))
 }
 
 pub async fn undo(
@@ -515,52 +368,21 @@ pub async fn undo(
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
     let access = ChapterAccess::load(&state, &req, &slug).await?;
-    let me = access.require_organizer()?.user.clone();
-    let chapter = access.chapter.clone();
-    let ip = client_ip(&req).to_string();
-    let result = db(&state, move |c| {
-        write_transaction(c, |c| {
-            let application = applications::find(c, id)?;
-            if application.chapter_id != chapter.id {
-                return Err(DomainError::NotFound);
-            }
-            if !same_day(&chapter, application.decided_at)
-                || !mail::cancel_unsent(c, &decision_key(id))?
-            {
-                return Err(DomainError::Conflict(Conflict::TooLate));
-            }
-            applications::undo(c, chapter.id, id)?;
-            audit::record(
-                c,
-                NewAuditEntry {
-                    actor_user_id: Some(me.id),
-                    action: "decision_undone",
-                    chapter_id: Some(chapter.id),
-                    object_type: "application",
-                    object_id: Some(id),
-                    ip: &ip,
-                    ..Default::default()
-                },
-            )?;
-            Ok(())
-        })
+    access.require_organizer()?;
+    let (chapter, actor) = (access.chapter.clone(), actor(&req));
+    let result = flow(&state, move |c, _| {
+        flows::applications::undo(c, &actor, &chapter, id)
     })
     .await;
     match result {
-        Ok(()) => Ok(HttpResponse::SeeOther()
-            .insert_header((
-                "Location",
-                format!(
-                    "/chapters/{}/manage/applications?done=undone",
-                    access.chapter.slug
-                ),
-            ))
-            .finish()),
-        Err(AppError::Conflict(Conflict::Reapplied)) => {
-            let mut res = detail_page(&state, &req, &access, id, Some(Blocked::Reapplied)).await?;
-            *res.status_mut() = actix_web::http::StatusCode::CONFLICT;
-            Ok(res)
-        }
+        Ok(()) => Ok(see_other(format!(
+            "/chapters/{}/manage/applications?done=undone",
+            access.chapter.slug
+        ))),
+        Err(AppError::Conflict(Conflict::Reapplied)) => Ok(with_status(
+            detail_page(&state, &req, &access, id, Some(Blocked::Reapplied)).await?,
+            actix_web::http::StatusCode::CONFLICT,
+        )),
         Err(AppError::Conflict(_)) => detail_page(&state, &req, &access, id, None).await,
         Err(e) => Err(e),
     }

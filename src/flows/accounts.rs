@@ -1,0 +1,242 @@
+//! A person's account: signing in and out, activation and reset links, password changes,
+//! deletion, and the site admins the command line creates.
+
+use super::{Actor, FlowResult, Site};
+use crate::crypto::sha256_hex;
+use crate::db::{DbConnection, write_transaction};
+use crate::domain::accounts;
+use crate::domain::audit::{self, AuditAction, Object};
+use crate::domain::one_time_tokens::{self, Purpose};
+use crate::domain::rate_limits::{self, PasswordFailures};
+use crate::domain::sessions;
+use crate::domain::users::{self, EmailAddress, User};
+use crate::mail::notices;
+use chrono::TimeDelta;
+
+/// Reset emails per address per hour; more are silently not sent (no mail bombing).
+const RESETS_PER_HOUR: i32 = 3;
+
+/// A right password: the old session (if any) ends, a new one starts (ASVS 7.2.4), and this
+/// address's failure count starts again. Returns the new session's raw cookie value.
+pub fn sign_in(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    old_session: Option<i64>,
+    failures: &PasswordFailures,
+    remember: bool,
+    user_agent: &str,
+) -> FlowResult<String> {
+    let user = actor.user()?;
+    write_transaction(conn, |c| {
+        if let Some(id) = old_session {
+            sessions::delete(c, id)?;
+        }
+        failures.clear(c)?;
+        actor.audit(c, AuditAction::Login, None, Object::User(user.id), "")?;
+        Ok(sessions::create(c, user.id, remember, actor.ip(), user_agent)?.0)
+    })
+}
+
+/// A wrong password (or an unknown address): counted, and recorded against the account when
+/// there is one.
+pub fn sign_in_failed(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    failures: &PasswordFailures,
+    account: Option<i64>,
+    typed_email: &str,
+) -> FlowResult<()> {
+    write_transaction(conn, |c| {
+        failures.record(c)?;
+        if let Some(id) = account {
+            audit::record(
+                c,
+                audit::Entry {
+                    actor: Some(id),
+                    ip: actor.ip(),
+                    action: AuditAction::LoginFailed,
+                    chapter: None,
+                    object: Object::User(id),
+                    details: typed_email,
+                },
+            )?;
+        }
+        Ok(())
+    })
+}
+
+pub fn sign_out(conn: &mut DbConnection, actor: &Actor, session_id: i64) -> FlowResult<()> {
+    let user = actor.user()?;
+    write_transaction(conn, |c| {
+        sessions::delete(c, session_id)?;
+        actor.audit(c, AuditAction::Logout, None, Object::User(user.id), "")
+    })
+}
+
+/// Which emailed link sets the password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    Activate,
+    Reset,
+}
+
+impl Link {
+    pub fn purpose(self) -> Purpose {
+        match self {
+            Link::Activate => Purpose::Activate,
+            Link::Reset => Purpose::ResetPassword,
+        }
+    }
+}
+
+/// Sets the password through an activation or reset link (`hash` already computed). Every other
+/// outstanding link of the account dies with it. Activation signs the person in (returns the
+/// session's raw value); a reset ends every session and sends a security notice.
+pub fn set_password_by_link(
+    conn: &mut DbConnection,
+    site: &Site,
+    actor: &Actor,
+    token: &str,
+    link: Link,
+    hash: &str,
+    user_agent: &str,
+) -> FlowResult<Option<String>> {
+    write_transaction(conn, |c| {
+        let user = accounts::consume_token(c, token, link.purpose())?;
+        accounts::set_password(c, user.id, hash, None)?;
+        let action = match link {
+            Link::Activate => AuditAction::AccountActivated,
+            Link::Reset => AuditAction::PasswordReset,
+        };
+        audit::record(
+            c,
+            audit::Entry {
+                actor: Some(user.id),
+                ip: actor.ip(),
+                action,
+                chapter: None,
+                object: Object::User(user.id),
+                details: "",
+            },
+        )?;
+        match link {
+            Link::Activate => Ok(Some(
+                sessions::create(c, user.id, false, actor.ip(), user_agent)?.0,
+            )),
+            Link::Reset => {
+                notices::security_notice(
+                    c,
+                    site.links(),
+                    &user,
+                    "email.security.password_reset",
+                    token,
+                )?;
+                Ok(None)
+            }
+        }
+    })
+}
+
+/// Sends a reset link if the address has an active account, at most 3 an hour per address.
+/// Returns whether an email was queued; the visitor is told the same either way (ASVS 6.3.8).
+pub fn request_reset(
+    conn: &mut DbConnection,
+    site: &Site,
+    email: &EmailAddress,
+) -> FlowResult<bool> {
+    let key = format!("reset:{}", sha256_hex(email.as_str()));
+    write_transaction(conn, |c| {
+        // Count every request, known address or not, so the answer never differs.
+        if rate_limits::hit(c, &key, TimeDelta::hours(1))? > RESETS_PER_HOUR {
+            return Ok(false);
+        }
+        let Some(user) = users::find_by_email(c, email)? else {
+            return Ok(false);
+        };
+        if user.disabled_at.is_some() {
+            return Ok(false);
+        }
+        let token = one_time_tokens::issue(c, Purpose::ResetPassword, Some(user.id), None)?;
+        notices::password_reset(c, site.links(), &user, &token)?;
+        Ok(true)
+    })
+}
+
+/// Changes the password (the current one was checked): other sessions end (ASVS 7.4.3), this
+/// one stays, and the owner is told.
+pub fn change_password(
+    conn: &mut DbConnection,
+    site: &Site,
+    actor: &Actor,
+    session_id: i64,
+    hash: &str,
+) -> FlowResult<()> {
+    let user = actor.user()?;
+    write_transaction(conn, |c| {
+        accounts::set_password(c, user.id, hash, Some(session_id))?;
+        actor.audit(
+            c,
+            AuditAction::PasswordChanged,
+            None,
+            Object::User(user.id),
+            "",
+        )?;
+        notices::security_notice(
+            c,
+            site.links(),
+            user,
+            "email.security.password_changed",
+            &crate::crypto::random_token(),
+        )?;
+        Ok(())
+    })
+}
+
+/// Deletes the signed-in person's account (not while they are a chapter's last organizer);
+/// their seats at upcoming events pass to the waitlists.
+pub fn delete_account(conn: &mut DbConnection, site: &Site, actor: &Actor) -> FlowResult<()> {
+    let user_id = actor.user()?.id;
+    write_transaction(conn, |c| {
+        let released = accounts::delete_account(c, user_id)?;
+        super::events::notify_promoted(c, site, &released)?;
+        // The row is gone: the trail keeps the id, not the person.
+        audit::record(
+            c,
+            audit::Entry {
+                actor: None,
+                ip: actor.ip(),
+                action: AuditAction::AccountDeleted,
+                chapter: None,
+                object: Object::User(user_id),
+                details: "",
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// `ogug admin create`: makes (or finds) a site admin and emails a one-time activation link,
+/// which is also returned for the operator.
+pub fn create_site_admin(
+    conn: &mut DbConnection,
+    site: &Site,
+    email: &EmailAddress,
+    name: &str,
+) -> FlowResult<(User, String)> {
+    write_transaction(conn, |c| {
+        let user = users::ensure_site_admin(c, email, name)?;
+        let token = one_time_tokens::issue(c, Purpose::Activate, Some(user.id), None)?;
+        notices::activation(c, site.links(), &user, &token)?;
+        Ok((user, token))
+    })
+}
+
+/// Saves the person's own profile and settings.
+pub fn save_profile(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    input: &accounts::ProfileInput,
+) -> FlowResult<()> {
+    let user_id = actor.user()?.id;
+    write_transaction(conn, |c| Ok(accounts::update_profile(c, user_id, input)?))
+}

@@ -1,0 +1,429 @@
+//! One function per kind of email: it builds the message in the recipient's language, with its
+//! links, and queues it in the caller's transaction. Flows, jobs and the CLI all send through
+//! here, so an email's wording and links live in one place.
+
+use super::{Email, MailError, enqueue, enqueue_delayed, enqueue_for, templates};
+use crate::crypto::{random_token, sha256_hex};
+use crate::db::DbConnection;
+use crate::domain::applications::{Application, Approved};
+use crate::domain::chapters::Chapter;
+use crate::domain::events::Event;
+use crate::domain::memberships::Role;
+use crate::domain::users::{EmailAddress, User};
+use crate::i18n::{Locale, time_range};
+
+/// Absolute links into the site, for emails (and QR codes).
+#[derive(Debug, Clone, Copy)]
+pub struct Links<'a>(pub &'a str);
+
+impl Links<'_> {
+    pub fn chapter(&self, chapter: &Chapter) -> String {
+        format!("{}/chapters/{}", self.0, chapter.slug)
+    }
+    pub fn event(&self, chapter: &Chapter, event: &Event) -> String {
+        format!("{}/chapters/{}/events/{}", self.0, chapter.slug, event.slug)
+    }
+    pub fn activate(&self, token: &str) -> String {
+        format!("{}/account/activate/{token}", self.0)
+    }
+    pub fn reset(&self, token: &str) -> String {
+        format!("{}/account/reset/{token}", self.0)
+    }
+    pub fn reset_request(&self) -> String {
+        format!("{}/account/reset", self.0)
+    }
+    pub fn login(&self) -> String {
+        format!("{}/login", self.0)
+    }
+    pub fn confirm(&self, token: &str) -> String {
+        format!("{}/applications/confirm/{token}", self.0)
+    }
+    pub fn status(&self, token: &str) -> String {
+        format!("{}/applications/status/{token}", self.0)
+    }
+    pub fn review_queue(&self, chapter: &Chapter) -> String {
+        format!("{}/chapters/{}/manage/applications", self.0, chapter.slug)
+    }
+}
+
+/// The idempotency key of an application's decision email (undo cancels it by this key).
+pub fn decision_key(application_id: i64) -> String {
+    format!("decision:application:{application_id}")
+}
+
+fn now_utc() -> String {
+    format!("{} UTC", crate::domain::now().format("%Y-%m-%d %H:%M"))
+}
+
+/// An applicant (no account yet, or not signed in): addressed by the application's email, in
+/// the language they applied in.
+pub struct Applicant<'a> {
+    pub to: &'a EmailAddress,
+    pub name: &'a str,
+    pub locale: Locale,
+}
+
+fn to_applicant(
+    conn: &mut DbConnection,
+    who: &Applicant<'_>,
+    key: String,
+    content: super::Rendered,
+) -> Result<bool, MailError> {
+    enqueue(
+        conn,
+        &Email {
+            idempotency_key: key,
+            to: who.to.clone(),
+            to_name: who.name.to_string(),
+            locale: who.locale,
+            content,
+        },
+    )
+}
+
+/// "Confirm your application": the confirmation link and the status link.
+pub fn application_confirm(
+    conn: &mut DbConnection,
+    links: Links<'_>,
+    chapter: &Chapter,
+    who: &Applicant<'_>,
+    application_id: i64,
+    (confirm_token, status_token): (&str, &str),
+) -> Result<bool, MailError> {
+    let content = templates::ApplicationConfirm {
+        name: who.name.to_string(),
+        chapter: chapter.name(who.locale).to_string(),
+        confirm_link: links.confirm(confirm_token),
+        status_link: links.status(status_token),
+    }
+    .render(who.locale)?;
+    to_applicant(
+        conn,
+        who,
+        format!("apply-confirm:{application_id}"),
+        content,
+    )
+}
+
+/// "You are already a member" (an anonymous application from a member's address).
+pub fn already_member(
+    conn: &mut DbConnection,
+    links: Links<'_>,
+    chapter: &Chapter,
+    who: &Applicant<'_>,
+) -> Result<bool, MailError> {
+    let content = templates::AlreadyMember {
+        name: who.name.to_string(),
+        chapter: chapter.name(who.locale).to_string(),
+        chapter_link: links.chapter(chapter),
+    }
+    .render(who.locale)?;
+    let key = format!("already-member:{}:{}", chapter.id, random_token());
+    to_applicant(conn, who, key, content)
+}
+
+/// The status link again (an application from an address that has one open).
+pub fn application_status_link(
+    conn: &mut DbConnection,
+    links: Links<'_>,
+    chapter: &Chapter,
+    who: &Applicant<'_>,
+    status_token: &str,
+) -> Result<bool, MailError> {
+    let content = templates::ApplicationStatusLink {
+        name: who.name.to_string(),
+        chapter: chapter.name(who.locale).to_string(),
+        status_link: links.status(status_token),
+    }
+    .render(who.locale)?;
+    let key = format!("status-link:{}", sha256_hex(status_token));
+    to_applicant(conn, who, key, content)
+}
+
+fn decision_email(
+    conn: &mut DbConnection,
+    application: &Application,
+    locale: Locale,
+    content: super::Rendered,
+    grace: chrono::TimeDelta,
+) -> Result<bool, MailError> {
+    let to = EmailAddress::parse(&application.email).map_err(|_| MailError::HeaderInjection)?;
+    enqueue_delayed(
+        conn,
+        &Email {
+            idempotency_key: decision_key(application.id),
+            to,
+            to_name: application.name.clone(),
+            locale,
+            content,
+        },
+        grace,
+    )
+}
+
+/// "Welcome": sent `grace` after an approval (it can be undone until then).
+pub fn application_approved(
+    conn: &mut DbConnection,
+    links: Links<'_>,
+    chapter: &Chapter,
+    application: &Application,
+    approved: &Approved,
+    grace: chrono::TimeDelta,
+) -> Result<bool, MailError> {
+    let locale = approved.user.locale();
+    let content = templates::ApplicationApproved {
+        name: application.name.clone(),
+        chapter: chapter.name(locale).to_string(),
+        role_key: approved.role.label_key(),
+        activation_link: approved
+            .activation_token
+            .as_deref()
+            .map(|t| links.activate(t))
+            .unwrap_or_default(),
+        signin_link: links.login(),
+        chapter_link: links.chapter(chapter),
+    }
+    .render(locale)?;
+    decision_email(conn, application, locale, content, grace)
+}
+
+/// The rejection, its reason and message, and a status link.
+pub fn application_rejected(
+    conn: &mut DbConnection,
+    links: Links<'_>,
+    chapter: &Chapter,
+    application: &Application,
+    status_token: &str,
+    grace: chrono::TimeDelta,
+) -> Result<bool, MailError> {
+    let locale = application.locale();
+    let content = templates::ApplicationRejected {
+        name: application.name.clone(),
+        chapter: chapter.name(locale).to_string(),
+        reason_key: format!(
+            "reason.{}",
+            application.reason.as_deref().unwrap_or("other")
+        ),
+        message: application.message.clone().unwrap_or_default(),
+        status_link: links.status(status_token),
+    }
+    .render(locale)?;
+    decision_email(conn, application, locale, content, grace)
+}
+
+/// A site admin made someone an organizer (with an activation link if they have no password).
+pub fn organizer_appointed(
+    conn: &mut DbConnection,
+    links: Links<'_>,
+    chapter: &Chapter,
+    user: &User,
+    activation_token: Option<&str>,
+) -> Result<bool, MailError> {
+    let content = templates::ApplicationApproved {
+        name: user.display_name.clone(),
+        chapter: chapter.name(user.locale()).to_string(),
+        role_key: Role::Organizer.label_key(),
+        activation_link: activation_token
+            .map(|t| links.activate(t))
+            .unwrap_or_default(),
+        signin_link: links.login(),
+        chapter_link: links.chapter(chapter),
+    };
+    let key = format!("appointed:{}:{}:{}", chapter.id, user.id, random_token());
+    enqueue_for(conn, user, key, |l| content.render(l))
+}
+
+/// "Set your password" for a new site admin.
+pub fn activation(
+    conn: &mut DbConnection,
+    links: Links<'_>,
+    user: &User,
+    token: &str,
+) -> Result<bool, MailError> {
+    let content = templates::Activation {
+        name: user.display_name.clone(),
+        link: links.activate(token),
+    };
+    let key = format!("activate:{}", sha256_hex(token));
+    enqueue_for(conn, user, key, |l| content.render(l))
+}
+
+/// A password reset link (1 hour).
+pub fn password_reset(
+    conn: &mut DbConnection,
+    links: Links<'_>,
+    user: &User,
+    token: &str,
+) -> Result<bool, MailError> {
+    let content = templates::PasswordReset {
+        name: user.display_name.clone(),
+        link: links.reset(token),
+    };
+    let key = format!("reset:{}", sha256_hex(token));
+    enqueue_for(conn, user, key, |l| content.render(l))
+}
+
+/// What happened to the account, so its owner can react. `cause` makes the key unique.
+pub fn security_notice(
+    conn: &mut DbConnection,
+    links: Links<'_>,
+    user: &User,
+    what_key: &'static str,
+    cause: &str,
+) -> Result<bool, MailError> {
+    let content = templates::SecurityNotice {
+        name: user.display_name.clone(),
+        what_key,
+        when: now_utc(),
+        reset_link: links.reset_request(),
+    };
+    let key = format!("notice:{what_key}:{}", sha256_hex(cause));
+    enqueue_for(conn, user, key, |l| content.render(l))
+}
+
+/// A role change in a chapter.
+pub fn role_changed(
+    conn: &mut DbConnection,
+    links: Links<'_>,
+    chapter: &Chapter,
+    person: &User,
+    role: Role,
+) -> Result<bool, MailError> {
+    let content = templates::RoleChanged {
+        name: person.display_name.clone(),
+        chapter: chapter.name(person.locale()).to_string(),
+        role_key: role.label_key(),
+        chapter_link: links.chapter(chapter),
+    };
+    let key = format!("role:{}:{}:{}", chapter.id, person.id, random_token());
+    enqueue_for(conn, person, key, |l| content.render(l))
+}
+
+/// A removal from a chapter, with the organizer's reason.
+pub fn member_removed(
+    conn: &mut DbConnection,
+    chapter: &Chapter,
+    person: &User,
+    reason: &str,
+) -> Result<bool, MailError> {
+    let content = templates::MemberRemoved {
+        name: person.display_name.clone(),
+        chapter: chapter.name(person.locale()).to_string(),
+        reason: reason.to_string(),
+    };
+    let key = format!("removed:{}:{}:{}", chapter.id, person.id, random_token());
+    enqueue_for(conn, person, key, |l| content.render(l))
+}
+
+/// A published or cancelled event, to one member who wants announcements.
+pub fn event_announcement(
+    conn: &mut DbConnection,
+    links: Links<'_>,
+    chapter: &Chapter,
+    event: &Event,
+    person: &User,
+    message: Option<&str>,
+) -> Result<bool, MailError> {
+    let locale = person.locale();
+    let cancelled = message.is_some();
+    let content = templates::EventAnnouncement {
+        name: person.display_name.clone(),
+        chapter: chapter.name(locale).to_string(),
+        title: event.title(locale).to_string(),
+        when: time_range(event.starts_at, event.ends_at, chapter.tz(), locale),
+        venue: event.venue.clone(),
+        link: links.event(chapter, event),
+        cancelled,
+        message: message.unwrap_or_default().to_string(),
+    };
+    let key = format!(
+        "event:{}:{}:{}",
+        if cancelled { "cancelled" } else { "published" },
+        event.id,
+        person.id
+    );
+    enqueue_for(conn, person, key, |l| content.render(l))
+}
+
+/// What an RSVP notice says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RsvpNews {
+    Confirmed,
+    Waitlisted,
+    /// A seat came free and is theirs.
+    Promoted,
+}
+
+/// An answer to an RSVP, or a promotion from the waitlist.
+pub fn rsvp(
+    conn: &mut DbConnection,
+    links: Links<'_>,
+    chapter: &Chapter,
+    event: &Event,
+    person: &User,
+    news: RsvpNews,
+) -> Result<bool, MailError> {
+    let locale = person.locale();
+    let link = links.event(chapter, event);
+    let (what_key, kind) = match news {
+        RsvpNews::Confirmed => ("rsvp.confirmed", "rsvp"),
+        RsvpNews::Waitlisted => ("rsvp.waitlisted", "rsvp"),
+        RsvpNews::Promoted => ("rsvp.promoted", "rsvp-promoted"),
+    };
+    let content = templates::RsvpNotice {
+        name: person.display_name.clone(),
+        title: event.title(locale).to_string(),
+        when: time_range(event.starts_at, event.ends_at, chapter.tz(), locale),
+        ics_link: format!("{link}/event.ics"),
+        link,
+        what_key,
+    };
+    let key = format!("{kind}:{}:{}:{}", event.id, person.id, random_token());
+    enqueue_for(conn, person, key, |l| content.render(l))
+}
+
+/// New applications (or, weekly, ones waiting too long) for one organizer. `key_suffix` names
+/// the hour or week, so each goes out once.
+pub fn organizer_digest(
+    conn: &mut DbConnection,
+    links: Links<'_>,
+    chapter: &Chapter,
+    organizer: &User,
+    entries: Vec<templates::DigestEntry>,
+    reminder: bool,
+    period: &str,
+) -> Result<bool, MailError> {
+    let content = templates::OrganizerDigest {
+        name: organizer.display_name.clone(),
+        chapter: chapter.name(organizer.locale()).to_string(),
+        entries,
+        queue_link: links.review_queue(chapter),
+        reminder,
+    };
+    let kind = if reminder { "reminder" } else { "digest" };
+    let key = format!("{kind}:{}:{}:{period}", chapter.id, organizer.id);
+    enqueue_for(conn, organizer, key, |l| content.render(l))
+}
+
+/// `ogug mail test`: proves the SMTP settings work.
+pub fn test_message(
+    conn: &mut DbConnection,
+    links: Links<'_>,
+    to: &EmailAddress,
+    locale: Locale,
+) -> Result<bool, MailError> {
+    let content = templates::TestMessage {
+        base_url: links.0.to_string(),
+    }
+    .render(locale)?;
+    enqueue(
+        conn,
+        &Email {
+            idempotency_key: format!("test:{}", random_token()),
+            to: to.clone(),
+            to_name: String::new(),
+            locale,
+            content,
+        },
+    )
+}

@@ -1,0 +1,233 @@
+//! Emailed one-time links: activation and password reset, and asking for a reset link.
+
+use super::super::auth;
+use super::super::respond::{actor, client_ip, see_other, with_status};
+use super::super::throttle::Bucket;
+use super::super::view::{self, Frame};
+use super::super::{AppError, AppState, db, flow};
+use crate::domain::users::EmailAddress;
+use crate::domain::{FieldErrors, accounts, passwords};
+use crate::flows::{self, accounts::Link};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "account/set_password.html")]
+struct SetPasswordPage {
+    ui: Frame,
+    activate: bool,
+    email: String,
+    action: String,
+    errors: FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "account/link_invalid.html")]
+struct LinkInvalidPage {
+    ui: Frame,
+}
+
+/// A used, voided, expired or unknown link: 410, the same page for each (no oracle).
+pub fn link_invalid(req: &HttpRequest) -> Result<HttpResponse, AppError> {
+    Ok(with_status(
+        view::render(&LinkInvalidPage {
+            ui: Frame::titled(req, "link.invalid_title"),
+        })?,
+        StatusCode::GONE,
+    ))
+}
+
+fn set_password_page(
+    req: &HttpRequest,
+    link: Link,
+    email: String,
+    token: &str,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let (title, base) = match link {
+        Link::Activate => ("activate.title", "/account/activate/"),
+        Link::Reset => ("reset.title", "/account/reset/"),
+    };
+    view::render(&SetPasswordPage {
+        ui: Frame::titled(req, title),
+        activate: link == Link::Activate,
+        email,
+        action: format!("{base}{token}"),
+        errors,
+    })
+}
+
+async fn show_link(
+    state: &AppState,
+    req: &HttpRequest,
+    token: String,
+    link: Link,
+) -> Result<HttpResponse, AppError> {
+    let t = token.clone();
+    match db(state, move |c| accounts::peek_token(c, &t, link.purpose())).await {
+        Ok(user) => set_password_page(req, link, user.email, &token, FieldErrors::default()),
+        Err(AppError::NotFound) => link_invalid(req),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NewPasswordForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+async fn use_link(
+    state: &AppState,
+    req: &HttpRequest,
+    token: String,
+    form: NewPasswordForm,
+    link: Link,
+) -> Result<HttpResponse, AppError> {
+    let t = token.clone();
+    let user = match db(state, move |c| accounts::peek_token(c, &t, link.purpose())).await {
+        Ok(user) => user,
+        Err(AppError::NotFound) => return link_invalid(req),
+        Err(e) => return Err(e),
+    };
+    let mut errors = FieldErrors::default();
+    super::check_new_password(&mut errors, &form.password, &form.password_confirm);
+    if !errors.is_empty() {
+        return set_password_page(req, link, user.email, &token, errors);
+    }
+    let password = form.password;
+    let hash = state
+        .hash_work(move || passwords::hash(&password))
+        .await?
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let (actor, user_agent) = (actor(req), super::user_agent(req));
+    let result = flow(state, move |c, site| {
+        flows::accounts::set_password_by_link(c, site, &actor, &token, link, &hash, &user_agent)
+    })
+    .await;
+    let https = state.config.is_https();
+    match result {
+        Ok(Some(raw)) => {
+            let mut res = see_other("/account?welcome=1");
+            let _ = res.add_cookie(&auth::session_cookie(raw, https, false));
+            Ok(res)
+        }
+        Ok(None) => {
+            let mut res = see_other("/login?done=reset");
+            let _ = res.add_cookie(&auth::removal_cookie(https));
+            Ok(res)
+        }
+        Err(AppError::NotFound) => link_invalid(req),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn activate_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    show_link(&state, &req, token.into_inner(), Link::Activate).await
+}
+
+pub async fn activate_account(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    form: web::Form<NewPasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    use_link(
+        &state,
+        &req,
+        token.into_inner(),
+        form.into_inner(),
+        Link::Activate,
+    )
+    .await
+}
+
+pub async fn reset_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    show_link(&state, &req, token.into_inner(), Link::Reset).await
+}
+
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    form: web::Form<NewPasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    use_link(
+        &state,
+        &req,
+        token.into_inner(),
+        form.into_inner(),
+        Link::Reset,
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "account/reset_request.html")]
+struct ResetRequestPage {
+    ui: Frame,
+    email: String,
+    sent: bool,
+    errors: FieldErrors,
+}
+
+pub async fn reset_request_form(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    view::render(&ResetRequestPage {
+        ui: Frame::titled(&req, "reset.request_title"),
+        email: String::new(),
+        sent: false,
+        errors: FieldErrors::default(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ResetRequestForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// Answers the same whether or not the address has an account (ASVS 6.3.8).
+pub async fn reset_request(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<ResetRequestForm>,
+) -> Result<HttpResponse, AppError> {
+    if !state.throttle.allow(Bucket::Reset, client_ip(&req)) {
+        return Err(AppError::TooManyRequests);
+    }
+    let email = match EmailAddress::parse(&form.email) {
+        Ok(e) => e,
+        Err(key) => {
+            let mut errors = FieldErrors::default();
+            errors.add("email", key);
+            return view::render(&ResetRequestPage {
+                ui: Frame::titled(&req, "reset.request_title"),
+                email: form.email.clone(),
+                sent: false,
+                errors,
+            });
+        }
+    };
+    flow(&state, move |c, site| {
+        flows::accounts::request_reset(c, site, &email)
+    })
+    .await?;
+    view::render(&ResetRequestPage {
+        ui: Frame::titled(&req, "reset.request_title"),
+        email: form.email.clone(),
+        sent: true,
+        errors: FieldErrors::default(),
+    })
+}

@@ -1,0 +1,275 @@
+//! The event editor: a draft from the form, and edits.
+
+use super::super::access::ChapterAccess;
+use super::super::respond::{actor, see_other};
+use super::super::view::{self, Frame};
+use super::super::{AppError, AppState, flow};
+use super::{editable_event, load_event, require_edit};
+use crate::domain::FieldErrors;
+use crate::domain::chapters::Chapter;
+use crate::domain::events::{self, AgendaInput, EventInput};
+use crate::flows;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::TimeZone;
+
+#[derive(Template)]
+#[template(path = "events/form.html")]
+struct FormPage {
+    ui: Frame,
+    action: String,
+    chapter_name: String,
+    time_zone: String,
+    form: EventInput,
+    errors: FieldErrors,
+    creating: bool,
+}
+
+/// The form as posted: agenda rows `agenda_{n}_{field}`, host rows `host_{n}_{field}`.
+fn parse_form(body: &[u8]) -> Result<EventInput, AppError> {
+    let fields: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(body).map_err(|_| AppError::BadRequest)?;
+    let get = |k: &str| {
+        fields
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let rows = |prefix: &str| -> usize {
+        fields
+            .iter()
+            .filter_map(|(k, _)| {
+                k.strip_prefix(prefix)?
+                    .split('_')
+                    .next()?
+                    .parse::<usize>()
+                    .ok()
+            })
+            .max()
+            .map_or(0, |n| (n + 1).min(60))
+    };
+    let agenda = (0..rows("agenda_"))
+        .map(|n| AgendaInput {
+            position: get(&format!("agenda_{n}_position")),
+            time_label: get(&format!("agenda_{n}_time")),
+            title: get(&format!("agenda_{n}_title")),
+            speaker: get(&format!("agenda_{n}_speaker")),
+            affiliation: get(&format!("agenda_{n}_affiliation")),
+            slides_url: get(&format!("agenda_{n}_slides")),
+        })
+        .collect();
+    let hosts = (0..rows("host_"))
+        .map(|n| {
+            (
+                get(&format!("host_{n}_organization")),
+                get(&format!("host_{n}_kind")),
+            )
+        })
+        .collect();
+    Ok(EventInput {
+        title_zh: get("title_zh"),
+        title_en: get("title_en"),
+        summary_zh: get("summary_zh"),
+        summary_en: get("summary_en"),
+        body: get("body"),
+        starts_local: get("starts_local"),
+        ends_local: get("ends_local"),
+        mode: get("mode"),
+        venue: get("venue"),
+        address: get("address"),
+        online_url: get("online_url"),
+        capacity: get("capacity"),
+        recording_url: get("recording_url"),
+        photos_url: get("photos_url"),
+        agenda,
+        hosts,
+    })
+}
+
+/// Existing rows plus blank ones, so rows are added without JavaScript.
+fn with_blank_rows(mut form: EventInput) -> EventInput {
+    let keep: Vec<AgendaInput> = form
+        .agenda
+        .into_iter()
+        .filter(|a| !a.title.trim().is_empty())
+        .collect();
+    form.agenda = keep;
+    for (i, a) in form.agenda.iter_mut().enumerate() {
+        a.position = ((i + 1) * 10).to_string();
+    }
+    let n = form.agenda.len();
+    form.agenda.extend((0..3).map(|i| AgendaInput {
+        position: ((n + i + 1) * 10).to_string(),
+        ..AgendaInput::default()
+    }));
+    form.hosts.retain(|(org, _)| !org.trim().is_empty());
+    form.hosts
+        .extend((0..2).map(|_| (String::new(), "co-host".to_string())));
+    form
+}
+
+fn form_page(
+    req: &HttpRequest,
+    chapter: &Chapter,
+    action: String,
+    form: EventInput,
+    errors: FieldErrors,
+    creating: bool,
+) -> Result<HttpResponse, AppError> {
+    let ui = Frame::titled(
+        req,
+        if creating {
+            "event_form.new_title"
+        } else {
+            "event_form.edit_title"
+        },
+    );
+    view::render(&FormPage {
+        chapter_name: chapter.name(ui.locale).to_string(),
+        time_zone: chapter.time_zone.clone(),
+        action,
+        form: if errors.is_empty() {
+            with_blank_rows(form)
+        } else {
+            form
+        },
+        errors,
+        creating,
+        ui,
+    })
+}
+
+pub async fn new_event(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let access = ChapterAccess::load(&state, &req, &slug).await?;
+    access.require_event_editor()?;
+    let form = EventInput {
+        mode: "offline".into(),
+        ..EventInput::default()
+    };
+    let action = format!("/chapters/{}/events", access.chapter.slug);
+    form_page(
+        &req,
+        &access.chapter,
+        action,
+        form,
+        FieldErrors::default(),
+        true,
+    )
+}
+
+pub async fn create_event(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let access = ChapterAccess::load(&state, &req, &slug).await?;
+    access.require_event_editor()?;
+    let form = parse_form(&body)?;
+    let action = format!("/chapters/{}/events", access.chapter.slug);
+    let valid = match events::validate(&form, access.chapter.tz()) {
+        Ok(v) => v,
+        Err(errors) => return form_page(&req, &access.chapter, action, form, errors, true),
+    };
+    let (chapter, actor) = (access.chapter.clone(), actor(&req));
+    let event = flow(&state, move |c, _| {
+        flows::events::create_draft(c, &actor, &chapter, &valid)
+    })
+    .await?;
+    Ok(see_other(format!(
+        "/chapters/{}/events/{}?done=saved",
+        access.chapter.slug, event.slug
+    )))
+}
+
+pub async fn edit_event(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, event_slug) = path.into_inner();
+    let access = ChapterAccess::load(&state, &req, &slug).await?;
+    let (event, agenda, hosts) = load_event(&state, &access, &event_slug).await?;
+    require_edit(&access, &event)?;
+    let tz = access.chapter.tz();
+    let local = |t| {
+        tz.from_utc_datetime(&t)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    };
+    let form = EventInput {
+        title_zh: event.title_zh.clone(),
+        title_en: event.title_en.clone(),
+        summary_zh: event.summary_zh.clone(),
+        summary_en: event.summary_en.clone(),
+        body: event.body.clone(),
+        starts_local: local(event.starts_at),
+        ends_local: local(event.ends_at),
+        mode: event.mode.clone(),
+        venue: event.venue.clone(),
+        address: event.address.clone(),
+        online_url: event.online_url.clone(),
+        capacity: event.capacity.map(|c| c.to_string()).unwrap_or_default(),
+        recording_url: event.recording_url.clone(),
+        photos_url: event.photos_url.clone(),
+        agenda: agenda
+            .into_iter()
+            .map(|a| AgendaInput {
+                position: String::new(),
+                time_label: a.time_label,
+                title: a.title,
+                speaker: a.speaker,
+                affiliation: a.affiliation,
+                slides_url: a.slides_url,
+            })
+            .collect(),
+        hosts: hosts
+            .into_iter()
+            .map(|h| (h.organization, h.kind))
+            .collect(),
+    };
+    let action = format!(
+        "/chapters/{}/events/{}/edit",
+        access.chapter.slug, event.slug
+    );
+    form_page(
+        &req,
+        &access.chapter,
+        action,
+        form,
+        FieldErrors::default(),
+        false,
+    )
+}
+
+pub async fn save_event(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let (access, event) = editable_event(&state, &req, path.into_inner()).await?;
+    let form = parse_form(&body)?;
+    let action = format!(
+        "/chapters/{}/events/{}/edit",
+        access.chapter.slug, event.slug
+    );
+    let valid = match events::validate(&form, access.chapter.tz()) {
+        Ok(v) => v,
+        Err(errors) => return form_page(&req, &access.chapter, action, form, errors, false),
+    };
+    let (e, actor) = (event.clone(), actor(&req));
+    flow(&state, move |c, _| {
+        flows::events::save(c, &actor, &e, &valid)
+    })
+    .await?;
+    Ok(see_other(format!(
+        "/chapters/{}/events/{}?done=saved",
+        access.chapter.slug, event.slug
+    )))
+}

@@ -1,0 +1,67 @@
+//! Publishing and cancelling (announced by email) and deleting drafts.
+
+use super::super::respond::{actor, see_other};
+use super::super::{AppError, AppState, flow};
+use super::editable_event;
+use crate::flows;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+pub async fn publish(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (access, event) = editable_event(&state, &req, path.into_inner()).await?;
+    let (chapter, e, actor) = (access.chapter.clone(), event.clone(), actor(&req));
+    flow(&state, move |c, site| {
+        flows::events::publish(c, site, &actor, &chapter, &e)
+    })
+    .await?;
+    Ok(see_other(format!(
+        "/chapters/{}/events/{}?done=published",
+        access.chapter.slug, event.slug
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct CancelForm {
+    #[serde(default)]
+    message: String,
+}
+
+pub async fn cancel(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    form: web::Form<CancelForm>,
+) -> Result<HttpResponse, AppError> {
+    let (access, event) = editable_event(&state, &req, path.into_inner()).await?;
+    let (chapter, e, actor) = (access.chapter.clone(), event.clone(), actor(&req));
+    let message = form.message.clone();
+    flow(&state, move |c, site| {
+        flows::events::cancel(c, site, &actor, &chapter, &e, &message)
+    })
+    .await?;
+    Ok(see_other(format!(
+        "/chapters/{}/events/{}?done=cancelled",
+        access.chapter.slug, event.slug
+    )))
+}
+
+pub async fn delete_draft(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (access, event) = editable_event(&state, &req, path.into_inner()).await?;
+    let (e, actor) = (event.clone(), actor(&req));
+    flow(&state, move |c, _| {
+        flows::events::delete_draft(c, &actor, &e)
+    })
+    .await?;
+    Ok(see_other(format!(
+        "/chapters/{}/events",
+        access.chapter.slug
+    )))
+}

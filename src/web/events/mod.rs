@@ -1,0 +1,68 @@
+//! Events: lists and the event page (`pages`), the editor for ambassadors and organizers
+//! (`editor`), publishing, cancelling and deleting drafts (`lifecycle`), RSVPs and the attendee
+//! list (`rsvp`).
+
+mod editor;
+mod lifecycle;
+mod pages;
+mod rsvp;
+
+pub use editor::{create_event, edit_event, new_event, save_event};
+pub use lifecycle::{cancel, delete_draft, publish};
+pub use pages::{all_events, chapter_events, event_page};
+pub use rsvp::{attendees_csv, rsvp};
+
+use super::access::ChapterAccess;
+use super::{AppError, AppState, db};
+use crate::domain::events::{self, AgendaItem, Event, Host};
+use crate::domain::memberships::Role;
+use actix_web::HttpRequest;
+
+/// May this person edit this event? Organizers any of their chapter's; ambassadors their own.
+pub(super) fn can_edit(access: &ChapterAccess, event: &Event) -> bool {
+    match &access.me {
+        Some(me) if me.user.is_site_admin => true,
+        Some(me) => match access.role {
+            Some(Role::Organizer) => true,
+            Some(Role::Ambassador) => event.created_by == Some(me.user.id),
+            _ => false,
+        },
+        None => false,
+    }
+}
+
+pub(super) fn require_edit(access: &ChapterAccess, event: &Event) -> Result<(), AppError> {
+    access.require_event_editor()?;
+    if can_edit(access, event) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+pub(super) async fn load_event(
+    state: &AppState,
+    access: &ChapterAccess,
+    event_slug: &str,
+) -> Result<(Event, Vec<AgendaItem>, Vec<Host>), AppError> {
+    let (chapter_id, s) = (access.chapter.id, event_slug.to_string());
+    db(state, move |c| {
+        let event = events::find_any(c, chapter_id, &s)?;
+        let agenda = events::agenda(c, event.id)?;
+        let hosts = events::hosts(c, event.id)?;
+        Ok((event, agenda, hosts))
+    })
+    .await
+}
+
+/// The chapter access and the event of a path, for a person who may edit that event.
+pub(super) async fn editable_event(
+    state: &AppState,
+    req: &HttpRequest,
+    (slug, event_slug): (String, String),
+) -> Result<(ChapterAccess, Event), AppError> {
+    let access = ChapterAccess::load(state, req, &slug).await?;
+    let (event, _, _) = load_event(state, &access, &event_slug).await?;
+    require_edit(&access, &event)?;
+    Ok((access, event))
+}

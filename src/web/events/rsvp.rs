@@ -1,0 +1,80 @@
+//! RSVPs and the attendee list.
+
+use super::super::access::ChapterAccess;
+use super::super::respond::{actor, see_other};
+use super::super::{AppError, AppState, db, flow};
+use super::{editable_event, load_event};
+use crate::domain::events::{self};
+use crate::flows;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct RsvpForm {
+    #[serde(default)]
+    going: String,
+}
+
+pub async fn rsvp(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    form: web::Form<RsvpForm>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, event_slug) = path.into_inner();
+    let access = ChapterAccess::load(&state, &req, &slug).await?;
+    access.require_member()?;
+    let going = match form.going.as_str() {
+        "yes" => true,
+        "no" => false,
+        _ => return Err(AppError::BadRequest),
+    };
+    let (event, _, _) = load_event(&state, &access, &event_slug).await?;
+    let (chapter, actor) = (access.chapter.clone(), actor(&req));
+    flow(&state, move |c, site| {
+        flows::events::rsvp(c, site, &actor, &chapter, &event, going)
+    })
+    .await?;
+    Ok(see_other(format!(
+        "/chapters/{}/events/{}?done=rsvp",
+        access.chapter.slug, event_slug
+    )))
+}
+
+/// The attendee list as CSV, for organizers and the event's creator.
+pub async fn attendees_csv(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (_access, event) = editable_event(&state, &req, path.into_inner()).await?;
+    let id = event.id;
+    let rows = db(&state, move |c| events::attendees(c, id)).await?;
+    let cell = |s: &str| {
+        // Quote every cell; neutralise spreadsheet formulas (CSV injection).
+        let s = if s.starts_with(['=', '+', '-', '@']) {
+            format!("'{s}")
+        } else {
+            s.to_string()
+        };
+        format!("\"{}\"", s.replace('"', "\"\""))
+    };
+    let mut out = String::from("name,email,organization,status,rsvp_at\n");
+    for (name, email, org, status, at) in rows {
+        out.push_str(&format!(
+            "{},{},{},{},{}\n",
+            cell(&name),
+            cell(&email),
+            cell(&org),
+            cell(&status),
+            cell(&at.and_utc().to_rfc3339())
+        ));
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{}-attendees.csv\"", event.slug),
+        ))
+        .body(out))
+}
