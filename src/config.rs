@@ -43,9 +43,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Run the mail worker inside `serve`.
     pub mail_worker: bool,
-    pub mail: crate::mail::worker::Settings,
+    pub mail: MailSettings,
     /// Per-IP limits on public forms.
-    pub limits: crate::web::throttle::Limits,
+    pub limits: Limits,
     /// Decision emails wait this long before sending, so an organizer can undo a mistake.
     pub decision_grace: chrono::TimeDelta,
     /// Password checks that may wait for a hashing thread; past that, 503 + Retry-After
@@ -104,7 +104,7 @@ impl Config {
             ),
             None => None,
         };
-        let mut limits = crate::web::throttle::Limits::default();
+        let mut limits = Limits::default();
         for (name, slot) in [
             ("OGUG_LOGIN_PER_MINUTE", &mut limits.login_per_minute),
             ("OGUG_RESET_PER_MINUTE", &mut limits.reset_per_minute),
@@ -114,7 +114,7 @@ impl Config {
                 *slot = v.parse().map_err(|_| ConfigError::Invalid(name, v))?;
             }
         }
-        let mut mail = crate::mail::worker::Settings::default();
+        let mut mail = MailSettings::default();
         if let Some(v) = var("OGUG_MAIL_CONCURRENCY") {
             mail.concurrency = v
                 .parse()
@@ -166,8 +166,8 @@ impl Config {
             db_pool_size: 4,
             max_body_bytes: 64 * 1024,
             mail_worker: true,
-            mail: crate::mail::worker::Settings::default(),
-            limits: crate::web::throttle::Limits::default(),
+            mail: MailSettings::default(),
+            limits: Limits::default(),
             decision_grace: chrono::TimeDelta::zero(),
             hash_queue: 32,
             mail_retention: chrono::TimeDelta::days(7),
@@ -193,6 +193,57 @@ fn load_or_create_secret(data_dir: &Path) -> Result<Secret, ConfigError> {
                 std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
             }
             Ok(Secret::new(key))
+        }
+    }
+}
+
+/// The outbox worker's settings.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// After this many attempts a row is `dead`.
+    pub max_attempts: i32,
+    /// How long a claimed row is ours; past it another worker may reclaim the row.
+    pub lease: chrono::TimeDelta,
+    /// Rows claimed per round.
+    pub batch: i64,
+    /// Messages in flight at once.
+    pub concurrency: usize,
+    /// First retry delay; doubles each attempt, with ±25 % jitter, capped at `max_backoff`.
+    pub base_backoff: chrono::TimeDelta,
+    pub max_backoff: chrono::TimeDelta,
+    /// Longest sleep when idle (rows enqueued by another instance or the CLI are seen this late
+    /// at worst; rows enqueued by this instance wake the worker at once).
+    pub idle_poll: std::time::Duration,
+}
+
+impl Default for MailSettings {
+    fn default() -> MailSettings {
+        MailSettings {
+            max_attempts: 8,
+            lease: chrono::TimeDelta::minutes(5),
+            batch: 64,
+            concurrency: 8,
+            base_backoff: chrono::TimeDelta::seconds(30),
+            max_backoff: chrono::TimeDelta::hours(2),
+            idle_poll: std::time::Duration::from_secs(5),
+        }
+    }
+}
+
+/// Per-address limits on the public forms, per minute.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub login_per_minute: u32,
+    pub reset_per_minute: u32,
+    pub apply_per_minute: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            login_per_minute: 10,
+            reset_per_minute: 5,
+            apply_per_minute: 10,
         }
     }
 }

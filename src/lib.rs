@@ -48,7 +48,10 @@ impl Application {
             .mail_worker
             .then(|| (pool.clone(), config.clone(), waker.clone()));
         let worker = if config.mail_worker {
-            let transport = mail::transport::Transport::from_config(&config)?;
+            let transport = mail::transport::Transport::new(
+                config.smtp_url.as_ref().map(|u| u.expose()),
+                &config.data_dir.join("outbox"),
+            )?;
             let from = mail::transport::parse_from(&config.mail_from)?;
             Some(mail::worker::Worker::new(
                 pool.clone(),

@@ -1,7 +1,6 @@
 //! Where emails go: SMTP (lettre's pooled async transport, TLS by rustls), `.eml` files, or the log.
 
 use super::outbox::OutboxRow;
-use crate::config::Config;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -34,12 +33,16 @@ pub enum TransportError {
 }
 
 impl Transport {
-    /// SMTP when `SMTP_URL` is set (`log://` selects the log transport), else `.eml` files.
-    pub fn from_config(config: &Config) -> Result<Transport, TransportError> {
-        match &config.smtp_url {
-            Some(url) if url.expose() == "log://" => Ok(Transport::Log),
+    /// SMTP when `smtp_url` is set (`log://` selects the log transport), else `.eml` files in
+    /// `outbox_dir`.
+    pub fn new(
+        smtp_url: Option<&str>,
+        outbox_dir: &std::path::Path,
+    ) -> Result<Transport, TransportError> {
+        match smtp_url {
+            Some("log://") => Ok(Transport::Log),
             Some(url) => {
-                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     // The error text can contain the URL's password: do not echo it.
                     .map_err(|_| {
                         TransportError::SmtpUrl(
@@ -52,9 +55,8 @@ impl Transport {
                 Ok(Transport::Smtp(transport))
             }
             None => {
-                let dir = config.data_dir.join("outbox");
-                std::fs::create_dir_all(&dir)?;
-                Ok(Transport::File(AsyncFileTransport::new(dir)))
+                std::fs::create_dir_all(outbox_dir)?;
+                Ok(Transport::File(AsyncFileTransport::new(outbox_dir)))
             }
         }
     }

@@ -15,37 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// After this many attempts a row is `dead`.
-    pub max_attempts: i32,
-    /// How long a claimed row is ours; past it another worker may reclaim the row.
-    pub lease: TimeDelta,
-    /// Rows claimed per round.
-    pub batch: i64,
-    /// Messages in flight at once.
-    pub concurrency: usize,
-    /// First retry delay; doubles each attempt, with ±25 % jitter, capped at `max_backoff`.
-    pub base_backoff: TimeDelta,
-    pub max_backoff: TimeDelta,
-    /// Longest sleep when idle (rows enqueued by another instance or the CLI are seen this late
-    /// at worst; rows enqueued by this instance wake the worker at once).
-    pub idle_poll: Duration,
-}
-
-impl Default for Settings {
-    fn default() -> Settings {
-        Settings {
-            max_attempts: 8,
-            lease: TimeDelta::minutes(5),
-            batch: 64,
-            concurrency: 8,
-            base_backoff: TimeDelta::seconds(30),
-            max_backoff: TimeDelta::hours(2),
-            idle_poll: Duration::from_secs(5),
-        }
-    }
-}
+/// How the worker retries, leases and polls (kept in `config`, where every setting lives).
+pub use crate::config::MailSettings as Settings;
 
 /// Wakes the worker when this instance enqueued something.
 #[derive(Clone, Default)]

@@ -14,22 +14,7 @@ pub enum Bucket {
     Apply,
 }
 
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    pub login_per_minute: u32,
-    pub reset_per_minute: u32,
-    pub apply_per_minute: u32,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            login_per_minute: 10,
-            reset_per_minute: 5,
-            apply_per_minute: 10,
-        }
-    }
-}
+pub use crate::config::Limits;
 
 pub struct Throttle {
     limits: Limits,

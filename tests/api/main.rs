@@ -11,6 +11,7 @@ mod applications;
 mod browser;
 mod cli;
 mod events;
+mod layering;
 mod logs;
 mod mail;
 mod pages;
