@@ -1,6 +1,7 @@
 //! One connection type for both databases, its pool, and the embedded migrations.
 
 pub mod schema;
+pub mod text_enum;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;

@@ -6,28 +6,17 @@ use crate::db::schema::{memberships, users};
 use crate::domain::Conflict;
 use diesel::prelude::*;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Role {
-    Organizer,
-    Ambassador,
-    Member,
+crate::text_enum! {
+    /// A role in a chapter, most powerful first.
+    #[derive(PartialOrd, Ord)]
+    pub enum Role {
+        Organizer => "organizer",
+        Ambassador => "ambassador",
+        Member => "member",
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Organizer, Role::Ambassador, Role::Member];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Organizer => "organizer",
-            Role::Ambassador => "ambassador",
-            Role::Member => "member",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == value)
-    }
-
     /// Catalog key of the role's name.
     pub fn label_key(self) -> &'static str {
         match self {
@@ -44,13 +33,13 @@ pub struct Membership {
     pub id: i64,
     pub chapter_id: i64,
     pub user_id: i64,
-    pub role: String,
+    pub role: Role,
     pub joined_at: chrono::NaiveDateTime,
 }
 
 impl Membership {
     pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Member)
+        self.role
     }
 }
 

@@ -174,7 +174,7 @@ pub async fn chapter_page(
             people: roster
                 .entries
                 .iter()
-                .filter(|e| e.role == role)
+                .filter(|e| e.role == *role)
                 .cloned()
                 .collect(),
         })
