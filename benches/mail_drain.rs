@@ -104,7 +104,11 @@ async fn run() {
     };
     let worker = Worker::new(
         pool.clone(),
-        Transport::new(config.smtp_url.as_ref().map(|u| u.expose()), &config.data_dir.join("outbox")).unwrap(),
+        Transport::new(
+            config.smtp_url.as_ref().map(|u| u.expose()),
+            &config.data_dir.join("outbox"),
+        )
+        .unwrap(),
         parse_from(&config.mail_from).unwrap(),
         settings,
         Waker::default(),

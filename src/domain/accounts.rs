@@ -9,6 +9,7 @@ use crate::crypto::sha256_hex;
 use crate::db::DbConnection;
 use crate::db::schema::{applications, chapters, memberships, tokens, users as users_t};
 use crate::domain::Conflict;
+use crate::domain::applications::ApplicationStatus;
 use crate::i18n::Locale;
 use diesel::prelude::*;
 
@@ -242,13 +243,11 @@ pub fn delete_account(
     let mine = applications::email
         .eq(user.email.clone())
         .or(applications::user_id.eq(user_id));
-    diesel::update(
-        applications::table
-            .filter(mine.clone())
-            .filter(applications::status.eq_any(["unconfirmed", "pending"])),
-    )
+    diesel::update(applications::table.filter(mine.clone()).filter(
+        applications::status.eq_any([ApplicationStatus::Unconfirmed, ApplicationStatus::Pending]),
+    ))
     .set((
-        applications::status.eq("withdrawn"),
+        applications::status.eq(ApplicationStatus::Withdrawn),
         applications::updated_at.eq(now()),
     ))
     .execute(conn)?;

@@ -26,12 +26,12 @@ pub struct Application {
     pub name: String,
     pub organization: String,
     pub job_title: String,
-    pub desired_role: String,
+    pub desired_role: Role,
     pub motivation: String,
     pub opengauss_usage: String,
     pub answers: String,
     pub locale: String,
-    pub status: String,
+    pub status: ApplicationStatus,
     pub decided_by: Option<i64>,
     pub decided_at: Option<NaiveDateTime>,
     pub reason: Option<String>,
@@ -48,7 +48,7 @@ impl Application {
     }
 
     pub fn desired_role(&self) -> Role {
-        Role::parse(&self.desired_role).unwrap_or(Role::Member)
+        self.desired_role
     }
 
     /// The chapter's extra questions with this applicant's answers.
@@ -57,17 +57,34 @@ impl Application {
     }
 
     pub fn is_open(&self) -> bool {
-        matches!(self.status.as_str(), "unconfirmed" | "pending")
+        matches!(
+            self.status,
+            ApplicationStatus::Unconfirmed | ApplicationStatus::Pending
+        )
     }
 }
 
-pub const STATUSES: [&str; 5] = [
-    "pending",
-    "unconfirmed",
-    "approved",
-    "rejected",
-    "withdrawn",
-];
+crate::text_enum! {
+    /// Where an application stands. Open: unconfirmed (the email is not confirmed yet) and
+    /// pending (waiting for an organizer).
+    pub enum ApplicationStatus {
+        Pending => "pending",
+        Unconfirmed => "unconfirmed",
+        Approved => "approved",
+        Rejected => "rejected",
+        Withdrawn => "withdrawn",
+    }
+}
+
+impl ApplicationStatus {
+    /// Catalog key of the status's name.
+    pub fn label_key(self) -> String {
+        format!("status.{}", self.as_str())
+    }
+}
+
+/// The review queue's tabs, in order.
+pub const STATUSES: &[ApplicationStatus] = ApplicationStatus::ALL;
 
 /// Stock reasons for a rejection; each has a catalog key `reason.<name>`.
 pub const STOCK_REASONS: [&str; 4] = ["not_local", "incomplete", "duplicate", "other"];
@@ -235,7 +252,10 @@ fn open_for(
     Ok(applications::table
         .filter(applications::chapter_id.eq(chapter_id))
         .filter(applications::email.eq(email.as_str()))
-        .filter(applications::status.eq_any(["unconfirmed", "pending"]))
+        .filter(
+            applications::status
+                .eq_any([ApplicationStatus::Unconfirmed, ApplicationStatus::Pending]),
+        )
         .select(Application::as_select())
         .first(conn)
         .optional()?)
@@ -286,7 +306,11 @@ pub fn submit(
             applications::opengauss_usage.eq(&app.opengauss_usage),
             applications::answers.eq(answers),
             applications::locale.eq(locale.code()),
-            applications::status.eq(if confirmed { "pending" } else { "unconfirmed" }),
+            applications::status.eq(if confirmed {
+                ApplicationStatus::Pending
+            } else {
+                ApplicationStatus::Unconfirmed
+            }),
             applications::created_at.eq(at),
             applications::confirmed_at.eq(confirmed.then_some(at)),
             applications::updated_at.eq(at),
@@ -336,10 +360,10 @@ pub fn confirm(conn: &mut DbConnection, raw: &str) -> DomainResult<Application> 
     diesel::update(
         applications::table
             .find(application.id)
-            .filter(applications::status.eq("unconfirmed")),
+            .filter(applications::status.eq(ApplicationStatus::Unconfirmed)),
     )
     .set((
-        applications::status.eq("pending"),
+        applications::status.eq(ApplicationStatus::Pending),
         applications::confirmed_at.eq(Some(at)),
         applications::updated_at.eq(at),
     ))
@@ -352,13 +376,11 @@ pub fn confirm(conn: &mut DbConnection, raw: &str) -> DomainResult<Application> 
 
 /// Withdraws an open application.
 pub fn withdraw(conn: &mut DbConnection, id: i64) -> DomainResult<Application> {
-    let changed = diesel::update(
-        applications::table
-            .find(id)
-            .filter(applications::status.eq_any(["unconfirmed", "pending"])),
-    )
+    let changed = diesel::update(applications::table.find(id).filter(
+        applications::status.eq_any([ApplicationStatus::Unconfirmed, ApplicationStatus::Pending]),
+    ))
     .set((
-        applications::status.eq("withdrawn"),
+        applications::status.eq(ApplicationStatus::Withdrawn),
         applications::updated_at.eq(now()),
     ))
     .execute(conn)?;
@@ -429,7 +451,7 @@ pub fn decide(
         applications::table
             .find(id)
             .filter(applications::chapter_id.eq(chapter_id))
-            .filter(applications::status.eq("pending")),
+            .filter(applications::status.eq(ApplicationStatus::Pending)),
     )
     .set((
         applications::status.eq(status),
@@ -514,7 +536,7 @@ pub fn decider_name(conn: &mut DbConnection, application: &Application) -> Domai
 
 /// Counts by status for the queue's tabs.
 pub fn counts(conn: &mut DbConnection, chapter_id: i64) -> DomainResult<Vec<(String, i64)>> {
-    let rows: Vec<(String, i64)> = applications::table
+    let rows: Vec<(ApplicationStatus, i64)> = applications::table
         .filter(applications::chapter_id.eq(chapter_id))
         .group_by(applications::status)
         .select((applications::status, diesel::dsl::count_star()))
@@ -569,7 +591,7 @@ pub fn queue(
 /// Pending applications whose organizers have not been told yet, by chapter.
 pub fn unnotified_pending(conn: &mut DbConnection) -> DomainResult<Vec<Application>> {
     Ok(applications::table
-        .filter(applications::status.eq("pending"))
+        .filter(applications::status.eq(ApplicationStatus::Pending))
         .filter(applications::organizers_notified_at.is_null())
         .order((applications::chapter_id, applications::created_at))
         .select(Application::as_select())
@@ -590,7 +612,7 @@ pub fn stale_pending(
     age: chrono::TimeDelta,
 ) -> DomainResult<Vec<Application>> {
     Ok(applications::table
-        .filter(applications::status.eq("pending"))
+        .filter(applications::status.eq(ApplicationStatus::Pending))
         .filter(applications::created_at.lt(now() - age))
         .order((applications::chapter_id, applications::created_at))
         .select(Application::as_select())
@@ -619,7 +641,7 @@ pub fn undo(conn: &mut DbConnection, chapter_id: i64, id: i64) -> DomainResult<A
     let Some(decided_at) = application.decided_at else {
         return Err(DomainError::Conflict(Conflict::NotDecided));
     };
-    if application.status == "approved"
+    if application.status == ApplicationStatus::Approved
         && let Some(user_id) = application.user_id
     {
         diesel::delete(
@@ -630,13 +652,11 @@ pub fn undo(conn: &mut DbConnection, chapter_id: i64, id: i64) -> DomainResult<A
         )
         .execute(conn)?;
     }
-    let changed = diesel::update(
-        applications::table
-            .find(id)
-            .filter(applications::status.eq_any(["approved", "rejected"])),
-    )
+    let changed = diesel::update(applications::table.find(id).filter(
+        applications::status.eq_any([ApplicationStatus::Approved, ApplicationStatus::Rejected]),
+    ))
     .set((
-        applications::status.eq("pending"),
+        applications::status.eq(ApplicationStatus::Pending),
         applications::decided_by.eq(None::<i64>),
         applications::decided_at.eq(None::<NaiveDateTime>),
         applications::reason.eq(None::<String>),

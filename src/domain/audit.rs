@@ -4,100 +4,35 @@ use crate::db::DbConnection;
 use crate::db::schema::audit_log;
 use diesel::prelude::*;
 
-/// Everything the audit trail records, stored as its `as_str()` name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuditAction {
-    Login,
-    LoginFailed,
-    Logout,
-    AccountActivated,
-    PasswordReset,
-    PasswordChanged,
-    AccountDeleted,
-    ApplicationSubmitted,
-    ApplicationConfirmed,
-    ApplicationWithdrawn,
-    ApplicationApproved,
-    ApplicationRejected,
-    DecisionUndone,
-    RoleChanged,
-    MemberRemoved,
-    MemberLeft,
-    OrganizerAppointed,
-    ChapterCreated,
-    ChapterProfileEdited,
-    ChapterArchived,
-    ChapterRestored,
-    EventCreated,
-    EventEdited,
-    EventPublished,
-    EventCancelled,
-    EventDraftDeleted,
-}
-
-impl AuditAction {
-    pub const ALL: [AuditAction; 26] = [
-        AuditAction::Login,
-        AuditAction::LoginFailed,
-        AuditAction::Logout,
-        AuditAction::AccountActivated,
-        AuditAction::PasswordReset,
-        AuditAction::PasswordChanged,
-        AuditAction::AccountDeleted,
-        AuditAction::ApplicationSubmitted,
-        AuditAction::ApplicationConfirmed,
-        AuditAction::ApplicationWithdrawn,
-        AuditAction::ApplicationApproved,
-        AuditAction::ApplicationRejected,
-        AuditAction::DecisionUndone,
-        AuditAction::RoleChanged,
-        AuditAction::MemberRemoved,
-        AuditAction::MemberLeft,
-        AuditAction::OrganizerAppointed,
-        AuditAction::ChapterCreated,
-        AuditAction::ChapterProfileEdited,
-        AuditAction::ChapterArchived,
-        AuditAction::ChapterRestored,
-        AuditAction::EventCreated,
-        AuditAction::EventEdited,
-        AuditAction::EventPublished,
-        AuditAction::EventCancelled,
-        AuditAction::EventDraftDeleted,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuditAction::Login => "login",
-            AuditAction::LoginFailed => "login_failed",
-            AuditAction::Logout => "logout",
-            AuditAction::AccountActivated => "account_activated",
-            AuditAction::PasswordReset => "password_reset",
-            AuditAction::PasswordChanged => "password_changed",
-            AuditAction::AccountDeleted => "account_deleted",
-            AuditAction::ApplicationSubmitted => "application_submitted",
-            AuditAction::ApplicationConfirmed => "application_confirmed",
-            AuditAction::ApplicationWithdrawn => "application_withdrawn",
-            AuditAction::ApplicationApproved => "application_approved",
-            AuditAction::ApplicationRejected => "application_rejected",
-            AuditAction::DecisionUndone => "decision_undone",
-            AuditAction::RoleChanged => "role_changed",
-            AuditAction::MemberRemoved => "member_removed",
-            AuditAction::MemberLeft => "member_left",
-            AuditAction::OrganizerAppointed => "organizer_appointed",
-            AuditAction::ChapterCreated => "chapter_created",
-            AuditAction::ChapterProfileEdited => "chapter_profile_edited",
-            AuditAction::ChapterArchived => "chapter_archived",
-            AuditAction::ChapterRestored => "chapter_restored",
-            AuditAction::EventCreated => "event_created",
-            AuditAction::EventEdited => "event_edited",
-            AuditAction::EventPublished => "event_published",
-            AuditAction::EventCancelled => "event_cancelled",
-            AuditAction::EventDraftDeleted => "event_draft_deleted",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<AuditAction> {
-        AuditAction::ALL.into_iter().find(|a| a.as_str() == name)
+crate::text_enum! {
+    /// Everything the audit trail records.
+    pub enum AuditAction {
+        Login => "login",
+        LoginFailed => "login_failed",
+        Logout => "logout",
+        AccountActivated => "account_activated",
+        PasswordReset => "password_reset",
+        PasswordChanged => "password_changed",
+        AccountDeleted => "account_deleted",
+        ApplicationSubmitted => "application_submitted",
+        ApplicationConfirmed => "application_confirmed",
+        ApplicationWithdrawn => "application_withdrawn",
+        ApplicationApproved => "application_approved",
+        ApplicationRejected => "application_rejected",
+        DecisionUndone => "decision_undone",
+        RoleChanged => "role_changed",
+        MemberRemoved => "member_removed",
+        MemberLeft => "member_left",
+        OrganizerAppointed => "organizer_appointed",
+        ChapterCreated => "chapter_created",
+        ChapterProfileEdited => "chapter_profile_edited",
+        ChapterArchived => "chapter_archived",
+        ChapterRestored => "chapter_restored",
+        EventCreated => "event_created",
+        EventEdited => "event_edited",
+        EventPublished => "event_published",
+        EventCancelled => "event_cancelled",
+        EventDraftDeleted => "event_draft_deleted",
     }
 }
 
@@ -137,7 +72,7 @@ pub struct Entry<'a> {
 #[diesel(table_name = audit_log)]
 struct NewRow<'a> {
     actor_user_id: Option<i64>,
-    action: &'a str,
+    action: AuditAction,
     chapter_id: Option<i64>,
     object_type: &'a str,
     object_id: Option<i64>,
@@ -151,7 +86,7 @@ pub fn record(conn: &mut DbConnection, entry: Entry<'_>) -> QueryResult<()> {
     diesel::insert_into(audit_log::table)
         .values(NewRow {
             actor_user_id: entry.actor,
-            action: entry.action.as_str(),
+            action: entry.action,
             chapter_id: entry.chapter,
             object_type,
             object_id: Some(object_id),

@@ -3,6 +3,7 @@
 use super::{DomainError, DomainResult, FieldErrors, now};
 use crate::db::DbConnection;
 use crate::db::schema::chapters;
+use crate::domain::applications::ApplicationStatus;
 use crate::i18n::Locale;
 use diesel::prelude::*;
 
@@ -20,7 +21,7 @@ pub struct Chapter {
     pub founded_on: Option<chrono::NaiveDate>,
     pub contact_email: Option<String>,
     pub apply_questions: String,
-    pub status: String,
+    pub status: ChapterStatus,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
     /// Kept by database triggers on `memberships` (see the migration `chapter_member_count`).
@@ -64,7 +65,15 @@ impl Chapter {
     }
 
     pub fn is_active(&self) -> bool {
-        self.status == "active"
+        self.status == ChapterStatus::Active
+    }
+}
+
+crate::text_enum! {
+    /// An archived chapter takes no applications and leaves the public lists.
+    pub enum ChapterStatus {
+        Active => "active",
+        Archived => "archived",
     }
 }
 
@@ -208,7 +217,7 @@ pub fn list_all(conn: &mut DbConnection) -> DomainResult<Vec<Chapter>> {
 /// Active chapters' slugs and names, for pickers (no counts).
 pub fn active(conn: &mut DbConnection) -> DomainResult<Vec<Chapter>> {
     Ok(chapters::table
-        .filter(chapters::status.eq("active"))
+        .filter(chapters::status.eq(ChapterStatus::Active))
         .order((chapters::founded_on.asc(), chapters::id.asc()))
         .select(Chapter::as_select())
         .load(conn)?)
@@ -220,7 +229,7 @@ fn list(conn: &mut DbConnection, active_only: bool) -> DomainResult<Vec<Chapter>
         .select(Chapter::as_select())
         .into_boxed();
     if active_only {
-        query = query.filter(chapters::status.eq("active"));
+        query = query.filter(chapters::status.eq(ChapterStatus::Active));
     }
     Ok(query.load(conn)?)
 }
@@ -287,7 +296,11 @@ pub fn update(
 pub fn set_status(conn: &mut DbConnection, id: i64, active: bool) -> DomainResult<()> {
     diesel::update(chapters::table.find(id))
         .set((
-            chapters::status.eq(if active { "active" } else { "archived" }),
+            chapters::status.eq(if active {
+                ChapterStatus::Active
+            } else {
+                ChapterStatus::Archived
+            }),
             chapters::updated_at.eq(now()),
         ))
         .execute(conn)?;
@@ -305,7 +318,7 @@ pub struct AdminStats {
 pub fn admin_stats(conn: &mut DbConnection) -> DomainResult<Vec<AdminStats>> {
     use crate::db::schema::applications;
     let rows: Vec<(i64, i64, Option<chrono::NaiveDateTime>)> = applications::table
-        .filter(applications::status.eq("pending"))
+        .filter(applications::status.eq(ApplicationStatus::Pending))
         .group_by(applications::chapter_id)
         .select((
             applications::chapter_id,

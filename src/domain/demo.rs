@@ -256,7 +256,7 @@ pub fn load(conn: &mut DbConnection) -> DomainResult<DemoReport> {
             address: "北京市海淀区",
             recording_url: "https://learningvideo.obs.myhuaweicloud.com:443/%E5%8C%97%E4%BA%ACMeetup%20/QQ%E8%A7%86%E9%A2%9120210531170709.mp4",
             photos_url: "https://gallery.vphotos.cn/vphotosgallery/index.html?vphotowechatid=E803C2FDCB2DDE9A5EB7B42750D4A824",
-            status: "published",
+            status: events::EventStatus::Published,
             created_by: None,
         },
         &AGENDA,

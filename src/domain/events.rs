@@ -4,6 +4,7 @@ use super::{DomainError, DomainResult, now};
 use crate::db::DbConnection;
 use crate::db::schema::{chapters, event_agenda_items, event_hosts, events, rsvps};
 use crate::domain::Conflict;
+use crate::domain::chapters::ChapterStatus;
 use crate::i18n::Locale;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -21,12 +22,12 @@ pub struct Event {
     pub body: String,
     pub starts_at: chrono::NaiveDateTime,
     pub ends_at: chrono::NaiveDateTime,
-    pub mode: String,
+    pub mode: EventMode,
     pub venue: String,
     pub address: String,
     pub online_url: String,
     pub capacity: Option<i32>,
-    pub status: String,
+    pub status: EventStatus,
     pub cancel_message: String,
     pub recording_url: String,
     pub photos_url: String,
@@ -64,16 +65,34 @@ impl Event {
     }
 
     pub fn is_cancelled(&self) -> bool {
-        self.status == "cancelled"
+        self.status == EventStatus::Cancelled
     }
 
     /// Catalog key of the mode's label (线下 / 线上 / 线上+线下).
     pub fn mode_key(&self) -> &'static str {
-        match self.mode.as_str() {
-            "online" => "mode.online",
-            "hybrid" => "mode.hybrid",
-            _ => "mode.offline",
+        match self.mode {
+            EventMode::Online => "mode.online",
+            EventMode::Hybrid => "mode.hybrid",
+            EventMode::Offline => "mode.offline",
         }
+    }
+}
+
+crate::text_enum! {
+    /// A draft is seen by its editors only; published and cancelled events are public.
+    pub enum EventStatus {
+        Draft => "draft",
+        Published => "published",
+        Cancelled => "cancelled",
+    }
+}
+
+crate::text_enum! {
+    /// Where an event happens.
+    pub enum EventMode {
+        Offline => "offline",
+        Online => "online",
+        Hybrid => "hybrid",
     }
 }
 
@@ -111,7 +130,7 @@ impl Host {
 }
 
 /// Published and cancelled events are public; drafts are not.
-const PUBLIC_STATUSES: [&str; 2] = ["published", "cancelled"];
+const PUBLIC_STATUSES: [EventStatus; 2] = [EventStatus::Published, EventStatus::Cancelled];
 
 /// Upcoming (soonest first) and past (latest first) public events of a chapter.
 pub fn public_for_chapter(
@@ -157,7 +176,7 @@ fn past_by_status<T>(
     skip: i64,
     take: i64,
     event: impl Fn(&T) -> &Event,
-    mut load: impl FnMut(&'static str) -> QueryResult<Vec<T>>,
+    mut load: impl FnMut(EventStatus) -> QueryResult<Vec<T>>,
 ) -> DomainResult<Vec<T>> {
     let mut rows = Vec::new();
     for status in PUBLIC_STATUSES {
@@ -210,7 +229,7 @@ pub fn hosts(conn: &mut DbConnection, event_id: i64) -> DomainResult<Vec<Host>> 
 /// 165 ms for the home page); by id it reads only the events that have not ended (< 1 ms).
 fn archived_chapter_ids(conn: &mut DbConnection) -> DomainResult<Vec<i64>> {
     Ok(chapters::table
-        .filter(chapters::status.ne("active"))
+        .filter(chapters::status.ne(ChapterStatus::Active))
         .select(chapters::id)
         .load(conn)?)
 }
@@ -249,7 +268,7 @@ pub struct NewEventData<'a> {
     pub address: &'a str,
     pub recording_url: &'a str,
     pub photos_url: &'a str,
-    pub status: &'a str,
+    pub status: EventStatus,
     pub created_by: Option<i64>,
 }
 
@@ -262,7 +281,7 @@ pub fn insert(
     hosts: &[(&str, &str)],
 ) -> DomainResult<i64> {
     let at = now();
-    let published_at = (data.status != "draft").then_some(at);
+    let published_at = (data.status != EventStatus::Draft).then_some(at);
     let id: i64 = diesel::insert_into(events::table)
         .values((
             events::chapter_id.eq(data.chapter_id),
@@ -591,7 +610,7 @@ pub fn create_draft(
             events::capacity.eq(valid.capacity),
             events::recording_url.eq(i.recording_url.trim()),
             events::photos_url.eq(i.photos_url.trim()),
-            events::status.eq("draft"),
+            events::status.eq(EventStatus::Draft),
             events::created_by.eq(Some(creator)),
             events::created_at.eq(at),
             events::updated_at.eq(at),
@@ -643,14 +662,18 @@ pub fn find_any(conn: &mut DbConnection, chapter_id: i64, slug: &str) -> DomainR
 /// draft → published.
 pub fn publish(conn: &mut DbConnection, id: i64) -> DomainResult<()> {
     let at = now();
-    let n = diesel::update(events::table.find(id).filter(events::status.eq("draft")))
-        .set((
-            events::status.eq("published"),
-            events::published_at.eq(Some(at)),
-            events::sequence.eq(events::sequence + 1),
-            events::updated_at.eq(at),
-        ))
-        .execute(conn)?;
+    let n = diesel::update(
+        events::table
+            .find(id)
+            .filter(events::status.eq(EventStatus::Draft)),
+    )
+    .set((
+        events::status.eq(EventStatus::Published),
+        events::published_at.eq(Some(at)),
+        events::sequence.eq(events::sequence + 1),
+        events::updated_at.eq(at),
+    ))
+    .execute(conn)?;
     if n == 1 {
         Ok(())
     } else {
@@ -663,10 +686,10 @@ pub fn cancel(conn: &mut DbConnection, id: i64, message: &str) -> DomainResult<(
     let n = diesel::update(
         events::table
             .find(id)
-            .filter(events::status.eq("published")),
+            .filter(events::status.eq(EventStatus::Published)),
     )
     .set((
-        events::status.eq("cancelled"),
+        events::status.eq(EventStatus::Cancelled),
         events::cancel_message.eq(message.trim().chars().take(2000).collect::<String>()),
         events::sequence.eq(events::sequence + 1),
         events::updated_at.eq(now()),
@@ -681,8 +704,12 @@ pub fn cancel(conn: &mut DbConnection, id: i64, message: &str) -> DomainResult<(
 
 /// Deletes a draft (published events are cancelled instead, so calendars learn of it).
 pub fn delete_draft(conn: &mut DbConnection, id: i64) -> DomainResult<()> {
-    let n =
-        diesel::delete(events::table.find(id).filter(events::status.eq("draft"))).execute(conn)?;
+    let n = diesel::delete(
+        events::table
+            .find(id)
+            .filter(events::status.eq(EventStatus::Draft)),
+    )
+    .execute(conn)?;
     if n == 1 {
         Ok(())
     } else {
@@ -754,7 +781,7 @@ pub fn for_feed(
     let mut q = events::table
         .inner_join(chapters::table)
         .filter(events::status.eq_any(PUBLIC_STATUSES))
-        .filter(chapters::status.eq("active"))
+        .filter(chapters::status.eq(ChapterStatus::Active))
         .select((Event::as_select(), Chapter::as_select()))
         .order((events::starts_at.desc(), events::id.desc()))
         .limit(limit)
@@ -768,29 +795,12 @@ pub fn for_feed(
 // ---------------------------------------------------------------------------------------------
 // RSVPs
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RsvpStatus {
-    Going,
-    Waitlisted,
-    NotGoing,
-}
-
-impl RsvpStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RsvpStatus::Going => "going",
-            RsvpStatus::Waitlisted => "waitlisted",
-            RsvpStatus::NotGoing => "not_going",
-        }
-    }
-    pub fn parse(s: &str) -> Option<RsvpStatus> {
-        [
-            RsvpStatus::Going,
-            RsvpStatus::Waitlisted,
-            RsvpStatus::NotGoing,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
+crate::text_enum! {
+    /// A member's answer to an event.
+    pub enum RsvpStatus {
+        Going => "going",
+        Waitlisted => "waitlisted",
+        NotGoing => "not_going",
     }
 }
 
@@ -811,7 +821,7 @@ pub fn my_rsvp(
 pub fn going_count(conn: &mut DbConnection, event_id: i64) -> DomainResult<i64> {
     Ok(rsvps::table
         .filter(rsvps::event_id.eq(event_id))
-        .filter(rsvps::status.eq("going"))
+        .filter(rsvps::status.eq(RsvpStatus::Going))
         .count()
         .get_result(conn)?)
 }
@@ -902,7 +912,7 @@ fn promote_next(
     }
     let first: Option<(i64, i64)> = rsvps::table
         .filter(rsvps::event_id.eq(event.id))
-        .filter(rsvps::status.eq("waitlisted"))
+        .filter(rsvps::status.eq(RsvpStatus::Waitlisted))
         .order((rsvps::waitlisted_at.asc(), rsvps::id.asc()))
         .select((rsvps::id, rsvps::user_id))
         .first(conn)
@@ -912,7 +922,7 @@ fn promote_next(
     };
     diesel::update(rsvps::table.find(rsvp_id))
         .set((
-            rsvps::status.eq("going"),
+            rsvps::status.eq(RsvpStatus::Going),
             rsvps::updated_at.eq(at),
             rsvps::waitlisted_at.eq(None::<NaiveDateTime>),
         ))
@@ -934,7 +944,7 @@ pub fn release_upcoming(
     let mut q = rsvps::table
         .inner_join(events::table)
         .filter(rsvps::user_id.eq(user_id))
-        .filter(rsvps::status.ne("not_going"))
+        .filter(rsvps::status.ne(RsvpStatus::NotGoing))
         .filter(events::ends_at.gt(now()))
         .select(Event::as_select())
         .order(events::id)
@@ -960,7 +970,7 @@ pub fn attendees(conn: &mut DbConnection, event_id: i64) -> DomainResult<Vec<Att
     Ok(rsvps::table
         .inner_join(users::table)
         .filter(rsvps::event_id.eq(event_id))
-        .filter(rsvps::status.ne("not_going"))
+        .filter(rsvps::status.ne(RsvpStatus::NotGoing))
         .order((rsvps::created_at.asc(), rsvps::id.asc()))
         .select((
             users::display_name,

@@ -5,7 +5,7 @@ use super::{Actor, FlowResult, Site};
 use crate::db::{DbConnection, write_transaction};
 use crate::domain::audit::{AuditAction, Object};
 use crate::domain::chapters::{self, Chapter};
-use crate::domain::events::{self, Event, Released, RsvpStatus, ValidEvent};
+use crate::domain::events::{self, Event, EventStatus, Released, RsvpStatus, ValidEvent};
 use crate::domain::users;
 use crate::domain::{Conflict, now};
 use crate::mail::notices::{self, RsvpNews};
@@ -120,7 +120,7 @@ pub fn rsvp(
     going: bool,
 ) -> FlowResult<RsvpStatus> {
     let me = actor.user()?;
-    if event.status != "published" || event.ends_at < now() {
+    if event.status != EventStatus::Published || event.ends_at < now() {
         return Err(Conflict::RsvpClosed.into());
     }
     write_transaction(conn, |c| {

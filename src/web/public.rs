@@ -168,7 +168,7 @@ pub async fn chapter_page(
         )
     });
     let roster = Role::ALL
-        .into_iter()
+        .iter()
         .map(|role| RosterGroup {
             role_key: role.label_key(),
             people: roster

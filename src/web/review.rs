@@ -7,7 +7,7 @@ use super::respond::{actor, see_other, with_status};
 use super::view::{self, Frame};
 use super::{AppError, AppState, db, flow};
 use crate::domain::Conflict;
-use crate::domain::applications::{self, Application, Decision, STATUSES, STOCK_REASONS};
+use crate::domain::applications::{self, Application, Decision, STOCK_REASONS};
 use crate::domain::memberships::Role;
 use crate::domain::{DomainError, now};
 use crate::flows;
@@ -91,7 +91,7 @@ pub async fn queue(
     let status = query
         .status
         .as_deref()
-        .filter(|s| STATUSES.contains(s))
+        .filter(|s| applications::ApplicationStatus::parse(s).is_some())
         .unwrap_or("pending")
         .to_string();
     let q = query.q.clone().unwrap_or_default();
@@ -141,7 +141,7 @@ pub async fn queue(
                 organization: a.organization.clone(),
                 role_key: a.desired_role().label_key(),
                 waiting,
-                stale: stale && a.status == "pending",
+                stale: stale && a.status == applications::ApplicationStatus::Pending,
             }
         })
         .collect();

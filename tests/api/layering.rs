@@ -49,7 +49,11 @@ fn each_layer_uses_only_the_layers_below_it() {
         ("i18n", &["web", "flows", "mail", "domain"][..]),
     ] {
         let found = uses_of(layer, forbidden);
-        assert!(found.is_empty(), "{layer} reaches up:\n{}", found.join("\n"));
+        assert!(
+            found.is_empty(),
+            "{layer} reaches up:\n{}",
+            found.join("\n")
+        );
     }
 }
 

@@ -54,7 +54,11 @@ async fn wait_status(app: &TestApp, status: &str, n: usize) -> Vec<(String, i32)
 }
 
 fn extra_worker(app: &TestApp) -> Worker {
-    let transport = Transport::new(app.config.smtp_url.as_ref().map(|u| u.expose()), &app.config.data_dir.join("outbox")).unwrap();
+    let transport = Transport::new(
+        app.config.smtp_url.as_ref().map(|u| u.expose()),
+        &app.config.data_dir.join("outbox"),
+    )
+    .unwrap();
     Worker::new(
         app.pool.clone(),
         transport,
@@ -333,7 +337,11 @@ async fn a_worker_killed_after_delivery_causes_one_duplicate_with_the_same_messa
     })
     .unwrap();
     assert_eq!(rows.len(), 1);
-    let transport = Transport::new(app.config.smtp_url.as_ref().map(|u| u.expose()), &app.config.data_dir.join("outbox")).unwrap();
+    let transport = Transport::new(
+        app.config.smtp_url.as_ref().map(|u| u.expose()),
+        &app.config.data_dir.join("outbox"),
+    )
+    .unwrap();
     transport
         .send(&parse_from(&app.config.mail_from).unwrap(), &rows[0])
         .await
@@ -381,7 +389,11 @@ async fn without_smtp_emails_are_written_as_eml_files() {
     enqueue(&app, &email("file", "a@example.org", "A", Locale::En)).unwrap();
     let worker = Worker::new(
         app.pool.clone(),
-        Transport::new(config.smtp_url.as_ref().map(|u| u.expose()), &config.data_dir.join("outbox")).unwrap(),
+        Transport::new(
+            config.smtp_url.as_ref().map(|u| u.expose()),
+            &config.data_dir.join("outbox"),
+        )
+        .unwrap(),
         parse_from(&config.mail_from).unwrap(),
         fast_mail_settings(8),
         Waker::default(),

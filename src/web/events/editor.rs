@@ -210,7 +210,7 @@ pub async fn edit_event(
         body: event.body.clone(),
         starts_local: local(event.starts_at),
         ends_local: local(event.ends_at),
-        mode: event.mode.clone(),
+        mode: event.mode.to_string(),
         venue: event.venue.clone(),
         address: event.address.clone(),
         online_url: event.online_url.clone(),

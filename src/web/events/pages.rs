@@ -6,7 +6,7 @@ use super::super::view::{self, Frame};
 use super::super::{AppError, AppState, db};
 use super::can_edit;
 use crate::domain::chapters::{self, Chapter};
-use crate::domain::events::{self, AgendaItem, Event, Host};
+use crate::domain::events::{self, AgendaItem, Event, EventStatus, Host};
 use crate::i18n::Locale;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -225,7 +225,7 @@ pub async fn event_page(
     .await?;
     let editable = can_edit(&access, &event);
     // Drafts exist only for their editors (the preview); everyone else gets 404.
-    if event.status == "draft" && !editable {
+    if event.status == EventStatus::Draft && !editable {
         return Err(AppError::NotFound);
     }
     let chapter = &access.chapter;
@@ -248,7 +248,7 @@ pub async fn event_page(
         ics_href: format!("/chapters/{}/events/{}/event.ics", chapter.slug, event.slug),
         edit_base: format!("/chapters/{}/events/{}", chapter.slug, event.slug),
         editable,
-        can_rsvp: access.role.is_some() && event.status == "published" && upcoming,
+        can_rsvp: access.role.is_some() && event.status == EventStatus::Published && upcoming,
         rsvp: rsvp.map(|r| format!("rsvp.status_{}", r.as_str())),
         going,
         notice: match query.done.as_deref() {
