@@ -28,7 +28,6 @@ pub struct Config {
     pub database_url: String,
     pub bind: String,
     pub base_url: String,
-    pub secret_key: Secret,
     /// `None` → emails are written as `.eml` files into `data_dir/outbox`.
     pub smtp_url: Option<Secret>,
     pub mail_from: String,
@@ -60,8 +59,6 @@ pub struct Config {
 pub enum ConfigError {
     #[error("{0} has an invalid value: {1}")]
     Invalid(&'static str, String),
-    #[error("cannot read or write the secret key file: {0}")]
-    SecretFile(#[from] std::io::Error),
 }
 
 fn var(name: &str) -> Option<String> {
@@ -87,10 +84,6 @@ impl Config {
         };
         let bind = var("OGUG_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
         let base_url = var("OGUG_BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
-        let secret_key = match var("OGUG_SECRET_KEY") {
-            Some(v) => Secret::new(v),
-            None => load_or_create_secret(&data_dir)?,
-        };
         let demo = match var("OGUG_DEMO").as_deref() {
             None => true,
             Some("true" | "1" | "yes") => true,
@@ -132,7 +125,6 @@ impl Config {
                 .unwrap_or_else(|| "sqlite://data/ogug.sqlite3".into()),
             bind,
             base_url: base_url.trim_end_matches('/').to_string(),
-            secret_key,
             smtp_url: var("SMTP_URL").map(Secret::new),
             mail_from: var("OGUG_MAIL_FROM").unwrap_or_else(|| "oGUG <noreply@localhost>".into()),
             default_locale,
@@ -156,7 +148,6 @@ impl Config {
             database_url: database_url.to_string(),
             bind: "127.0.0.1:0".into(),
             base_url: "http://127.0.0.1".into(),
-            secret_key: Secret::new(crate::crypto::random_token()),
             smtp_url: None,
             mail_from: "oGUG <noreply@localhost>".into(),
             default_locale: Locale::ZhCn,
@@ -176,24 +167,6 @@ impl Config {
 
     pub fn is_https(&self) -> bool {
         self.base_url.starts_with("https://")
-    }
-}
-
-fn load_or_create_secret(data_dir: &Path) -> Result<Secret, ConfigError> {
-    let path = data_dir.join("secret.key");
-    match std::fs::read_to_string(&path) {
-        Ok(s) if !s.trim().is_empty() => Ok(Secret::new(s.trim())),
-        _ => {
-            std::fs::create_dir_all(data_dir)?;
-            let key = crate::crypto::random_token();
-            std::fs::write(&path, &key)?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
-            }
-            Ok(Secret::new(key))
-        }
     }
 }
 

@@ -1,0 +1,229 @@
+//! Join applications: apply → confirm → review → approve / reject (DESIGN.md flows 1–3).
+//!
+//! Every transition is a guarded update (`… WHERE status = 'pending'`), so two organizers
+//! deciding at once yield one decision, one membership and one email.
+
+mod decide;
+mod submit;
+
+pub use decide::*;
+pub use submit::*;
+
+use super::memberships::Role;
+use super::one_time_tokens::Purpose;
+use super::users::User;
+use super::{DomainError, DomainResult, now};
+use crate::crypto::sha256_hex;
+use crate::db::DbConnection;
+use crate::db::schema::{applications, memberships as m, tokens, users as u};
+use crate::i18n::Locale;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = applications)]
+pub struct Application {
+    pub id: i64,
+    pub chapter_id: i64,
+    pub user_id: Option<i64>,
+    pub email: String,
+    pub name: String,
+    pub organization: String,
+    pub job_title: String,
+    pub desired_role: Role,
+    pub motivation: String,
+    pub opengauss_usage: String,
+    pub answers: String,
+    pub locale: String,
+    pub status: ApplicationStatus,
+    pub decided_by: Option<i64>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub confirmed_at: Option<NaiveDateTime>,
+    pub organizers_notified_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Application {
+    pub fn locale(&self) -> Locale {
+        Locale::parse(&self.locale).unwrap_or_default()
+    }
+
+    pub fn desired_role(&self) -> Role {
+        self.desired_role
+    }
+
+    /// The chapter's extra questions with this applicant's answers.
+    pub fn answers(&self) -> Vec<(String, String)> {
+        serde_json::from_str(&self.answers).unwrap_or_default()
+    }
+
+    pub fn is_open(&self) -> bool {
+        matches!(
+            self.status,
+            ApplicationStatus::Unconfirmed | ApplicationStatus::Pending
+        )
+    }
+}
+
+crate::text_enum! {
+    /// Where an application stands. Open: unconfirmed (the email is not confirmed yet) and
+    /// pending (waiting for an organizer).
+    pub enum ApplicationStatus {
+        Pending => "pending",
+        Unconfirmed => "unconfirmed",
+        Approved => "approved",
+        Rejected => "rejected",
+        Withdrawn => "withdrawn",
+    }
+}
+
+impl ApplicationStatus {
+    /// Catalog key of the status's name.
+    pub fn label_key(self) -> String {
+        format!("status.{}", self.as_str())
+    }
+}
+
+/// The review queue's tabs, in order.
+pub const STATUSES: &[ApplicationStatus] = ApplicationStatus::ALL;
+
+/// Stock reasons for a rejection; each has a catalog key `reason.<name>`.
+pub const STOCK_REASONS: [&str; 4] = ["not_local", "incomplete", "duplicate", "other"];
+
+pub fn find(conn: &mut DbConnection, id: i64) -> DomainResult<Application> {
+    applications::table
+        .find(id)
+        .select(Application::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(DomainError::NotFound)
+}
+
+/// The application a live token of `purpose` points to.
+pub fn by_token(conn: &mut DbConnection, raw: &str, purpose: Purpose) -> DomainResult<Application> {
+    let id: Option<Option<i64>> = tokens::table
+        .filter(tokens::token_hash.eq(sha256_hex(raw)))
+        .filter(tokens::purpose.eq(purpose.as_str()))
+        .filter(tokens::expires_at.gt(now()))
+        .filter(tokens::used_at.is_null())
+        .select(tokens::application_id)
+        .first(conn)
+        .optional()?;
+    match id.flatten() {
+        Some(id) => find(conn, id),
+        None => Err(DomainError::NotFound),
+    }
+}
+
+/// Name of whoever decided an application, for "already decided by X".
+pub fn decider_name(conn: &mut DbConnection, application: &Application) -> DomainResult<String> {
+    match application.decided_by {
+        Some(id) => Ok(u::table
+            .find(id)
+            .select(u::display_name)
+            .first(conn)
+            .optional()?
+            .unwrap_or_default()),
+        None => Ok(String::new()),
+    }
+}
+
+/// Counts by status for the queue's tabs.
+pub fn counts(conn: &mut DbConnection, chapter_id: i64) -> DomainResult<Vec<(String, i64)>> {
+    let rows: Vec<(ApplicationStatus, i64)> = applications::table
+        .filter(applications::chapter_id.eq(chapter_id))
+        .group_by(applications::status)
+        .select((applications::status, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(STATUSES
+        .iter()
+        .map(|s| {
+            (
+                s.to_string(),
+                rows.iter().find(|(st, _)| st == s).map_or(0, |r| r.1),
+            )
+        })
+        .collect())
+}
+
+pub const PAGE_SIZE: i64 = 50;
+
+/// One page of the review queue: oldest first, keyset-paginated on (created_at, id).
+pub fn queue(
+    conn: &mut DbConnection,
+    chapter_id: i64,
+    status: &str,
+    search: Option<&str>,
+    after: Option<(NaiveDateTime, i64)>,
+) -> DomainResult<Vec<Application>> {
+    let mut query = applications::table
+        .filter(applications::chapter_id.eq(chapter_id))
+        .filter(applications::status.eq(status.to_string()))
+        .order((applications::created_at.asc(), applications::id.asc()))
+        .select(Application::as_select())
+        .limit(PAGE_SIZE + 1)
+        .into_boxed();
+    if let Some(q) = search.map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = format!("%{}%", q.to_lowercase().replace(['\\', '%', '_'], ""));
+        query = query.filter(
+            applications::email
+                .like(pattern.clone())
+                .or(applications::name.like(pattern.clone()))
+                .or(applications::organization.like(pattern)),
+        );
+    }
+    if let Some((at, id)) = after {
+        query = query.filter(
+            applications::created_at
+                .gt(at)
+                .or(applications::created_at.eq(at).and(applications::id.gt(id))),
+        );
+    }
+    Ok(query.load(conn)?)
+}
+
+/// Pending applications whose organizers have not been told yet, by chapter.
+pub fn unnotified_pending(conn: &mut DbConnection) -> DomainResult<Vec<Application>> {
+    Ok(applications::table
+        .filter(applications::status.eq(ApplicationStatus::Pending))
+        .filter(applications::organizers_notified_at.is_null())
+        .order((applications::chapter_id, applications::created_at))
+        .select(Application::as_select())
+        .limit(1000)
+        .load(conn)?)
+}
+
+pub fn mark_notified(conn: &mut DbConnection, ids: &[i64]) -> DomainResult<()> {
+    diesel::update(applications::table.filter(applications::id.eq_any(ids)))
+        .set(applications::organizers_notified_at.eq(Some(now())))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Pending applications older than `age`, for the weekly reminder.
+pub fn stale_pending(
+    conn: &mut DbConnection,
+    age: chrono::TimeDelta,
+) -> DomainResult<Vec<Application>> {
+    Ok(applications::table
+        .filter(applications::status.eq(ApplicationStatus::Pending))
+        .filter(applications::created_at.lt(now() - age))
+        .order((applications::chapter_id, applications::created_at))
+        .select(Application::as_select())
+        .limit(1000)
+        .load(conn)?)
+}
+
+/// Organizers of a chapter (who get the digests).
+pub fn organizers(conn: &mut DbConnection, chapter_id: i64) -> DomainResult<Vec<User>> {
+    Ok(m::table
+        .inner_join(u::table)
+        .filter(m::chapter_id.eq(chapter_id))
+        .filter(m::role.eq(Role::Organizer.as_str()))
+        .filter(u::disabled_at.is_null())
+        .select(User::as_select())
+        .load(conn)?)
+}

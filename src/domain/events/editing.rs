@@ -1,0 +1,394 @@
+//! The event editor's checks and writes: drafts, edits, publishing, cancelling, deleting.
+
+use super::*;
+use crate::db::DbConnection;
+use crate::db::schema::{event_agenda_items, event_hosts, events};
+use crate::domain::{Conflict, DomainError, DomainResult, now};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+pub const MODES: [&str; 3] = ["offline", "online", "hybrid"];
+pub const HOST_KINDS: [&str; 3] = ["host", "co-host", "sponsor"];
+
+#[derive(Debug, Clone, Default)]
+pub struct AgendaInput {
+    pub position: String,
+    pub time_label: String,
+    pub title: String,
+    pub speaker: String,
+    pub affiliation: String,
+    pub slides_url: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EventInput {
+    pub title_zh: String,
+    pub title_en: String,
+    pub summary_zh: String,
+    pub summary_en: String,
+    pub body: String,
+    /// `YYYY-MM-DDTHH:MM` in the chapter's time zone (an `<input type=datetime-local>`).
+    pub starts_local: String,
+    pub ends_local: String,
+    pub mode: String,
+    pub venue: String,
+    pub address: String,
+    pub online_url: String,
+    pub capacity: String,
+    pub recording_url: String,
+    pub photos_url: String,
+    pub agenda: Vec<AgendaInput>,
+    pub hosts: Vec<(String, String)>,
+}
+
+/// A checked event, times in UTC.
+#[derive(Debug, Clone)]
+pub struct ValidEvent {
+    pub input: EventInput,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub capacity: Option<i32>,
+    /// (time, title, speaker, affiliation, slides) in display order.
+    pub agenda: Vec<(String, String, String, String, String)>,
+    pub hosts: Vec<(String, String)>,
+}
+
+/// Years an event may fall in: iCalendar, feeds and every client handle them.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// A local time in the chapter's zone, as UTC; or the catalog key of what is wrong with it.
+fn parse_local(value: &str, tz: chrono_tz::Tz) -> Result<NaiveDateTime, &'static str> {
+    use chrono::{Datelike, TimeZone};
+    let local = NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%d %H:%M"))
+        .map_err(|_| {
+            // A five-digit year does not parse at all: still say what is wrong with it.
+            match value.trim().split('-').next().map(str::parse::<i64>) {
+                Some(Ok(year)) if !YEARS.contains(&i32::try_from(year).unwrap_or(0)) => {
+                    "error.datetime_range"
+                }
+                _ => "error.datetime_invalid",
+            }
+        })?;
+    if !YEARS.contains(&local.year()) {
+        return Err("error.datetime_range");
+    }
+    tz.from_local_datetime(&local)
+        .earliest()
+        .map(|t| t.naive_utc())
+        .ok_or("error.datetime_invalid")
+}
+
+fn url_ok(v: &str) -> bool {
+    let v = v.trim();
+    v.is_empty()
+        || ((v.starts_with("https://") || v.starts_with("http://"))
+            && v.len() <= 500
+            && !v.contains(char::is_whitespace))
+}
+
+pub fn validate(
+    input: &EventInput,
+    tz: chrono_tz::Tz,
+) -> Result<ValidEvent, crate::domain::FieldErrors> {
+    use crate::domain::text::{check_line, check_markdown};
+    let mut errors = crate::domain::FieldErrors::default();
+    for (field, value, max, required) in [
+        ("title_zh", &input.title_zh, 200, true),
+        ("title_en", &input.title_en, 200, false),
+        ("summary_zh", &input.summary_zh, 500, false),
+        ("summary_en", &input.summary_en, 500, false),
+        ("venue", &input.venue, 200, false),
+        ("address", &input.address, 300, false),
+    ] {
+        if let Err(key) = check_line(value, max, required) {
+            errors.add(field, key);
+        }
+    }
+    if let Err(key) = check_markdown(&input.body) {
+        errors.add("body", key);
+    }
+    let starts = parse_local(&input.starts_local, tz)
+        .map_err(|key| errors.add("starts_local", key))
+        .ok();
+    let ends = parse_local(&input.ends_local, tz)
+        .map_err(|key| errors.add("ends_local", key))
+        .ok();
+    if let (Some(s), Some(e)) = (starts, ends)
+        && e <= s
+    {
+        errors.add("ends_local", "error.ends_before_start");
+    }
+    if !MODES.contains(&input.mode.as_str()) {
+        errors.add("mode", "error.invalid_choice");
+    }
+    for (field, value) in [
+        ("online_url", &input.online_url),
+        ("recording_url", &input.recording_url),
+        ("photos_url", &input.photos_url),
+    ] {
+        if !url_ok(value) {
+            errors.add(field, "error.url_invalid");
+        }
+    }
+    let capacity = match input.capacity.trim() {
+        "" => None,
+        c => match c.parse::<i32>() {
+            Ok(n) if (1..=100_000).contains(&n) => Some(n),
+            _ => {
+                errors.add("capacity", "error.capacity_invalid");
+                None
+            }
+        },
+    };
+    let mut agenda: Vec<(i32, usize, &AgendaInput)> = input
+        .agenda
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| !a.title.trim().is_empty())
+        .map(|(i, a)| {
+            (
+                a.position.trim().parse::<i32>().unwrap_or(1000 + i as i32),
+                i,
+                a,
+            )
+        })
+        .collect();
+    agenda.sort_by_key(|(p, i, _)| (*p, *i));
+    if agenda.len() > 40 {
+        errors.add("agenda", "error.too_long");
+    }
+    if agenda.iter().any(|(_, _, a)| !url_ok(&a.slides_url)) {
+        errors.add("agenda", "error.url_invalid");
+    }
+    if let Some(Err(key)) = agenda
+        .iter()
+        .flat_map(|(_, _, a)| [&a.time_label, &a.title, &a.speaker, &a.affiliation])
+        .map(|v| check_line(v, 200, false))
+        .find(Result::is_err)
+    {
+        errors.add("agenda", key);
+    }
+    if let Some(Err(key)) = input
+        .hosts
+        .iter()
+        .map(|(org, _)| check_line(org, 200, false))
+        .find(Result::is_err)
+    {
+        errors.add("hosts", key);
+    }
+    let hosts: Vec<(String, String)> = input
+        .hosts
+        .iter()
+        .filter(|(org, _)| !org.trim().is_empty())
+        .map(|(org, kind)| {
+            let kind = if HOST_KINDS.contains(&kind.as_str()) {
+                kind.clone()
+            } else {
+                "co-host".to_string()
+            };
+            (org.trim().chars().take(200).collect(), kind)
+        })
+        .collect();
+    match (starts, ends, errors.is_empty()) {
+        (Some(starts_at), Some(ends_at), true) => Ok(ValidEvent {
+            starts_at,
+            ends_at,
+            capacity,
+            agenda: agenda
+                .into_iter()
+                .map(|(_, _, a)| {
+                    let t = |s: &str, n: usize| s.trim().chars().take(n).collect::<String>();
+                    (
+                        t(&a.time_label, 20),
+                        t(&a.title, 200),
+                        t(&a.speaker, 200),
+                        t(&a.affiliation, 200),
+                        t(&a.slides_url, 500),
+                    )
+                })
+                .collect(),
+            hosts,
+            input: input.clone(),
+        }),
+        _ => Err(errors),
+    }
+}
+
+fn replace_children(
+    conn: &mut DbConnection,
+    event_id: i64,
+    valid: &ValidEvent,
+) -> DomainResult<()> {
+    diesel::delete(event_agenda_items::table.filter(event_agenda_items::event_id.eq(event_id)))
+        .execute(conn)?;
+    diesel::delete(event_hosts::table.filter(event_hosts::event_id.eq(event_id))).execute(conn)?;
+    for (position, (time_label, title, speaker, affiliation, slides)) in (0i32..).zip(&valid.agenda)
+    {
+        diesel::insert_into(event_agenda_items::table)
+            .values((
+                event_agenda_items::event_id.eq(event_id),
+                event_agenda_items::position.eq(position),
+                event_agenda_items::time_label.eq(time_label),
+                event_agenda_items::title.eq(title),
+                event_agenda_items::speaker.eq(speaker),
+                event_agenda_items::affiliation.eq(affiliation),
+                event_agenda_items::slides_url.eq(slides),
+            ))
+            .execute(conn)?;
+    }
+    for (position, (organization, kind)) in (0i32..).zip(&valid.hosts) {
+        diesel::insert_into(event_hosts::table)
+            .values((
+                event_hosts::event_id.eq(event_id),
+                event_hosts::position.eq(position),
+                event_hosts::organization.eq(organization),
+                event_hosts::kind.eq(kind),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Creates a draft. The slug is the start date plus a short random part (titles are often
+/// Chinese, and a slug must stay stable once printed).
+pub fn create_draft(
+    conn: &mut DbConnection,
+    chapter_id: i64,
+    creator: i64,
+    valid: &ValidEvent,
+) -> DomainResult<Event> {
+    let slug = format!(
+        "{}-{}",
+        valid.starts_at.format("%Y-%m-%d"),
+        &crate::crypto::random_token()[..6]
+    );
+    let i = &valid.input;
+    let at = now();
+    let event = diesel::insert_into(events::table)
+        .values((
+            events::chapter_id.eq(chapter_id),
+            events::slug.eq(&slug),
+            events::title_zh.eq(i.title_zh.trim()),
+            events::title_en.eq(i.title_en.trim()),
+            events::summary_zh.eq(i.summary_zh.trim()),
+            events::summary_en.eq(i.summary_en.trim()),
+            events::body.eq(&i.body),
+            events::body_html.eq(Some(crate::domain::markdown::render(&i.body))),
+            events::starts_at.eq(valid.starts_at),
+            events::ends_at.eq(valid.ends_at),
+            events::mode.eq(&i.mode),
+            events::venue.eq(i.venue.trim()),
+            events::address.eq(i.address.trim()),
+            events::online_url.eq(i.online_url.trim()),
+            events::capacity.eq(valid.capacity),
+            events::recording_url.eq(i.recording_url.trim()),
+            events::photos_url.eq(i.photos_url.trim()),
+            events::status.eq(EventStatus::Draft),
+            events::created_by.eq(Some(creator)),
+            events::created_at.eq(at),
+            events::updated_at.eq(at),
+        ))
+        .returning(events::all_columns)
+        .get_result::<Event>(conn)?;
+    replace_children(conn, event.id, valid)?;
+    Ok(event)
+}
+
+/// Saves an edit; SEQUENCE rises so subscribed calendars take the change.
+pub fn update(conn: &mut DbConnection, event_id: i64, valid: &ValidEvent) -> DomainResult<()> {
+    let i = &valid.input;
+    diesel::update(events::table.find(event_id))
+        .set((
+            events::title_zh.eq(i.title_zh.trim()),
+            events::title_en.eq(i.title_en.trim()),
+            events::summary_zh.eq(i.summary_zh.trim()),
+            events::summary_en.eq(i.summary_en.trim()),
+            events::body.eq(&i.body),
+            events::body_html.eq(Some(crate::domain::markdown::render(&i.body))),
+            events::starts_at.eq(valid.starts_at),
+            events::ends_at.eq(valid.ends_at),
+            events::mode.eq(&i.mode),
+            events::venue.eq(i.venue.trim()),
+            events::address.eq(i.address.trim()),
+            events::online_url.eq(i.online_url.trim()),
+            events::capacity.eq(valid.capacity),
+            events::recording_url.eq(i.recording_url.trim()),
+            events::photos_url.eq(i.photos_url.trim()),
+            events::sequence.eq(events::sequence + 1),
+            events::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    replace_children(conn, event_id, valid)
+}
+
+/// Any event of a chapter by slug, drafts included (for its editors).
+pub fn find_any(conn: &mut DbConnection, chapter_id: i64, slug: &str) -> DomainResult<Event> {
+    events::table
+        .filter(events::chapter_id.eq(chapter_id))
+        .filter(events::slug.eq(slug))
+        .select(Event::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(DomainError::NotFound)
+}
+
+/// draft → published.
+pub fn publish(conn: &mut DbConnection, id: i64) -> DomainResult<()> {
+    let at = now();
+    let n = diesel::update(
+        events::table
+            .find(id)
+            .filter(events::status.eq(EventStatus::Draft)),
+    )
+    .set((
+        events::status.eq(EventStatus::Published),
+        events::published_at.eq(Some(at)),
+        events::sequence.eq(events::sequence + 1),
+        events::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(DomainError::Conflict(Conflict::NotDraft))
+    }
+}
+
+/// published → cancelled, with a message for attendees.
+pub fn cancel(conn: &mut DbConnection, id: i64, message: &str) -> DomainResult<()> {
+    let n = diesel::update(
+        events::table
+            .find(id)
+            .filter(events::status.eq(EventStatus::Published)),
+    )
+    .set((
+        events::status.eq(EventStatus::Cancelled),
+        events::cancel_message.eq(message.trim().chars().take(2000).collect::<String>()),
+        events::sequence.eq(events::sequence + 1),
+        events::updated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(DomainError::Conflict(Conflict::NotPublished))
+    }
+}
+
+/// Deletes a draft (published events are cancelled instead, so calendars learn of it).
+pub fn delete_draft(conn: &mut DbConnection, id: i64) -> DomainResult<()> {
+    let n = diesel::delete(
+        events::table
+            .find(id)
+            .filter(events::status.eq(EventStatus::Draft)),
+    )
+    .execute(conn)?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(DomainError::Conflict(Conflict::NotDraft))
+    }
+}
+
+pub const EVENTS_PAGE: i64 = 20;
