@@ -200,9 +200,8 @@ pub fn application_rejected(
     let content = templates::ApplicationRejected {
         name: application.name.clone(),
         chapter: chapter.name(locale).to_string(),
-        reason_key: format!(
-            "reason.{}",
-            application.reason.as_deref().unwrap_or("other")
+        reason_key: crate::domain::applications::reason_key(
+            application.reason.as_deref().unwrap_or("other"),
         ),
         message: application.message.clone().unwrap_or_default(),
         status_link: links.status(status_token),

@@ -378,11 +378,11 @@ async fn status_page(
         chapter_name: chapter.name(locale).to_string(),
         chapter_href: format!("/chapters/{}", chapter.slug),
         role_key: application.desired_role().label_key(),
-        status_key: format!("status.{}", application.status),
+        status_key: application.status.label_key(),
         reason_key: application
             .reason
             .as_ref()
-            .map(|r| format!("reason.{r}"))
+            .map(|r| applications::reason_key(r))
             .unwrap_or_default(),
         action: format!("/applications/status/{token}"),
         notice,

@@ -124,8 +124,8 @@ pub async fn queue(
         .into_iter()
         .map(|(s, count)| Tab {
             href: format!("{base}?status={s}"),
-            current: s == status,
-            label_key: format!("status.{s}"),
+            current: s.as_str() == status,
+            label_key: s.label_key(),
             count,
         })
         .collect();
@@ -223,17 +223,17 @@ async fn detail_page(
         slug: access.chapter.slug.clone(),
         answers: application.answers(),
         role_key: application.desired_role().label_key(),
-        status_key: format!("status.{}", application.status),
+        status_key: application.status.label_key(),
         reason_key: application
             .reason
             .as_ref()
-            .map(|r| format!("reason.{r}"))
+            .map(|r| applications::reason_key(r))
             .unwrap_or_default(),
         waiting,
         decided_by,
         reasons: STOCK_REASONS
             .iter()
-            .map(|r| (*r, format!("reason.{r}")))
+            .map(|r| (*r, applications::reason_key(r)))
             .collect(),
         conflict,
         can_undo: email_unsent

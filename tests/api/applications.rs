@@ -57,14 +57,7 @@ async fn apply_and_confirm(app: &TestApp, b: &Browser, name: &str, email: &str) 
 
 async fn organizer(app: &TestApp) -> Browser {
     app.set_password("organizer@example.org", PW);
-    let b = app.browser();
-    assert!(
-        b.login("organizer@example.org", PW)
-            .await
-            .status()
-            .is_redirection()
-    );
-    b
+    app.sign_in("organizer@example.org", PW).await
 }
 
 #[tokio::test]

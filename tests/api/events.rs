@@ -60,12 +60,7 @@ pub async fn create(b: &Browser, title: &str, capacity: &str, publish: bool) -> 
 }
 
 pub async fn signed_in(app: &TestApp, email: &str) -> Browser {
-    let b = app.browser();
-    assert!(
-        b.login(email, PW).await.status().is_redirection(),
-        "{email}"
-    );
-    b
+    app.sign_in(email, PW).await
 }
 
 #[tokio::test]

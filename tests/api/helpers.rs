@@ -423,3 +423,131 @@ pub fn assert_redirect_to(res: &reqwest::Response, location: &str) {
         Some(location)
     );
 }
+
+/// The password every story-test person has.
+pub const PASSWORD: &str = "a story passphrase 2021";
+
+impl TestApp {
+    /// A browser signed in as `email`, who must have `password`.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Browser {
+        let b = self.browser();
+        let res = b.login(email, password).await;
+        assert!(
+            res.status().is_redirection(),
+            "{email} signs in: {}",
+            res.status()
+        );
+        b
+    }
+
+    /// A new person with `role` in chapter `slug`, signed in (password `PASSWORD`).
+    pub async fn signed_in_as(&self, role: ogug::domain::memberships::Role, slug: &str) -> Browser {
+        let email = format!(
+            "{}-{}@example.org",
+            role.as_str(),
+            &ogug::crypto::random_token()[..8]
+        );
+        self.member(&email, slug, role, PASSWORD);
+        self.sign_in(&email, PASSWORD).await
+    }
+
+    /// A new organizer of `slug`, signed in.
+    pub async fn organizer_of(&self, slug: &str) -> Browser {
+        self.signed_in_as(ogug::domain::memberships::Role::Organizer, slug)
+            .await
+    }
+
+    /// The emails this app sent, as the test's mailbox.
+    pub fn mail(&self) -> Mailbox<'_> {
+        Mailbox(self)
+    }
+}
+
+/// What the loopback SMTP server received.
+pub struct Mailbox<'a>(&'a TestApp);
+
+impl Mailbox<'_> {
+    /// The path of the newest link starting with `prefix` (e.g. `/applications/confirm/`) in the
+    /// emails received so far, waiting for one to arrive.
+    pub async fn link_to(&self, prefix: &str) -> String {
+        let absolute = format!("{}{prefix}", self.0.address);
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let found = self
+                .0
+                .smtp
+                .received()
+                .iter()
+                .rev()
+                .map(parse)
+                .find(|m| m.text.contains(&absolute));
+            if let Some(mail) = found {
+                return link_in(&mail.text, &absolute)
+                    .trim_start_matches(&self.0.address)
+                    .to_string();
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no email with a link to {prefix}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// Someone applying to a chapter, in their own browser.
+pub struct Applicant {
+    pub browser: Browser,
+    pub name: String,
+    pub email: String,
+}
+
+impl TestApp {
+    pub fn applicant(&self, name: &str, email: &str) -> Applicant {
+        Applicant {
+            browser: self.browser(),
+            name: name.into(),
+            email: email.into(),
+        }
+    }
+}
+
+impl Applicant {
+    /// Fills in the apply form of `slug` as a person would.
+    pub async fn apply(&self, slug: &str) -> reqwest::Response {
+        self.browser
+            .post_form(
+                &format!("/chapters/{slug}/apply"),
+                &[
+                    ("name", self.name.as_str()),
+                    ("email", self.email.as_str()),
+                    ("organization", "某公司"),
+                    ("desired_role", "member"),
+                    ("motivation", "交流"),
+                    ("consent", "on"),
+                ],
+            )
+            .await
+    }
+}
+
+/// Reading a response the way the tests talk about it.
+pub trait ResponseExt {
+    /// The `Location` header ("" when there is none).
+    fn location(&self) -> String;
+}
+
+impl ResponseExt for reqwest::Response {
+    fn location(&self) -> String {
+        self.headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+/// A catalog entry in the app's default language (tests assert on these, not pasted wording).
+pub fn zh(key: &str) -> &str {
+    ogug::i18n::Locale::ZhCn.t(key)
+}

@@ -9,6 +9,7 @@ mod webdriver;
 mod accounts;
 mod applications;
 mod browser;
+mod catalog;
 mod cli;
 mod events;
 mod layering;

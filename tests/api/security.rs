@@ -6,23 +6,17 @@ use crate::helpers::*;
 use diesel::prelude::*;
 use ogug::db::schema::{applications, chapters, events, outbox, rsvps, users};
 use ogug::domain::memberships::Role;
-use ogug::i18n::Locale;
 use reqwest::StatusCode;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(10);
-
-fn zh(key: &str) -> &str {
-    Locale::ZhCn.t(key)
-}
 
 // 1. iCalendar injection -----------------------------------------------------------------------
 
 #[tokio::test]
 async fn stored_text_cannot_forge_calendar_lines() {
     let app = spawn_app().await;
-    app.member("org@example.org", "beijing", Role::Organizer, PW);
-    let org = signed_in(&app, "org@example.org").await;
+    let org = app.organizer_of("beijing").await;
     let path = create(&org, "日历注入", "", true).await;
     let forged = "X\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:evil@x\r\nSUMMARY:forged";
     // Rows written before validation refused control characters (the form refuses them now,
@@ -82,8 +76,7 @@ async fn stored_text_cannot_forge_calendar_lines() {
 #[tokio::test]
 async fn single_line_fields_refuse_control_characters_with_a_field_error() {
     let app = spawn_app().await;
-    app.member("org@example.org", "beijing", Role::Organizer, PW);
-    let org = signed_in(&app, "org@example.org").await;
+    let org = app.organizer_of("beijing").await;
     let message = zh("error.invalid_characters");
     for (field, value) in [
         ("title_zh", "X\r\nEND:VEVENT"),
@@ -286,19 +279,7 @@ async fn using_one_activation_link_voids_the_others() {
 async fn sent_emails_lose_their_bodies_after_the_retention_period() {
     let app = spawn_app().await;
     for email in ["old@example.org", "new@example.org"] {
-        app.browser()
-            .post_form(
-                "/chapters/beijing/apply",
-                &[
-                    ("name", "申请人"),
-                    ("email", email),
-                    ("organization", "某公司"),
-                    ("desired_role", "member"),
-                    ("motivation", "交流"),
-                    ("consent", "on"),
-                ],
-            )
-            .await;
+        app.applicant("申请人", email).apply("beijing").await;
     }
     app.smtp.wait_for(2, WAIT).await;
     let deadline = tokio::time::Instant::now() + WAIT;
@@ -351,21 +332,8 @@ async fn undoing_a_decision_after_the_person_applied_again_answers_409() {
         ..Options::default()
     })
     .await;
-    let apply = || async {
-        app.browser()
-            .post_form(
-                "/chapters/beijing/apply",
-                &[
-                    ("name", "再次申请"),
-                    ("email", "again@example.org"),
-                    ("organization", "某公司"),
-                    ("desired_role", "member"),
-                    ("motivation", "交流"),
-                    ("consent", "on"),
-                ],
-            )
-            .await
-    };
+    let applicant = app.applicant("再次申请", "again@example.org");
+    let apply = || applicant.apply("beijing");
     apply().await;
     let first: i64 = applications::table
         .select(applications::id)
@@ -378,8 +346,7 @@ async fn undoing_a_decision_after_the_person_applied_again_answers_409() {
         ))
         .execute(&mut app.conn())
         .unwrap();
-    app.set_password("organizer@example.org", PW);
-    let org = signed_in(&app, "organizer@example.org").await;
+    let org = app.organizer_of("beijing").await;
     let detail = format!("/chapters/beijing/manage/applications/{first}");
     let res = org
         .post_form(
@@ -424,8 +391,7 @@ fn rsvp_of(app: &TestApp, user: i64) -> String {
 #[tokio::test]
 async fn the_waitlist_keeps_its_order_and_people_leaving_free_their_seats() {
     let app = spawn_app().await;
-    app.member("org@example.org", "beijing", Role::Organizer, PW);
-    let org = signed_in(&app, "org@example.org").await;
+    let org = app.organizer_of("beijing").await;
     let path = create(&org, "一个座位", "1", true).await;
     let mut people = Vec::new();
     for email in ["u1@example.org", "u2@example.org", "u3@example.org"] {
@@ -500,8 +466,7 @@ async fn the_waitlist_keeps_its_order_and_people_leaving_free_their_seats() {
 #[tokio::test]
 async fn markdown_is_bounded_and_rendered_when_saved() {
     let app = spawn_app().await;
-    app.member("org@example.org", "beijing", Role::Organizer, PW);
-    let org = signed_in(&app, "org@example.org").await;
+    let org = app.organizer_of("beijing").await;
     let profile = |description: String| {
         let org = org.clone();
         async move {
@@ -712,8 +677,7 @@ async fn guesses_from_elsewhere_do_not_lock_the_owner_out() {
 #[tokio::test]
 async fn event_years_outside_2000_to_2100_get_a_field_error() {
     let app = spawn_app().await;
-    app.member("org@example.org", "beijing", Role::Organizer, PW);
-    let org = signed_in(&app, "org@example.org").await;
+    let org = app.organizer_of("beijing").await;
     for (start, key) in [
         ("10000-01-01T10:00", "error.datetime_range"),
         ("1999-12-31T10:00", "error.datetime_range"),

@@ -93,6 +93,11 @@ pub const STATUSES: &[ApplicationStatus] = ApplicationStatus::ALL;
 /// Stock reasons for a rejection; each has a catalog key `reason.<name>`.
 pub const STOCK_REASONS: [&str; 4] = ["not_local", "incomplete", "duplicate", "other"];
 
+/// Catalog key of a rejection reason.
+pub fn reason_key(reason: &str) -> String {
+    format!("reason.{reason}")
+}
+
 pub fn find(conn: &mut DbConnection, id: i64) -> DomainResult<Application> {
     applications::table
         .find(id)
@@ -132,7 +137,10 @@ pub fn decider_name(conn: &mut DbConnection, application: &Application) -> Domai
 }
 
 /// Counts by status for the queue's tabs.
-pub fn counts(conn: &mut DbConnection, chapter_id: i64) -> DomainResult<Vec<(String, i64)>> {
+pub fn counts(
+    conn: &mut DbConnection,
+    chapter_id: i64,
+) -> DomainResult<Vec<(ApplicationStatus, i64)>> {
     let rows: Vec<(ApplicationStatus, i64)> = applications::table
         .filter(applications::chapter_id.eq(chapter_id))
         .group_by(applications::status)
@@ -140,12 +148,7 @@ pub fn counts(conn: &mut DbConnection, chapter_id: i64) -> DomainResult<Vec<(Str
         .load(conn)?;
     Ok(STATUSES
         .iter()
-        .map(|s| {
-            (
-                s.to_string(),
-                rows.iter().find(|(st, _)| st == s).map_or(0, |r| r.1),
-            )
-        })
+        .map(|s| (*s, rows.iter().find(|(st, _)| st == s).map_or(0, |r| r.1)))
         .collect())
 }
 
