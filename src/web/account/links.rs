@@ -126,52 +126,33 @@ async fn use_link(
     }
 }
 
-pub async fn activate_form(
+/// Which link a request came by: `/account/activate/…` or `/account/reset/…`.
+fn link_of(req: &HttpRequest) -> Link {
+    if req.path().starts_with("/account/activate/") {
+        Link::Activate
+    } else {
+        Link::Reset
+    }
+}
+
+/// The set-password page of an activation or reset link.
+pub async fn link_form(
     state: web::Data<AppState>,
     req: HttpRequest,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    show_link(&state, &req, token.into_inner(), Link::Activate).await
+    show_link(&state, &req, token.into_inner(), link_of(&req)).await
 }
 
-pub async fn activate_account(
+/// Sets the password through an activation or reset link.
+pub async fn set_password(
     state: web::Data<AppState>,
     req: HttpRequest,
     token: web::Path<String>,
     form: web::Form<NewPasswordForm>,
 ) -> Result<HttpResponse, AppError> {
-    use_link(
-        &state,
-        &req,
-        token.into_inner(),
-        form.into_inner(),
-        Link::Activate,
-    )
-    .await
-}
-
-pub async fn reset_form(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    token: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    show_link(&state, &req, token.into_inner(), Link::Reset).await
-}
-
-pub async fn reset_password(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    token: web::Path<String>,
-    form: web::Form<NewPasswordForm>,
-) -> Result<HttpResponse, AppError> {
-    use_link(
-        &state,
-        &req,
-        token.into_inner(),
-        form.into_inner(),
-        Link::Reset,
-    )
-    .await
+    let link = link_of(&req);
+    use_link(&state, &req, token.into_inner(), form.into_inner(), link).await
 }
 
 #[derive(Template)]

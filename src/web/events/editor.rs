@@ -1,7 +1,7 @@
 //! The event editor: a draft from the form, and edits.
 
 use super::super::access::ChapterAccess;
-use super::super::respond::{actor, see_other};
+use super::super::respond::actor;
 use super::super::view::{self, Frame};
 use super::super::{AppError, AppState, flow};
 use super::{editable_event, load_event, require_edit};
@@ -181,10 +181,11 @@ pub async fn create_event(
         flows::events::create_draft(c, &actor, &chapter, &valid)
     })
     .await?;
-    Ok(see_other(format!(
-        "/chapters/{}/events/{}?done=saved",
-        access.chapter.slug, event.slug
-    )))
+    Ok(super::back_to_event(
+        &access.chapter.slug,
+        &event.slug,
+        "saved",
+    ))
 }
 
 pub async fn edit_event(
@@ -268,8 +269,9 @@ pub async fn save_event(
         flows::events::save(c, &actor, &e, &valid)
     })
     .await?;
-    Ok(see_other(format!(
-        "/chapters/{}/events/{}?done=saved",
-        access.chapter.slug, event.slug
-    )))
+    Ok(super::back_to_event(
+        &access.chapter.slug,
+        &event.slug,
+        "saved",
+    ))
 }

@@ -18,10 +18,11 @@ pub async fn publish(
         flows::events::publish(c, site, &actor, &chapter, &e)
     })
     .await?;
-    Ok(see_other(format!(
-        "/chapters/{}/events/{}?done=published",
-        access.chapter.slug, event.slug
-    )))
+    Ok(super::back_to_event(
+        &access.chapter.slug,
+        &event.slug,
+        "published",
+    ))
 }
 
 #[derive(Deserialize)]
@@ -43,10 +44,11 @@ pub async fn cancel(
         flows::events::cancel(c, site, &actor, &chapter, &e, &message)
     })
     .await?;
-    Ok(see_other(format!(
-        "/chapters/{}/events/{}?done=cancelled",
-        access.chapter.slug, event.slug
-    )))
+    Ok(super::back_to_event(
+        &access.chapter.slug,
+        &event.slug,
+        "cancelled",
+    ))
 }
 
 pub async fn delete_draft(

@@ -16,7 +16,14 @@ use super::access::ChapterAccess;
 use super::{AppError, AppState, db};
 use crate::domain::events::{self, AgendaItem, Event, Host};
 use crate::domain::memberships::Role;
-use actix_web::HttpRequest;
+use actix_web::{HttpRequest, HttpResponse};
+
+/// Back to the event's page with a notice of what was `done` (saved, published, …).
+pub(super) fn back_to_event(chapter_slug: &str, event_slug: &str, done: &str) -> HttpResponse {
+    super::respond::see_other(format!(
+        "/chapters/{chapter_slug}/events/{event_slug}?done={done}"
+    ))
+}
 
 /// May this person edit this event? Organizers any of their chapter's; ambassadors their own.
 pub(super) fn can_edit(access: &ChapterAccess, event: &Event) -> bool {

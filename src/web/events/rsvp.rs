@@ -1,7 +1,7 @@
 //! RSVPs and the attendee list.
 
 use super::super::access::ChapterAccess;
-use super::super::respond::{actor, see_other};
+use super::super::respond::actor;
 use super::super::{AppError, AppState, db, flow};
 use super::{editable_event, load_event};
 use crate::domain::events::{self};
@@ -35,10 +35,11 @@ pub async fn rsvp(
         flows::events::rsvp(c, site, &actor, &chapter, &event, going)
     })
     .await?;
-    Ok(see_other(format!(
-        "/chapters/{}/events/{}?done=rsvp",
-        access.chapter.slug, event_slug
-    )))
+    Ok(super::back_to_event(
+        &access.chapter.slug,
+        &event_slug,
+        "rsvp",
+    ))
 }
 
 /// The attendee list as CSV, for organizers and the event's creator.
