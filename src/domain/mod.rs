@@ -1,4 +1,5 @@
 //! Rules and queries of the domain: plain functions over a connection, no HTTP types.
+//! The caller (a flow) owns the transaction; email and audit rows are the flow's business.
 
 pub mod accounts;
 pub mod applications;

@@ -1,4 +1,5 @@
 //! HTTP: routes, handlers by area, and the middleware every response passes through.
+//! A handler parses the request, checks access, calls one flow (or reads), and answers.
 
 pub mod access;
 pub mod account;
