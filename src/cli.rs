@@ -218,6 +218,10 @@ fn mail_command(
                 config.mail_retention.num_days(),
                 outbox::purged_count(conn)?
             ));
+            lines.push(format!(
+                "unsolicited emails held back by caps this hour: {}",
+                crate::mail::caps::held_back(conn)?
+            ));
             Ok(lines)
         }
         MailCommand::Retry { .. } => {

@@ -53,6 +53,15 @@ pub struct Config {
     /// How long sent emails keep their bodies (which hold links with live tokens) before only
     /// their metadata is kept (`OGUG_MAIL_RETENTION_DAYS`).
     pub mail_retention: chrono::TimeDelta,
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are believed
+    /// (`OGUG_TRUSTED_PROXIES`, addresses or CIDRs, comma-separated; empty: nobody).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Emails nobody asked for in person (confirmation, status link, already-a-member, reset,
+    /// activation) to one address per hour; more are not sent.
+    pub unsolicited_per_address: i32,
+    /// Such emails, site-wide per hour, to addresses that never confirmed one
+    /// (`OGUG_UNCONFIRMED_MAIL_PER_HOUR`).
+    pub unconfirmed_mail_per_hour: i32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +72,19 @@ pub enum ConfigError {
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// `10.0.0.0/8, 192.168.1.2, ::1`: networks, a bare address being its own network.
+pub fn parse_networks(list: &str) -> Option<Vec<ipnet::IpNet>> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .ok()
+                .or_else(|| s.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from))
+        })
+        .collect()
 }
 
 /// A number from the environment, or `default` when unset.
@@ -119,6 +141,12 @@ impl Config {
                 .map_err(|_| ConfigError::Invalid("OGUG_MAIL_MAX_ATTEMPTS", v))?;
         }
         let hash_queue = parsed("OGUG_HASH_QUEUE", 32)?;
+        let trusted_proxies = match var("OGUG_TRUSTED_PROXIES") {
+            Some(v) => parse_networks(&v)
+                .ok_or_else(|| ConfigError::Invalid("OGUG_TRUSTED_PROXIES", v.clone()))?,
+            None => Vec::new(),
+        };
+        let unconfirmed_mail_per_hour = parsed("OGUG_UNCONFIRMED_MAIL_PER_HOUR", 500)?;
         let retention_days: i64 = parsed("OGUG_MAIL_RETENTION_DAYS", 7)?;
         Ok(Config {
             database_url: var("DATABASE_URL")
@@ -139,6 +167,9 @@ impl Config {
             decision_grace: chrono::TimeDelta::minutes(2),
             hash_queue,
             mail_retention: chrono::TimeDelta::days(retention_days),
+            trusted_proxies,
+            unsolicited_per_address: 3,
+            unconfirmed_mail_per_hour,
         })
     }
 
@@ -162,6 +193,9 @@ impl Config {
             decision_grace: chrono::TimeDelta::zero(),
             hash_queue: 32,
             mail_retention: chrono::TimeDelta::days(7),
+            trusted_proxies: Vec::new(),
+            unsolicited_per_address: 3,
+            unconfirmed_mail_per_hour: 500,
         }
     }
 

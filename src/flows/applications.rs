@@ -56,14 +56,16 @@ pub fn apply(
                             name: &application.name,
                             locale,
                         };
-                        notices::application_confirm(
-                            c,
-                            links,
-                            chapter,
-                            &who,
-                            application.id,
-                            (&token, &status_token),
-                        )?;
+                        if site.unsolicited_allowed(c, &valid.email, "confirm")? {
+                            notices::application_confirm(
+                                c,
+                                links,
+                                chapter,
+                                &who,
+                                application.id,
+                                (&token, &status_token),
+                            )?;
+                        }
                         Ok(Applied::CheckInbox)
                     }
                     None => Ok(Applied::Status(status_token)),
@@ -76,7 +78,9 @@ pub fn apply(
                     name: &valid.name,
                     locale,
                 };
-                notices::already_member(c, links, chapter, &who)?;
+                if site.unsolicited_allowed(c, &valid.email, "already-member")? {
+                    notices::already_member(c, links, chapter, &who)?;
+                }
                 Ok(Applied::CheckInbox)
             }
             Submitted::Existing { status_token, .. } if signed_in.is_some() => {
@@ -91,7 +95,9 @@ pub fn apply(
                     name: &application.name,
                     locale,
                 };
-                notices::application_status_link(c, links, chapter, &who, &status_token)?;
+                if site.unsolicited_allowed(c, &valid.email, "status-link")? {
+                    notices::application_status_link(c, links, chapter, &who, &status_token)?;
+                }
                 Ok(Applied::CheckInbox)
             }
         }

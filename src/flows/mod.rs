@@ -116,6 +116,7 @@ pub type FlowResult<T> = Result<T, FlowError>;
 pub struct Site {
     pub base_url: String,
     pub decision_grace: chrono::TimeDelta,
+    pub caps: crate::mail::caps::Caps,
 }
 
 impl Site {
@@ -123,7 +124,21 @@ impl Site {
         Site {
             base_url: config.base_url.clone(),
             decision_grace: config.decision_grace,
+            caps: crate::mail::caps::Caps {
+                per_address: config.unsolicited_per_address,
+                unconfirmed_per_hour: config.unconfirmed_mail_per_hour,
+            },
         }
+    }
+
+    /// Counts an email nobody asked for in person; false when a cap holds it back.
+    pub fn unsolicited_allowed(
+        &self,
+        conn: &mut crate::db::DbConnection,
+        to: &crate::domain::users::EmailAddress,
+        kind: &str,
+    ) -> Result<bool, FlowError> {
+        Ok(crate::mail::caps::allow(conn, self.caps, to, kind)?)
     }
 
     pub fn links(&self) -> crate::mail::notices::Links<'_> {

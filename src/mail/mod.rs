@@ -5,6 +5,7 @@
 //! and a crash never loses or doubles one. The worker in `ogug serve` claims due rows and sends
 //! them; see `worker`.
 
+pub mod caps;
 pub mod notices;
 pub mod outbox;
 pub mod templates;

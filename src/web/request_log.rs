@@ -25,6 +25,15 @@ pub async fn middleware(
     let method = req.method().clone();
     let pattern: Option<std::rc::Rc<str>> = req.match_pattern().map(Into::into);
     req.extensions_mut().insert(Route(pattern.clone()));
+    if let (Some(peer), Some(state)) = (
+        req.peer_addr(),
+        req.app_data::<actix_web::web::Data<super::AppState>>(),
+    ) {
+        let client =
+            super::respond::client_of(peer.ip(), req.headers(), &state.config.trusted_proxies);
+        req.extensions_mut()
+            .insert(super::respond::ClientIp(client));
+    }
     let res = next.call(req).await?;
     let route = pattern.as_deref().unwrap_or("(unmatched)");
     if route != "/healthz" {

@@ -2,8 +2,9 @@
 //! client is.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
-use std::net::IpAddr;
+use actix_web::http::header::HeaderMap;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use std::net::{IpAddr, SocketAddr};
 
 /// 303 to `location` (after a POST, the browser GETs it).
 pub fn see_other(location: impl AsRef<str>) -> HttpResponse {
@@ -18,10 +19,92 @@ pub fn with_status(mut res: HttpResponse, status: StatusCode) -> HttpResponse {
     res
 }
 
-/// The client's address: the TCP peer.
+/// The client's address, found once per request by the outermost middleware (see
+/// `client_of`): throttles, audit rows, logs and sessions all use it.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
 pub fn client_ip(req: &HttpRequest) -> IpAddr {
-    req.peer_addr()
-        .map_or(IpAddr::from([127, 0, 0, 1]), |a| a.ip())
+    req.extensions()
+        .get::<ClientIp>()
+        .map(|c| c.0)
+        .or_else(|| req.peer_addr().map(|a| a.ip()))
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]))
+}
+
+/// Forwarding chains longer than this are not believed (a proxy adds one hop each).
+const MAX_HOPS: usize = 32;
+
+/// Who the client is. A peer that is not a trusted proxy is the client, whatever headers it
+/// sends. Behind trusted proxies the client is the right-most address of the forwarding chain
+/// (`X-Forwarded-For`, else `Forwarded: for=`) that is not itself a trusted proxy: each proxy
+/// appends the address it saw, so addresses left of the first untrusted hop may be forged. A
+/// malformed or oversized chain falls back to the peer, never to an error.
+pub fn client_of(peer: IpAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let Some(chain) = forwarded_chain(headers) else {
+        return peer;
+    };
+    chain
+        .iter()
+        .rev()
+        .find(|ip| !is_trusted(ip))
+        .or(chain.first())
+        .copied()
+        .unwrap_or(peer)
+}
+
+/// The addresses of the forwarding chain, oldest first; None when absent or malformed.
+fn forwarded_chain(headers: &HeaderMap) -> Option<Vec<IpAddr>> {
+    let xff: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .map(|v| v.to_str().ok())
+        .collect::<Option<_>>()?;
+    let items: Vec<&str> = if !xff.is_empty() {
+        xff.iter()
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect()
+    } else {
+        let forwarded: Vec<&str> = headers
+            .get_all("forwarded")
+            .map(|v| v.to_str().ok())
+            .collect::<Option<_>>()?;
+        forwarded
+            .iter()
+            .flat_map(|v| v.split(','))
+            .map(|element| {
+                element
+                    .split(';')
+                    .map(str::trim)
+                    .find_map(|pair| {
+                        let (k, v) = pair.split_once('=')?;
+                        k.trim().eq_ignore_ascii_case("for").then_some(v.trim())
+                    })
+                    .unwrap_or("")
+            })
+            .collect()
+    };
+    if items.is_empty() || items.len() > MAX_HOPS {
+        return None;
+    }
+    items.into_iter().map(parse_hop).collect()
+}
+
+/// One hop: `203.0.113.7`, `2001:db8::1`, `"[2001:db8::1]:4711"`, `198.51.100.1:80`.
+fn parse_hop(raw: &str) -> Option<IpAddr> {
+    let hop = raw.trim().trim_matches('"');
+    hop.parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<SocketAddr>().ok().map(|a| a.ip()))
+        .or_else(|| {
+            hop.strip_prefix('[')
+                .and_then(|h| h.strip_suffix(']'))
+                .and_then(|h| h.parse().ok())
+        })
 }
 
 /// The actor of a flow: the signed-in person (if any) at the client's address.
@@ -30,5 +113,77 @@ pub fn actor(req: &HttpRequest) -> crate::flows::Actor {
     match super::auth::signed_in(req) {
         Some(me) => crate::flows::Actor::person(me.user, ip),
         None => crate::flows::Actor::visitor(ip),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::{HeaderName, HeaderValue};
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.append(
+                HeaderName::from_bytes(k.as_bytes()).unwrap_or(HeaderName::from_static("x")),
+                HeaderValue::from_str(v).unwrap_or(HeaderValue::from_static("")),
+            );
+        }
+        map
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))
+    }
+
+    #[test]
+    fn the_client_behind_trusted_proxies() {
+        let trusted = crate::config::parse_networks("10.0.0.0/8, ::1").unwrap_or_default();
+        let peer = ip("10.0.0.2");
+        // An untrusted peer is the client, whatever it claims.
+        let forged = headers(&[("x-forwarded-for", "1.2.3.4")]);
+        assert_eq!(
+            client_of(ip("198.51.100.9"), &forged, &trusted),
+            ip("198.51.100.9")
+        );
+        // A chain: the right-most untrusted hop; forged entries to its left do not count.
+        let chain = headers(&[("x-forwarded-for", "6.6.6.6, 203.0.113.7, 10.0.0.5")]);
+        assert_eq!(client_of(peer, &chain, &trusted), ip("203.0.113.7"));
+        // Several headers form one chain.
+        let split = headers(&[
+            ("x-forwarded-for", "6.6.6.6"),
+            ("x-forwarded-for", "203.0.113.8"),
+        ]);
+        assert_eq!(client_of(peer, &split, &trusted), ip("203.0.113.8"));
+        // IPv6, and the standard header.
+        let v6 = headers(&[("forwarded", "for=\"[2001:db8::7]:4711\";proto=https")]);
+        assert_eq!(client_of(ip("::1"), &v6, &trusted), ip("2001:db8::7"));
+        let v4 = headers(&[("forwarded", "for=192.0.2.60;proto=http, for=10.0.0.3")]);
+        assert_eq!(client_of(peer, &v4, &trusted), ip("192.0.2.60"));
+        // Only proxies in the chain: the left-most.
+        let inside = headers(&[("x-forwarded-for", "10.1.1.1, 10.0.0.9")]);
+        assert_eq!(client_of(peer, &inside, &trusted), ip("10.1.1.1"));
+        // Garbage, oversize, no header: the peer.
+        for bad in [
+            "garbage",
+            "1.2.3.4, nope",
+            "",
+            "unknown",
+            "1.2.3.4,,5.6.7.8",
+        ] {
+            let h = headers(&[("x-forwarded-for", bad)]);
+            assert_eq!(client_of(peer, &h, &trusted), peer, "{bad:?}");
+        }
+        let long = vec!["203.0.113.1"; 40].join(",");
+        assert_eq!(
+            client_of(peer, &headers(&[("x-forwarded-for", &long)]), &trusted),
+            peer
+        );
+        assert_eq!(client_of(peer, &HeaderMap::new(), &trusted), peer);
+        assert_eq!(
+            client_of(peer, &forged, &[]),
+            peer,
+            "nobody trusted by default"
+        );
     }
 }

@@ -80,6 +80,10 @@ pub struct Options {
     pub https: bool,
     /// Password checks that may wait for a hashing thread.
     pub hash_queue: usize,
+    /// `OGUG_TRUSTED_PROXIES`.
+    pub trusted_proxies: &'static str,
+    /// `OGUG_UNCONFIRMED_MAIL_PER_HOUR`.
+    pub unconfirmed_mail_per_hour: i32,
 }
 
 impl Default for Options {
@@ -92,6 +96,8 @@ impl Default for Options {
             limits: None,
             https: false,
             hash_queue: 32,
+            trusted_proxies: "",
+            unconfirmed_mail_per_hour: 500,
         }
     }
 }
@@ -123,6 +129,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     config.mail = fast_mail_settings(options.max_attempts);
     config.decision_grace = options.decision_grace;
     config.hash_queue = options.hash_queue;
+    config.trusted_proxies =
+        ogug::config::parse_networks(options.trusted_proxies).expect("trusted proxies");
+    config.unconfirmed_mail_per_hour = options.unconfirmed_mail_per_hour;
     // Tests sign in many times from 127.0.0.1; the per-IP throttle has its own tests.
     config.limits = options.limits.unwrap_or(ogug::web::throttle::Limits {
         login_per_minute: 1000,

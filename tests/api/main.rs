@@ -17,4 +17,5 @@ mod logs;
 mod mail;
 mod pages;
 mod permissions;
+mod proxy;
 mod security;
