@@ -64,6 +64,9 @@ impl Application {
             None
         };
         let state = actix_web::web::Data::new(web::AppState::new(pool, config, waker));
+        if db::Backend::from_url(&state.config.database_url)? == db::Backend::Postgres {
+            web::page_cache::listen(state.config.database_url.clone(), &state.page_cache);
+        }
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(web::page_cache::middleware))
@@ -77,6 +80,8 @@ impl Application {
                 }))
         })
         .worker_max_blocking_threads(blocking_threads)
+        // On SIGTERM: stop accepting, finish the requests in flight (at most 10 s), then stop.
+        .shutdown_timeout(10)
         .listen(listener)?;
         if let Some(n) = workers {
             server = server.workers(n);

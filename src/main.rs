@@ -46,7 +46,8 @@ fn serve(config: Config) -> anyhow::Result<()> {
     fix_mmap_threshold();
     let pool = ogug::db::connect(&config.database_url, config.db_pool_size)?;
     if config.demo {
-        for line in load_demo_if_empty(&mut *pool.get()?, &config)? {
+        let mut conn = pool.get()?;
+        for line in ogug::db::exclusively(&mut conn, |c| load_demo_if_empty(c, &config))?? {
             println!("{line}");
         }
     }

@@ -154,9 +154,30 @@ fn prepare(url: &str) -> Result<ConnManager, DbError> {
             // WAL is a property of the database file: set it once, not per pooled connection.
             c.batch_execute("PRAGMA journal_mode = WAL;")?;
         }
-        run_migrations(&mut conn)?;
+        exclusively(&mut conn, run_migrations)??;
     }
     Ok(manager)
+}
+
+/// Runs `f` while holding this database's set-up lock: on PostgreSQL a session advisory lock
+/// keyed by the schema, so instances starting at the same instant migrate (and load the demo)
+/// one after the other, the later ones finding nothing left to do. SQLite serialises writers
+/// itself.
+pub fn exclusively<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> T,
+) -> Result<T, DbError> {
+    const LOCK: &str = "SELECT pg_advisory_lock(hashtext('ogug-setup:' || current_schema()))";
+    const UNLOCK: &str = "SELECT pg_advisory_unlock(hashtext('ogug-setup:' || current_schema()))";
+    let pg = matches!(conn, DbConnection::Pg(_));
+    if pg {
+        diesel::sql_query(LOCK).execute(conn)?;
+    }
+    let result = f(conn);
+    if pg {
+        diesel::sql_query(UNLOCK).execute(conn)?;
+    }
+    Ok(result)
 }
 
 /// Keeps the query planner's statistics current. SQLite has none until ANALYZE runs, and without

@@ -3,7 +3,7 @@
 
 use super::access::ChapterAccess;
 use super::respond::{actor, client_ip, see_other};
-use super::throttle::Bucket;
+use super::throttle::{self, Bucket};
 use super::view::{self, Frame};
 use super::{AppError, AppState, db, flow, qr};
 use crate::domain::FieldErrors;
@@ -203,9 +203,7 @@ pub async fn submit(
     slug: web::Path<String>,
     form: web::Form<ApplyForm>,
 ) -> Result<HttpResponse, AppError> {
-    if !state.throttle.allow(Bucket::Apply, client_ip(&req)) {
-        return Err(AppError::TooManyRequests);
-    }
+    throttle::check(&state, Bucket::Apply, client_ip(&req)).await?;
     let access = ChapterAccess::load(&state, &req, &slug).await?;
     let mut form = form.into_inner();
     if !access.chapter.is_active() {

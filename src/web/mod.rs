@@ -37,7 +37,6 @@ pub struct AppState {
     pub config: Config,
     /// Wakes this instance's mail worker after a transaction that queued email commits.
     pub mail: crate::mail::worker::Waker,
-    pub throttle: throttle::Throttle,
     /// argon2 work on bounded, low-priority threads, so a sign-in storm cannot starve pages.
     pub hashing: hasher::Hasher,
     /// Rendered public pages for anonymous visitors, kept for a second or two.
@@ -48,7 +47,6 @@ impl AppState {
     pub fn new(pool: Pool, config: Config, mail: crate::mail::worker::Waker) -> AppState {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         AppState {
-            throttle: throttle::Throttle::new(config.limits),
             hashing: hasher::Hasher::start(cores.saturating_sub(1).max(1), config.hash_queue),
             page_cache: std::sync::Arc::default(),
             pool,

@@ -1,9 +1,11 @@
 //! A micro-cache for public pages seen by anonymous visitors: the rendered response of a GET is
 //! kept for a second or two, per path, query and language. Busy chapter pages then cost one
-//! render a second instead of one a request; data is at most `TTL` old (every instance keeps its
-//! own cache; a successful change through an instance clears that instance's cache). Signed-in requests, forms and
-//! anything but a 200 are never cached; cached pages carry nothing personal (the CSRF meta tag
-//! is only rendered for signed-in people).
+//! render a second instead of one a request. Every instance keeps its own cache: a successful
+//! change through an instance clears that instance's cache at once and, on PostgreSQL, tells the
+//! other instances through `NOTIFY ogug_pages`, whose listeners clear theirs; the TTL bounds the
+//! staleness if a listener is down. Signed-in requests, forms and anything but a 200 are never
+//! cached; cached pages carry nothing personal (the CSRF meta tag is only rendered for signed-in
+//! people).
 
 use actix_web::body::{BoxBody, MessageBody, to_bytes};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -160,6 +162,12 @@ pub async fn middleware(
         // within the TTL.
         if unsafe_method && res.status().as_u16() < 400 {
             cache.clear();
+            if let Some(state) = res
+                .request()
+                .app_data::<actix_web::web::Data<super::AppState>>()
+            {
+                tell_other_instances(state);
+            }
         }
         return Ok(res.map_into_boxed_body());
     }
@@ -191,6 +199,79 @@ pub async fn middleware(
     );
     let res = head.set_body(BoxBody::new(bytes));
     Ok(ServiceResponse::new(req, res))
+}
+
+/// The channel on which instances sharing a PostgreSQL database tell each other to clear their
+/// page caches; the payload is the schema, so deployments sharing a database stay apart.
+const CHANNEL: &str = "ogug_pages";
+
+/// After a change: the other instances clear their caches (PostgreSQL only; fire and forget, as
+/// the TTL is the fallback).
+fn tell_other_instances(state: &super::AppState) {
+    if crate::db::Backend::from_url(&state.config.database_url).ok()
+        != Some(crate::db::Backend::Postgres)
+    {
+        return;
+    }
+    let pool = state.pool.clone();
+    actix_web::rt::spawn(async move {
+        let sent = actix_web::web::block(move || -> Result<(), crate::domain::DomainError> {
+            use diesel::prelude::*;
+            let mut conn = pool.get()?;
+            diesel::sql_query(format!("SELECT pg_notify('{CHANNEL}', current_schema())"))
+                .execute(&mut conn)?;
+            Ok(())
+        })
+        .await;
+        if !matches!(sent, Ok(Ok(()))) {
+            tracing::warn!("could not tell other instances to clear their page caches");
+        }
+    });
+}
+
+/// Listens for other instances' changes on its own PostgreSQL connection and clears `cache`;
+/// reconnects on its own. The thread ends when the cache is dropped (the server stopped).
+pub fn listen(database_url: String, cache: &std::sync::Arc<PageCache>) {
+    let cache = std::sync::Arc::downgrade(cache);
+    let spawned = std::thread::Builder::new()
+        .name("ogug-page-listener".into())
+        .spawn(move || {
+            while cache.strong_count() > 0 {
+                if let Err(err) = listen_once(&database_url, &cache) {
+                    tracing::warn!(error = %err, "page cache listener lost its connection");
+                }
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        });
+    if let Err(err) = spawned {
+        tracing::error!(error = %err, "cannot start the page cache listener");
+    }
+}
+
+fn listen_once(url: &str, cache: &std::sync::Weak<PageCache>) -> Result<(), anyhow::Error> {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Schema {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let mut conn = diesel::PgConnection::establish(url)?;
+    let schema = diesel::sql_query("SELECT current_schema() AS name")
+        .get_result::<Schema>(&mut conn)?
+        .name;
+    diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn)?;
+    loop {
+        let Some(cache) = cache.upgrade() else {
+            return Ok(());
+        };
+        for notification in conn.notifications_iter() {
+            if notification?.payload == schema {
+                cache.clear();
+            }
+        }
+        drop(cache);
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use super::super::auth;
 use super::super::respond::{actor, client_ip, see_other, with_status};
-use super::super::throttle::Bucket;
+use super::super::throttle::{self, Bucket};
 use super::super::view::{self, Frame};
 use super::super::{AppError, AppState, db, flow};
 use crate::domain::users::EmailAddress;
@@ -185,9 +185,7 @@ pub async fn reset_request(
     req: HttpRequest,
     form: web::Form<ResetRequestForm>,
 ) -> Result<HttpResponse, AppError> {
-    if !state.throttle.allow(Bucket::Reset, client_ip(&req)) {
-        return Err(AppError::TooManyRequests);
-    }
+    throttle::check(&state, Bucket::Reset, client_ip(&req)).await?;
     let email = match EmailAddress::parse(&form.email) {
         Ok(e) => e,
         Err(key) => {

@@ -2,7 +2,7 @@
 
 use super::super::auth::{self, safe_next, signed_in};
 use super::super::respond::{actor, client_ip, see_other, with_status};
-use super::super::throttle::Bucket;
+use super::super::throttle::{self, Bucket};
 use super::super::view::{self, Frame};
 use super::super::{AppError, AppState, db, flow};
 use crate::domain::passwords;
@@ -71,10 +71,7 @@ pub async fn login(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let ip = client_ip(&req);
-    if !state.throttle.allow(Bucket::Login, ip) {
-        tracing::warn!(ip = %ip, "sign-in throttled (per address)");
-        return Err(AppError::TooManyRequests);
-    }
+    throttle::check(&state, Bucket::Login, ip).await?;
     let failures = Arc::new(PasswordFailures::new(&form.email, &ip.to_string()));
     let email = EmailAddress::parse(&form.email).ok();
     let (throttled, user) = {
