@@ -363,11 +363,12 @@ async fn the_eleventh_sign_in_attempt_is_throttled() {
     assert!(body.contains("请求过于频繁") && body.contains("Too many requests"));
     // Per account, across addresses and instances: the database counter holds the lock even
     // with the right password from a fresh per-IP window.
-    let count: i32 = ogug::db::schema::rate_limits::table
+    let counts: Vec<i32> = ogug::db::schema::rate_limits::table
+        .filter(ogug::db::schema::rate_limits::key.like("login:%"))
         .select(ogug::db::schema::rate_limits::count)
-        .first(&mut app.conn())
+        .load(&mut app.conn())
         .unwrap();
-    assert_eq!(count, 10);
+    assert_eq!(counts, [10, 10], "per account, and per account and address");
     let failures = audit_actions(&app)
         .iter()
         .filter(|a| *a == "login_failed")
