@@ -140,6 +140,12 @@ impl Config {
                 .parse()
                 .map_err(|_| ConfigError::Invalid("OGUG_MAIL_MAX_ATTEMPTS", v))?;
         }
+        if let Some(v) = var("OGUG_MAIL_LEASE_SECONDS") {
+            let seconds: i64 = v
+                .parse()
+                .map_err(|_| ConfigError::Invalid("OGUG_MAIL_LEASE_SECONDS", v))?;
+            mail.lease = chrono::TimeDelta::seconds(seconds.max(1));
+        }
         let hash_queue = parsed("OGUG_HASH_QUEUE", 32)?;
         let trusted_proxies = match var("OGUG_TRUSTED_PROXIES") {
             Some(v) => parse_networks(&v)

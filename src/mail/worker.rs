@@ -130,6 +130,17 @@ impl Worker {
         let results: Vec<(OutboxRow, Result<(), SendError>)> = futures_util::stream::iter(rows)
             .map(|row| async move {
                 let result = self.transport.send(&self.from, &row).await;
+                if result.is_ok() {
+                    // Recorded at once, not with the batch: an instance killed mid-batch then
+                    // leaves at most the messages in flight to be sent again after the lease.
+                    let id = row.id;
+                    let recorded = self
+                        .blocking(move |c| Ok(outbox::mark_sent(c, &[id], crate::domain::now())?))
+                        .await;
+                    if let Err(err) = recorded {
+                        tracing::warn!(error = ?err, "sent email not recorded yet");
+                    }
+                }
                 (row, result)
             })
             .buffer_unordered(self.settings.concurrency.max(1))
@@ -169,7 +180,9 @@ fn record(
             .filter(|(_, r)| r.is_ok())
             .map(|(row, _)| row.id)
             .collect();
-        round.sent = outbox::mark_sent(c, &sent, now)?;
+        // Most were recorded as they went; this catches any whose own record failed.
+        outbox::mark_sent(c, &sent, now)?;
+        round.sent = sent.len();
         for (row, result) in results {
             let retry_at = match result {
                 Ok(()) => continue,

@@ -12,6 +12,7 @@ mod browser;
 mod catalog;
 mod cli;
 mod events;
+mod instances;
 mod layering;
 mod logs;
 mod mail;
