@@ -192,6 +192,15 @@ pub fn optimize(conn: &mut DbConnection) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Whether migrations embedded in this binary have not run on the database yet.
+pub fn migrations_pending(conn: &mut DbConnection) -> Result<bool, DbError> {
+    let pending = match conn {
+        DbConnection::Pg(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
+        DbConnection::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
+    };
+    pending.map_err(|e| DbError::Migration(e.to_string()))
+}
+
 /// Runs the pending migrations of the connection's backend; returns how many ran.
 pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, DbError> {
     let applied = match conn {

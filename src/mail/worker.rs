@@ -18,13 +18,29 @@ use tokio::sync::{Notify, watch};
 /// How the worker retries, leases and polls (kept in `config`, where every setting lives).
 pub use crate::config::MailSettings as Settings;
 
-/// Wakes the worker when this instance enqueued something.
+/// Wakes the worker when this instance enqueued something, and holds the worker's heartbeat
+/// (for `/readyz`).
 #[derive(Clone, Default)]
-pub struct Waker(Arc<Notify>);
+pub struct Waker(Arc<Notify>, Arc<std::sync::atomic::AtomicI64>);
 
 impl Waker {
     pub fn wake(&self) {
         self.0.notify_one();
+    }
+
+    fn beat(&self) {
+        self.1.store(
+            chrono::Utc::now().timestamp(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    /// Seconds since the worker last went round its loop (None: it never ran).
+    pub fn silent_for(&self) -> Option<i64> {
+        match self.1.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => None,
+            at => Some(chrono::Utc::now().timestamp() - at),
+        }
     }
 }
 
@@ -69,6 +85,7 @@ impl Worker {
             if *shutdown.borrow() {
                 break;
             }
+            self.waker.beat();
             match self.run_once().await {
                 Ok(round) if round.claimed > 0 => continue,
                 Ok(_) => {}

@@ -75,8 +75,8 @@ fn looks_like_token(value: &str) -> bool {
 
 pub async fn middleware(
     mut req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Err(AppError::Internal(anyhow::anyhow!("no app state")).into());
     };
@@ -108,10 +108,11 @@ pub async fn middleware(
     if is_unsafe(req.method()) {
         let body = match req.extract::<web::Bytes>().await {
             Ok(b) => b,
+            // Refusals are answered here, inside the request's scope (its id shows).
             Err(e) if e.as_response_error().status_code() == 413 => {
-                return Err(AppError::PayloadTooLarge.into());
+                return Ok(req.error_response(AppError::PayloadTooLarge));
             }
-            Err(_) => return Err(AppError::BadRequest.into()),
+            Err(_) => return Ok(req.error_response(AppError::BadRequest)),
         };
         let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
         let sent = fields
@@ -121,7 +122,7 @@ pub async fn middleware(
             .unwrap_or("");
         if !bool::from(sent.as_bytes().ct_eq(csrf.as_bytes())) {
             tracing::warn!(route = %req.path().split('/').take(3).collect::<Vec<_>>().join("/"), "CSRF check failed");
-            return Err(AppError::CsrfFailed.into());
+            return Ok(req.error_response(AppError::CsrfFailed));
         }
         req.set_payload(Payload::from(body));
     }
@@ -159,7 +160,7 @@ pub async fn middleware(
             .finish();
         let _ = res.response_mut().add_cookie(&cookie);
     }
-    Ok(res)
+    Ok(res.map_into_boxed_body())
 }
 
 /// The signed-in person, if any.

@@ -80,6 +80,8 @@ struct ErrorPage {
     title_en: &'static str,
     message_zh: &'static str,
     message_en: &'static str,
+    /// Shown on a 500, for the person to quote to an operator.
+    request_id: String,
 }
 
 impl ResponseError for AppError {
@@ -99,8 +101,9 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        let request_id = super::request_log::current_request_id();
         if let AppError::Internal(err) = self {
-            tracing::error!(error = ?err, "internal error");
+            tracing::error!(error = ?err, request_id = %request_id, "internal error");
         }
         if let AppError::LoginRequired(location) = self {
             return HttpResponse::SeeOther()
@@ -172,6 +175,11 @@ impl ResponseError for AppError {
             title_en,
             message_zh,
             message_en,
+            request_id: if matches!(self, AppError::Internal(_)) {
+                request_id
+            } else {
+                String::new()
+            },
         };
         let mut res = HttpResponse::build(status);
         res.insert_header(("Cache-Control", "no-store"));

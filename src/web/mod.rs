@@ -161,6 +161,7 @@ macro_rules! routes {
 routes! {
     "/" => { GET public::home },
     "/healthz" => { GET public::healthz },
+    "/readyz" => { GET public::readyz },
     "/static/app.css" => { GET assets::stylesheet },
     "/chapters" => { GET public::chapter_list },
     "/chapters/{slug}" => { GET public::chapter_page },

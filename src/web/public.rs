@@ -208,6 +208,46 @@ pub async fn chapter_page(
     view::render(&page)
 }
 
+/// Readiness: 200 only when the database answers, its migrations are current and (where this
+/// instance sends email) the mail worker is going round; else 503 with a one-line reason.
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let checked = tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        db(&state, |conn| {
+            use diesel::connection::SimpleConnection;
+            conn.batch_execute("SELECT 1")?;
+            crate::db::migrations_pending(conn)
+                .map_err(|e| crate::domain::DomainError::Invalid(migration_error(e)))
+        }),
+    )
+    .await;
+    // A worker sleeps at most `idle_poll` between rounds; a round may take a while.
+    let stale_after = (state.config.mail.idle_poll.as_secs() as i64 * 3).max(60);
+    let problem = match checked {
+        Err(_) => Some("database: no answer within 3 s"),
+        Ok(Err(_)) => Some("database: unavailable"),
+        Ok(Ok(true)) => Some("database: migrations pending"),
+        Ok(Ok(false)) if !state.config.mail_worker => None,
+        Ok(Ok(false)) => match state.mail.silent_for() {
+            None => Some("mail worker: not started"),
+            Some(s) if s > stale_after => Some("mail worker: stalled"),
+            Some(_) => None,
+        },
+    };
+    let mut res = match problem {
+        None => HttpResponse::Ok(),
+        Some(_) => HttpResponse::ServiceUnavailable(),
+    };
+    res.insert_header(("Cache-Control", "no-store"))
+        .content_type("text/plain")
+        .body(problem.unwrap_or("ready"))
+}
+
+fn migration_error(err: crate::db::DbError) -> crate::domain::FieldErrors {
+    tracing::error!(error = %err, "cannot read the migration state");
+    crate::domain::FieldErrors::default()
+}
+
 /// Liveness: answered from memory on the async worker, never queued behind database work on
 /// the blocking pool, so a slow page or a busy database cannot make a healthy process look dead.
 pub async fn healthz() -> HttpResponse {

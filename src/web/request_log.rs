@@ -1,5 +1,7 @@
-//! One log line per request: method, route pattern, status, duration. The pattern
+//! One log line per request: request id, method, route pattern, status, duration. The pattern
 //! (`/account/activate/{token}`) is logged instead of the path so tokens never reach the logs.
+//! Every response carries the id in `X-Request-Id`, and an error page shows it, so a person can
+//! quote it to an operator who finds the log lines.
 
 use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
@@ -17,11 +19,21 @@ pub fn route_of(req: &ServiceRequest) -> Option<std::rc::Rc<str>> {
     req.extensions().get::<Route>().and_then(|r| r.0.clone())
 }
 
+tokio::task_local! {
+    static REQUEST_ID: std::rc::Rc<str>;
+}
+
+/// The id of the request being answered (for the error page); empty outside a request.
+pub fn current_request_id() -> String {
+    REQUEST_ID.try_with(|id| id.to_string()).unwrap_or_default()
+}
+
 pub async fn middleware(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
     let started = Instant::now();
+    let id: std::rc::Rc<str> = crate::crypto::random_token()[..16].into();
     let method = req.method().clone();
     let pattern: Option<std::rc::Rc<str>> = req.match_pattern().map(Into::into);
     req.extensions_mut().insert(Route(pattern.clone()));
@@ -34,10 +46,21 @@ pub async fn middleware(
         req.extensions_mut()
             .insert(super::respond::ClientIp(client));
     }
-    let res = next.call(req).await?;
+    // Inner middleware answers its refusals as responses (not errors), so they carry the id.
+    let mut res = REQUEST_ID
+        .scope(id.clone(), next.call(req))
+        .await?
+        .map_into_boxed_body();
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&id) {
+        res.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("x-request-id"),
+            value,
+        );
+    }
     let route = pattern.as_deref().unwrap_or("(unmatched)");
-    if route != "/healthz" {
+    if route != "/healthz" && route != "/readyz" {
         tracing::info!(
+            request_id = %id,
             method = %method,
             route = %route,
             status = res.status().as_u16(),

@@ -16,6 +16,7 @@ mod instances;
 mod layering;
 mod logs;
 mod mail;
+mod operating;
 mod pages;
 mod permissions;
 mod proxy;

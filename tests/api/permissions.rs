@@ -65,6 +65,7 @@ fn expect(path: &str, method: &str, who: Who) -> Option<Exp> {
             "GET",
             "/"
             | "/healthz"
+            | "/readyz"
             | "/static/app.css"
             | "/chapters"
             | "/chapters/{slug}"
