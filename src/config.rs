@@ -62,6 +62,8 @@ pub struct Config {
     /// Such emails, site-wide per hour, to addresses that never confirmed one
     /// (`OGUG_UNCONFIRMED_MAIL_PER_HOUR`).
     pub unconfirmed_mail_per_hour: i32,
+    /// Where `/metrics` is served (`OGUG_METRICS_BIND`); None: nowhere. Never the public port.
+    pub metrics_bind: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -176,6 +178,7 @@ impl Config {
             trusted_proxies,
             unsolicited_per_address: 3,
             unconfirmed_mail_per_hour,
+            metrics_bind: var("OGUG_METRICS_BIND"),
         })
     }
 
@@ -202,6 +205,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             unsolicited_per_address: 3,
             unconfirmed_mail_per_hour: 500,
+            metrics_bind: None,
         }
     }
 

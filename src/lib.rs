@@ -21,6 +21,8 @@ use std::net::TcpListener;
 pub struct Application {
     server: Server,
     port: u16,
+    /// The metrics listener (`OGUG_METRICS_BIND`), and its port.
+    metrics: Option<(Server, u16)>,
     worker: Option<mail::worker::Worker>,
     /// Runs the periodic jobs (digests, reminders), with what they need.
     jobs: Option<(Pool, Config, mail::worker::Waker)>,
@@ -67,6 +69,10 @@ impl Application {
         if db::Backend::from_url(&state.config.database_url)? == db::Backend::Postgres {
             web::page_cache::listen(state.config.database_url.clone(), &state.page_cache);
         }
+        let metrics = match &state.config.metrics_bind {
+            Some(bind) => Some(metrics_server(bind, state.clone())?),
+            None => None,
+        };
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(web::page_cache::middleware))
@@ -89,6 +95,7 @@ impl Application {
         Ok(Application {
             server: server.run(),
             port,
+            metrics,
             worker,
             jobs,
         })
@@ -96,6 +103,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The metrics listener's port, when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(_, port)| *port)
     }
 
     /// Serves until the server stops (SIGTERM or SIGINT), then lets the mail worker finish the
@@ -151,7 +163,15 @@ impl Application {
                 }
             })
         });
+        let metrics = self.metrics.map(|(server, _)| {
+            let handle = server.handle();
+            (tokio::spawn(server), handle)
+        });
         let result = self.server.await;
+        if let Some((task, handle)) = metrics {
+            handle.stop(true).await;
+            let _ = task.await;
+        }
         if let Some(jobs) = jobs {
             jobs.abort();
         }
@@ -163,4 +183,24 @@ impl Application {
         }
         result
     }
+}
+
+/// `/metrics` on its own listener with one worker: an operator's scraper, never the public.
+fn metrics_server(
+    bind: &str,
+    state: actix_web::web::Data<web::AppState>,
+) -> anyhow::Result<(Server, u16)> {
+    let listener = TcpListener::bind(bind)
+        .map_err(|e| anyhow::anyhow!("OGUG_METRICS_BIND={bind}: cannot listen there: {e}"))?;
+    let port = listener.local_addr()?.port();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .route("/metrics", actix_web::web::get().to(web::metrics::scrape))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    Ok((server, port))
 }

@@ -14,6 +14,7 @@ pub mod feeds;
 pub mod hasher;
 pub mod locale;
 pub mod members;
+pub mod metrics;
 pub mod page_cache;
 pub mod public;
 pub mod qr;
@@ -41,6 +42,7 @@ pub struct AppState {
     pub hashing: hasher::Hasher,
     /// Rendered public pages for anonymous visitors, kept for a second or two.
     pub page_cache: std::sync::Arc<page_cache::PageCache>,
+    pub metrics: metrics::Metrics,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
         AppState {
             hashing: hasher::Hasher::start(cores.saturating_sub(1).max(1), config.hash_queue),
             page_cache: std::sync::Arc::default(),
+            metrics: metrics::Metrics::default(),
             pool,
             config,
             mail,
@@ -77,11 +80,19 @@ where
     T: Send + 'static,
 {
     let pool = state.pool.clone();
-    let result = web::block(move || -> Result<T, DomainError> {
-        let mut conn = pool.get()?;
-        f(&mut conn)
+    let (result, waited) = web::block(move || {
+        let started = std::time::Instant::now();
+        let conn = pool.get();
+        let waited = started.elapsed() > std::time::Duration::from_millis(1);
+        (
+            conn.map_err(DomainError::from).and_then(|mut c| f(&mut c)),
+            waited,
+        )
     })
     .await?;
+    if waited {
+        state.metrics.pool_waits.inc();
+    }
     Ok(result?)
 }
 
@@ -96,11 +107,19 @@ where
 {
     let pool = state.pool.clone();
     let site = state.site();
-    let result = web::block(move || -> crate::flows::FlowResult<T> {
-        let mut conn = pool.get().map_err(DomainError::from)?;
-        f(&mut conn, &site)
+    let (result, waited) = web::block(move || {
+        let started = std::time::Instant::now();
+        let conn = pool.get();
+        let waited = started.elapsed() > std::time::Duration::from_millis(1);
+        let result: crate::flows::FlowResult<T> = conn
+            .map_err(|e| DomainError::from(e).into())
+            .and_then(|mut c| f(&mut c, &site));
+        (result, waited)
     })
     .await?;
+    if waited {
+        state.metrics.pool_waits.inc();
+    }
     if result.is_ok() {
         state.mail.wake();
     }

@@ -145,12 +145,13 @@ pub async fn middleware(
     let cacheable = req.method() == Method::GET
         && req.extensions().get::<super::auth::SignedIn>().is_none()
         && route.as_deref().is_some_and(|p| CACHEABLE.contains(&p));
-    let Some(cache) = req
+    let Some(state) = req
         .app_data::<actix_web::web::Data<super::AppState>>()
-        .map(|s| s.page_cache.clone())
+        .cloned()
     else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
+    let cache = state.page_cache.clone();
     if !cacheable {
         let unsafe_method = req.method() != Method::GET
             && req.method() != Method::HEAD
@@ -174,8 +175,10 @@ pub async fn middleware(
     let locale = super::locale::of(req.request());
     let key = format!("{}?{}#{}", req.path(), req.query_string(), locale.code());
     if let Some(res) = cache.get(&key) {
+        state.metrics.cache_hits.inc();
         return Ok(req.into_response(res));
     }
+    state.metrics.cache_misses.inc();
     let generation = cache.generation();
     let res = next.call(req).await?;
     if res.status() != StatusCode::OK {

@@ -58,6 +58,16 @@ pub async fn middleware(
         );
     }
     let route = pattern.as_deref().unwrap_or("(unmatched)");
+    if let Some(state) = res
+        .request()
+        .app_data::<actix_web::web::Data<super::AppState>>()
+    {
+        state.metrics.request(
+            route,
+            res.status().as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
+    }
     if route != "/healthz" && route != "/readyz" {
         tracing::info!(
             request_id = %id,

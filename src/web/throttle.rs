@@ -44,6 +44,7 @@ pub async fn check(state: &AppState, bucket: Bucket, ip: IpAddr) -> Result<(), A
     .await?;
     if count > limit {
         tracing::warn!(form = bucket.name(), ip = %ip, "throttled (per address)");
+        state.metrics.throttle_refusals.inc();
         Err(AppError::TooManyRequests)
     } else {
         Ok(())

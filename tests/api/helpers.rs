@@ -58,6 +58,8 @@ impl Drop for TestDb {
 }
 
 pub struct TestApp {
+    /// The metrics listener's port, with `Options::metrics`.
+    pub metrics_port: Option<u16>,
     pub smtp: SmtpServer,
     pub address: String,
     pub port: u16,
@@ -84,6 +86,8 @@ pub struct Options {
     pub trusted_proxies: &'static str,
     /// `OGUG_UNCONFIRMED_MAIL_PER_HOUR`.
     pub unconfirmed_mail_per_hour: i32,
+    /// Serve `/metrics` on a listener of its own.
+    pub metrics: bool,
 }
 
 impl Default for Options {
@@ -98,6 +102,7 @@ impl Default for Options {
             hash_queue: 32,
             trusted_proxies: "",
             unconfirmed_mail_per_hour: 500,
+            metrics: false,
         }
     }
 }
@@ -132,6 +137,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     config.trusted_proxies =
         ogug::config::parse_networks(options.trusted_proxies).expect("trusted proxies");
     config.unconfirmed_mail_per_hour = options.unconfirmed_mail_per_hour;
+    if options.metrics {
+        config.metrics_bind = Some("127.0.0.1:0".into());
+    }
     // Tests sign in many times from 127.0.0.1; the per-IP throttle has its own tests.
     config.limits = options.limits.unwrap_or(ogug::web::throttle::Limits {
         login_per_minute: 1000,
@@ -148,8 +156,10 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     config.base_url = format!("{scheme}://127.0.0.1:{port}");
     let app =
         ogug::Application::build_on(listener, config.clone(), pool.clone()).expect("build app");
+    let metrics_port = app.metrics_port();
     tokio::spawn(app.run_until_stopped());
     TestApp {
+        metrics_port,
         smtp,
         address: format!("http://127.0.0.1:{port}"),
         port,

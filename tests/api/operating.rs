@@ -81,3 +81,89 @@ async fn every_response_carries_a_request_id_and_a_500_shows_it() {
     assert!(html.contains(&format!("<code>{id}</code>")), "{html}");
     assert!(!html.contains("event_hosts"), "no detail leaks");
 }
+
+#[tokio::test]
+async fn metrics_are_served_on_their_own_listener_and_parse() {
+    let app = spawn_app_with(Options {
+        metrics: true,
+        ..Options::default()
+    })
+    .await;
+    // Some traffic: pages (cached and not), a failed sign-in, an application.
+    app.get("/chapters/beijing").await;
+    app.get("/chapters/beijing").await;
+    app.browser().login("nobody@example.org", "wrong").await;
+    app.applicant("指标", "metrics@example.org")
+        .apply("beijing")
+        .await;
+    // Never on the public port.
+    assert_eq!(app.get("/metrics").await.status(), StatusCode::NOT_FOUND);
+    let port = app.metrics_port.expect("a metrics listener");
+    let started = std::time::Instant::now();
+    let res = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body = res.text().await.unwrap();
+    eprintln!("scrape: {:?}, {} bytes", started.elapsed(), body.len());
+
+    let lines = body.lines().map(|l| Ok(l.to_string()));
+    let scrape = prometheus_parse::Scrape::parse(lines).expect("parses");
+    let value = |name: &str, label: Option<(&str, &str)>| -> f64 {
+        scrape
+            .samples
+            .iter()
+            .filter(|s| s.metric == name)
+            .filter(|s| label.is_none_or(|(k, v)| s.labels.get(k) == Some(v)))
+            .map(|s| match s.value {
+                prometheus_parse::Value::Counter(v)
+                | prometheus_parse::Value::Gauge(v)
+                | prometheus_parse::Value::Untyped(v) => v,
+                _ => 0.0,
+            })
+            .sum()
+    };
+    assert!(
+        value(
+            "ogug_http_requests_total",
+            Some(("route", "/chapters/:slug"))
+        ) >= 2.0
+    );
+    assert!(value("ogug_page_cache_hits_total", None) >= 1.0);
+    assert!(value("ogug_page_cache_misses_total", None) >= 1.0);
+    assert_eq!(value("ogug_sign_in_failures_total", None), 1.0);
+    assert_eq!(
+        value("ogug_applications_pending", None),
+        0.0,
+        "unconfirmed yet"
+    );
+    assert_eq!(
+        value("ogug_outbox_emails", None),
+        1.0,
+        "the confirmation email, in any state"
+    );
+    assert!(body.contains("ogug_http_request_duration_seconds_bucket"));
+    assert!(body.contains("ogug_db_pool_in_use") && body.contains("ogug_db_pool_idle"));
+    assert!(body.contains("ogug_outbox_oldest_queued_age_seconds"));
+    assert!(body.contains("ogug_throttle_refusals_total"));
+}
+
+#[tokio::test]
+async fn a_metrics_listener_on_a_port_in_use_is_a_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let bind = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::new(dir.path());
+    let mut config = ogug::config::Config::for_data_dir(dir.path(), &db.url);
+    config.metrics_bind = Some(bind.clone());
+    let pool = ogug::db::connect(&config.database_url, 2).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let err = ogug::Application::build_on(listener, config, pool)
+        .err()
+        .expect("refused");
+    assert!(
+        err.to_string()
+            .contains(&format!("OGUG_METRICS_BIND={bind}")),
+        "{err}"
+    );
+}

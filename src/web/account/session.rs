@@ -87,6 +87,7 @@ pub async fn login(
     };
     if throttled {
         tracing::warn!("sign-in throttled (per account)");
+        state.metrics.throttle_refusals.inc();
         return Err(AppError::TooManyRequests);
     }
     // One argon2 verification whether or not the account exists (ASVS 6.3.8).
@@ -124,6 +125,7 @@ pub async fn login(
         }
         (None, known_id) => {
             tracing::warn!(user_id = known_id, "sign-in failed");
+            state.metrics.sign_in_failures.inc();
             let typed = email.map(|e| e.as_str().to_string()).unwrap_or_default();
             let actor = Actor::visitor(ip.to_string());
             flow(&state, move |c, _| {
