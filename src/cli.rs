@@ -40,6 +40,10 @@ pub enum Command {
         #[command(subcommand)]
         command: MailCommand,
     },
+    /// Write a consistent snapshot of the database to FILE (safe while the server runs).
+    Backup { file: std::path::PathBuf },
+    /// Load a backup into the configured database, which must be empty (stop the server first).
+    Restore { file: std::path::PathBuf },
 }
 
 #[derive(Subcommand, Debug)]
@@ -161,6 +165,10 @@ fn admin_create(
 
 /// Runs a command that is not `serve`; returns what to print.
 pub fn run_admin_command(command: Command, config: &Config) -> anyhow::Result<Vec<String>> {
+    if let Command::Restore { file } = &command {
+        // Restore opens the database itself: it must check the file before touching anything.
+        return Ok(vec![db::backup::restore(&config.database_url, file)?]);
+    }
     // One plain connection: a pool's background threads could still be using libpq and
     // OpenSSL while the process exits.
     let mut connection =
@@ -199,6 +207,10 @@ pub fn run_admin_command(command: Command, config: &Config) -> anyhow::Result<Ve
             command: AdminCommand::Create { email, name },
         } => Ok(vec![admin_create(conn, config, &email, &name)?]),
         Command::Mail { command } => mail_command(conn, config, command),
+        Command::Backup { file } => {
+            Ok(vec![db::backup::backup(conn, &config.database_url, &file)?])
+        }
+        Command::Restore { .. } => bail!("restore is handled above"),
     }
 }
 

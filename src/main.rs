@@ -13,7 +13,19 @@ fn init_tracing() {
     }
 }
 
-fn main() -> anyhow::Result<()> {
+/// Errors end the process with one line on stderr (the cause chain, never a backtrace) and a
+/// non-zero exit code.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("ogug: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::from_env()?;
     init_tracing();

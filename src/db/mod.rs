@@ -1,5 +1,6 @@
 //! One connection type for both databases, its pool, and the embedded migrations.
 
+pub mod backup;
 pub mod schema;
 pub mod text_enum;
 

@@ -88,6 +88,8 @@ pub struct Options {
     pub unconfirmed_mail_per_hour: i32,
     /// Serve `/metrics` on a listener of its own.
     pub metrics: bool,
+    /// An existing database to serve instead of a fresh one.
+    pub database_url: Option<String>,
 }
 
 impl Default for Options {
@@ -103,6 +105,7 @@ impl Default for Options {
             trusted_proxies: "",
             unconfirmed_mail_per_hour: 500,
             metrics: false,
+            database_url: None,
         }
     }
 }
@@ -128,7 +131,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let test_db = TestDb::new(dir.path());
     let smtp = SmtpServer::start().await;
-    let mut config = Config::for_data_dir(dir.path(), &test_db.url);
+    let url = options.database_url.clone().unwrap_or(test_db.url.clone());
+    let mut config = Config::for_data_dir(dir.path(), &url);
     config.smtp_url = Some(ogug::config::Secret::new(smtp.url()));
     config.mail_worker = options.mail_worker;
     config.mail = fast_mail_settings(options.max_attempts);

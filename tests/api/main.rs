@@ -8,6 +8,7 @@ mod webdriver;
 
 mod accounts;
 mod applications;
+mod backups;
 mod browser;
 mod catalog;
 mod cli;
