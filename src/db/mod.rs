@@ -1,6 +1,7 @@
 //! One connection type for both databases, its pool, and the embedded migrations.
 
 pub mod backup;
+pub mod copy;
 pub mod schema;
 pub mod text_enum;
 

@@ -12,6 +12,7 @@ mod backups;
 mod browser;
 mod catalog;
 mod cli;
+mod copy;
 mod events;
 mod instances;
 mod layering;
