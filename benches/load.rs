@@ -304,6 +304,10 @@ async fn run() {
             t.elapsed().as_secs_f64()
         );
     }
+    if std::env::var_os("OGUG_BENCH_OPERATIONS").is_some() {
+        operations(&url, dir.path());
+        return;
+    }
     let scale = if large {
         "large (50 chapters, 1 M members, 1 M applications, 100 k events; Beijing keeps its small-scale rows)"
     } else {
@@ -560,5 +564,39 @@ async fn run() {
             .unwrap()
             .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
             .unwrap();
+    }
+}
+
+/// `OGUG_BENCH_OPERATIONS=1`: instead of the load, times what an operator runs on this data:
+/// `ogug backup` (and the file's size) and, when OGUG_BENCH_COPY_TO names a PostgreSQL database,
+/// `ogug copy` to a fresh schema of it.
+fn operations(url: &str, dir: &std::path::Path) {
+    let ogug = |args: &[&str], database_url: &str| {
+        let t = Instant::now();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ogug"))
+            .args(args)
+            .env("DATABASE_URL", database_url)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        t.elapsed()
+    };
+    let file = dir.join("backup.sqlite3");
+    let took = ogug(&["backup", file.to_str().unwrap()], url);
+    let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+    println!("backup: {:.2} s, {:.1} MB", took.as_secs_f64(), size as f64 / 1e6);
+    if let Ok(admin) = std::env::var("OGUG_BENCH_COPY_TO")
+        && url.starts_with("sqlite")
+    {
+        use diesel::connection::SimpleConnection;
+        let schema = format!("copy_{}", &ogug::crypto::random_token()[..12]);
+        let mut c = PgConnection::establish(&admin).unwrap();
+        c.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
+        let sep = if admin.contains('?') { '&' } else { '?' };
+        let target = format!("{admin}{sep}options=-csearch_path%3D{schema}");
+        let took = ogug(&["copy", "--to", &target], url);
+        println!("copy SQLite → PostgreSQL: {:.1} s", took.as_secs_f64());
+        c.batch_execute(&format!("DROP SCHEMA {schema} CASCADE")).unwrap();
     }
 }
