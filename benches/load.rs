@@ -579,13 +579,21 @@ fn operations(url: &str, dir: &std::path::Path) {
             .env("RUST_LOG", "warn")
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         t.elapsed()
     };
     let file = dir.join("backup.sqlite3");
     let took = ogug(&["backup", file.to_str().unwrap()], url);
     let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
-    println!("backup: {:.2} s, {:.1} MB", took.as_secs_f64(), size as f64 / 1e6);
+    println!(
+        "backup: {:.2} s, {:.1} MB",
+        took.as_secs_f64(),
+        size as f64 / 1e6
+    );
     if let Ok(admin) = std::env::var("OGUG_BENCH_COPY_TO")
         && url.starts_with("sqlite")
     {
@@ -597,6 +605,7 @@ fn operations(url: &str, dir: &std::path::Path) {
         let target = format!("{admin}{sep}options=-csearch_path%3D{schema}");
         let took = ogug(&["copy", "--to", &target], url);
         println!("copy SQLite → PostgreSQL: {:.1} s", took.as_secs_f64());
-        c.batch_execute(&format!("DROP SCHEMA {schema} CASCADE")).unwrap();
+        c.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+            .unwrap();
     }
 }
