@@ -377,11 +377,7 @@ async fn status_page(
         chapter_href: format!("/chapters/{}", chapter.slug),
         role_key: application.desired_role().label_key(),
         status_key: application.status.label_key(),
-        reason_key: application
-            .reason
-            .as_ref()
-            .map(|r| applications::reason_key(r))
-            .unwrap_or_default(),
+        reason_key: application.reason_key(),
         action: format!("/applications/status/{token}"),
         notice,
         ui,

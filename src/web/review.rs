@@ -224,11 +224,7 @@ async fn detail_page(
         answers: application.answers(),
         role_key: application.desired_role().label_key(),
         status_key: application.status.label_key(),
-        reason_key: application
-            .reason
-            .as_ref()
-            .map(|r| applications::reason_key(r))
-            .unwrap_or_default(),
+        reason_key: application.reason_key(),
         waiting,
         decided_by,
         reasons: STOCK_REASONS

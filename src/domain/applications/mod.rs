@@ -60,6 +60,11 @@ impl Application {
         serde_json::from_str(&self.answers).unwrap_or_default()
     }
 
+    /// Catalog key of the rejection reason; empty when there is none.
+    pub fn reason_key(&self) -> String {
+        self.reason.as_deref().map(reason_key).unwrap_or_default()
+    }
+
     pub fn is_open(&self) -> bool {
         matches!(
             self.status,
