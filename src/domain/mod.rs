@@ -7,6 +7,7 @@ pub mod audit;
 pub mod chapters;
 pub mod demo;
 pub mod events;
+pub mod ids;
 pub mod markdown;
 pub mod memberships;
 pub mod one_time_tokens;

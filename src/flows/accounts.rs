@@ -5,6 +5,7 @@ use super::{Actor, FlowResult, Site};
 use crate::db::{DbConnection, write_transaction};
 use crate::domain::accounts;
 use crate::domain::audit::{self, AuditAction, Object};
+use crate::domain::ids::SessionId;
 use crate::domain::one_time_tokens::{self, Purpose};
 use crate::domain::rate_limits::PasswordFailures;
 use crate::domain::sessions;
@@ -60,8 +61,9 @@ pub fn sign_in_failed(
     })
 }
 
-pub fn sign_out(conn: &mut DbConnection, actor: &Actor, session_id: i64) -> FlowResult<()> {
+pub fn sign_out(conn: &mut DbConnection, actor: &Actor, session_id: SessionId) -> FlowResult<()> {
     let user = actor.user()?;
+    let session_id = session_id.get();
     write_transaction(conn, |c| {
         sessions::delete(c, session_id)?;
         actor.audit(c, AuditAction::Logout, None, Object::User(user.id), "")
@@ -159,10 +161,11 @@ pub fn change_password(
     conn: &mut DbConnection,
     site: &Site,
     actor: &Actor,
-    session_id: i64,
+    session_id: SessionId,
     hash: &str,
 ) -> FlowResult<()> {
     let user = actor.user()?;
+    let session_id = session_id.get();
     write_transaction(conn, |c| {
         accounts::set_password(c, user.id, hash, Some(session_id))?;
         actor.audit(

@@ -5,6 +5,7 @@ use crate::db::{DbConnection, write_transaction};
 use crate::domain::applications::{self, Decided, Decision, Submitted, ValidApplication};
 use crate::domain::audit::{AuditAction, Object};
 use crate::domain::chapters::Chapter;
+use crate::domain::ids::ApplicationId;
 use crate::domain::one_time_tokens::{self, Purpose};
 use crate::domain::{Conflict, DomainError};
 use crate::i18n::Locale;
@@ -146,9 +147,10 @@ pub fn decide(
     site: &Site,
     actor: &Actor,
     chapter: &Chapter,
-    id: i64,
+    id: ApplicationId,
     decision: &Decision,
 ) -> FlowResult<Decided> {
+    let id = id.get();
     let decider = actor.user()?;
     let (links, grace) = (site.links(), site.decision_grace);
     write_transaction(conn, |c| {
@@ -198,7 +200,7 @@ pub fn decide_many(
     site: &Site,
     actor: &Actor,
     chapter: &Chapter,
-    ids: &[i64],
+    ids: &[ApplicationId],
     decision: &Decision,
 ) -> FlowResult<usize> {
     let mut decided = 0;
@@ -214,8 +216,14 @@ pub fn decide_many(
 
 /// Takes a decision back while its email is unsent and the day (in the chapter's zone) is the
 /// same: the email is cancelled and the application is pending again.
-pub fn undo(conn: &mut DbConnection, actor: &Actor, chapter: &Chapter, id: i64) -> FlowResult<()> {
+pub fn undo(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    chapter: &Chapter,
+    id: ApplicationId,
+) -> FlowResult<()> {
     actor.user()?;
+    let id = id.get();
     write_transaction(conn, |c| {
         let application = applications::find(c, id)?;
         if application.chapter_id != chapter.id {

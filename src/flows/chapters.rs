@@ -4,6 +4,7 @@ use super::{Actor, FlowResult};
 use crate::db::{DbConnection, write_transaction};
 use crate::domain::audit::{AuditAction, Object};
 use crate::domain::chapters::{self, Chapter, ChapterInput};
+use crate::domain::ids::ChapterId;
 
 /// Creates a chapter with its profile and apply questions. The CLI acts as the system.
 pub fn create(
@@ -30,11 +31,12 @@ pub fn create(
 pub fn edit(
     conn: &mut DbConnection,
     actor: &Actor,
-    chapter_id: i64,
+    chapter_id: ChapterId,
     input: &ChapterInput,
     apply_questions: &str,
 ) -> FlowResult<()> {
     actor.user()?;
+    let chapter_id = chapter_id.get();
     write_transaction(conn, |c| {
         chapters::update(c, chapter_id, input, apply_questions)?;
         actor.audit(

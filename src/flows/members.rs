@@ -4,6 +4,7 @@ use super::{Actor, FlowResult, Site};
 use crate::db::{DbConnection, write_transaction};
 use crate::domain::audit::{AuditAction, Object};
 use crate::domain::chapters::{self, Chapter};
+use crate::domain::ids::UserId;
 use crate::domain::memberships::{self, Role};
 use crate::domain::users::{self, EmailAddress, User};
 use crate::mail::notices;
@@ -15,10 +16,11 @@ pub fn change_role(
     site: &Site,
     actor: &Actor,
     chapter: &Chapter,
-    user_id: i64,
+    user_id: UserId,
     role: Role,
 ) -> FlowResult<bool> {
     actor.user()?;
+    let user_id = user_id.get();
     write_transaction(conn, |c| {
         let old = memberships::change_role(c, chapter.id, user_id, role)?;
         if old == role {
@@ -45,10 +47,11 @@ pub fn remove(
     site: &Site,
     actor: &Actor,
     chapter: &Chapter,
-    user_id: i64,
+    user_id: UserId,
     reason: &str,
 ) -> FlowResult<()> {
     actor.user()?;
+    let user_id = user_id.get();
     write_transaction(conn, |c| {
         let (_, released) = memberships::remove(c, chapter.id, user_id)?;
         super::events::notify_promoted(c, site, &released)?;

@@ -9,6 +9,7 @@ use super::view::{self, Frame};
 use super::{AppError, AppState, db, flow};
 use crate::domain::audit::{self, AuditRow};
 use crate::domain::chapters::{Chapter, ChapterInput};
+use crate::domain::ids::ChapterId;
 use crate::domain::users::{self, EmailAddress};
 use crate::domain::{Conflict, FieldErrors};
 use crate::flows;
@@ -231,7 +232,7 @@ async fn save(
     if !errors.is_empty() {
         return form_page(req, false, action, form, errors, false);
     }
-    let (chapter_id, actor) = (access.chapter.id, actor(req));
+    let (chapter_id, actor) = (ChapterId(access.chapter.id), actor(req));
     let questions = form.apply_questions.clone();
     let result = flow(state, move |c, _| {
         flows::chapters::edit(c, &actor, chapter_id, &input, &questions)

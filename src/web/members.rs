@@ -7,6 +7,7 @@ use super::respond::{actor, see_other};
 use super::view::{self, Frame};
 use super::{AppError, AppState, db, flow};
 use crate::domain::Conflict;
+use crate::domain::ids::UserId;
 use crate::domain::memberships::{self, MemberRow, Role};
 use crate::flows;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -142,7 +143,7 @@ pub struct RoleForm {
 pub async fn change_role(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<(String, i64)>,
+    path: web::Path<(String, UserId)>,
     form: web::Form<RoleForm>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, user_id) = path.into_inner();
@@ -166,7 +167,7 @@ pub struct RemoveForm {
 pub async fn remove_member(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<(String, i64)>,
+    path: web::Path<(String, UserId)>,
     form: web::Form<RemoveForm>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, user_id) = path.into_inner();

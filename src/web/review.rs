@@ -8,6 +8,7 @@ use super::view::{self, Frame};
 use super::{AppError, AppState, db, flow};
 use crate::domain::Conflict;
 use crate::domain::applications::{self, Application, Decision, STOCK_REASONS};
+use crate::domain::ids::ApplicationId;
 use crate::domain::memberships::Role;
 use crate::domain::{DomainError, now};
 use crate::flows;
@@ -194,9 +195,10 @@ async fn detail_page(
     state: &AppState,
     req: &HttpRequest,
     access: &ChapterAccess,
-    id: i64,
+    id: ApplicationId,
     blocked: Option<Blocked>,
 ) -> Result<HttpResponse, AppError> {
+    let id = id.get();
     let chapter_id = access.chapter.id;
     let (application, decided_by, email_unsent) = db(state, move |c| {
         let application = applications::find(c, id)?;
@@ -242,7 +244,7 @@ async fn detail_page(
 pub async fn detail(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<(String, i64)>,
+    path: web::Path<(String, ApplicationId)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
     let access = ChapterAccess::load(&state, &req, &slug).await?;
@@ -284,7 +286,7 @@ fn parse_decision(form: &DecisionForm) -> Result<Decision, AppError> {
 pub async fn decide(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<(String, i64)>,
+    path: web::Path<(String, ApplicationId)>,
     form: web::Form<DecisionForm>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
@@ -340,10 +342,10 @@ pub async fn bulk(
         message: String::new(),
     };
     let decision = parse_decision(&form)?;
-    let ids: Vec<i64> = fields
+    let ids: Vec<ApplicationId> = fields
         .iter()
         .filter(|(k, _)| k == "ids")
-        .filter_map(|(_, v)| v.parse().ok())
+        .filter_map(|(_, v)| v.parse().ok().map(ApplicationId))
         .take(applications::PAGE_SIZE as usize)
         .collect();
     let (chapter, actor) = (access.chapter.clone(), actor(&req));
@@ -360,7 +362,7 @@ pub async fn bulk(
 pub async fn undo(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<(String, i64)>,
+    path: web::Path<(String, ApplicationId)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
     let access = ChapterAccess::load(&state, &req, &slug).await?;

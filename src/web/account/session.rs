@@ -5,6 +5,7 @@ use super::super::respond::{actor, client_ip, see_other, with_status};
 use super::super::throttle::{self, Bucket};
 use super::super::view::{self, Frame};
 use super::super::{AppError, AppState, db, flow};
+use crate::domain::ids::SessionId;
 use crate::domain::passwords;
 use crate::domain::rate_limits::PasswordFailures;
 use crate::domain::users::{self, EmailAddress};
@@ -152,7 +153,7 @@ pub async fn logout(
     if let Some(me) = signed_in(&req) {
         let actor = actor(&req);
         flow(&state, move |c, _| {
-            flows::accounts::sign_out(c, &actor, me.session_id)
+            flows::accounts::sign_out(c, &actor, SessionId(me.session_id))
         })
         .await?;
     }
