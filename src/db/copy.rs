@@ -146,48 +146,46 @@ fn copy_all(
     t: &mut DbConnection,
     report: &mut Vec<String>,
 ) -> Result<(), CopyError> {
-    {
-        for table in TABLES {
-            let mut offset = 0;
-            loop {
-                let rows = read_batch(source, table, offset)?;
-                if rows == "[]" {
-                    break;
-                }
-                diesel::sql_query(format!(
-                    "INSERT INTO {table} SELECT * FROM json_populate_recordset(NULL::{table}, $1::json)"
-                ))
-                .bind::<Text, _>(&rows)
-                .execute(t)?;
-                offset += BATCH;
+    for table in TABLES {
+        let mut offset = 0;
+        loop {
+            let rows = read_batch(source, table, offset)?;
+            if rows == "[]" {
+                break;
             }
-            if table != "rate_limits" {
-                diesel::sql_query(format!(
-                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
-                     COALESCE((SELECT MAX(id) FROM {table}), 1), \
-                     (SELECT MAX(id) FROM {table}) IS NOT NULL)"
-                ))
-                .execute(t)?;
-            }
+            diesel::sql_query(format!(
+                "INSERT INTO {table} SELECT * FROM json_populate_recordset(NULL::{table}, $1::json)"
+            ))
+            .bind::<Text, _>(&rows)
+            .execute(t)?;
+            offset += BATCH;
         }
-        // Kept by triggers as memberships arrive one by one; here they arrived with the counts
-        // already on the chapter rows.
-        diesel::sql_query(
-            "UPDATE chapters SET member_count = \
-             (SELECT COUNT(*) FROM memberships m WHERE m.chapter_id = chapters.id)",
-        )
-        .execute(t)?;
-        for table in TABLES {
-            let (source_rows, target_rows) = (count(source, table)?, count(t, table)?);
-            if source_rows != target_rows {
-                return Err(CopyError::CountMismatch {
-                    table,
-                    source_rows,
-                    target_rows,
-                });
-            }
-            report.push(format!("{table:<20} {target_rows}"));
+        if table != "rate_limits" {
+            diesel::sql_query(format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+                 COALESCE((SELECT MAX(id) FROM {table}), 1), \
+                 (SELECT MAX(id) FROM {table}) IS NOT NULL)"
+            ))
+            .execute(t)?;
         }
-        Ok(())
     }
+    // Kept by triggers as memberships arrive one by one; here they arrived with the counts
+    // already on the chapter rows.
+    diesel::sql_query(
+        "UPDATE chapters SET member_count = \
+         (SELECT COUNT(*) FROM memberships m WHERE m.chapter_id = chapters.id)",
+    )
+    .execute(t)?;
+    for table in TABLES {
+        let (source_rows, target_rows) = (count(source, table)?, count(t, table)?);
+        if source_rows != target_rows {
+            return Err(CopyError::CountMismatch {
+                table,
+                source_rows,
+                target_rows,
+            });
+        }
+        report.push(format!("{table:<20} {target_rows}"));
+    }
+    Ok(())
 }

@@ -22,32 +22,33 @@ pub fn forbidden_in_text(c: char) -> bool {
     !matches!(c, '\n' | '\r' | '\t') && forbidden_in_line(c)
 }
 
-/// Checks one single-line value; the catalog key of the problem, if any.
-pub fn check_line(value: &str, max_chars: usize, required: bool) -> Result<(), &'static str> {
+/// Checks one value against a length, presence and a character rule.
+fn check(
+    value: &str,
+    max_chars: usize,
+    required: bool,
+    forbidden: fn(char) -> bool,
+) -> Result<(), &'static str> {
     let v = value.trim();
     if required && v.is_empty() {
         Err("error.required")
     } else if v.chars().count() > max_chars {
         Err("error.too_long")
-    } else if v.chars().any(forbidden_in_line) {
+    } else if v.chars().any(forbidden) {
         Err("error.invalid_characters")
     } else {
         Ok(())
     }
 }
 
+/// Checks one single-line value; the catalog key of the problem, if any.
+pub fn check_line(value: &str, max_chars: usize, required: bool) -> Result<(), &'static str> {
+    check(value, max_chars, required, forbidden_in_line)
+}
+
 /// Checks one multi-line value.
 pub fn check_text(value: &str, max_chars: usize, required: bool) -> Result<(), &'static str> {
-    let v = value.trim();
-    if required && v.is_empty() {
-        Err("error.required")
-    } else if v.chars().count() > max_chars {
-        Err("error.too_long")
-    } else if v.chars().any(forbidden_in_text) {
-        Err("error.invalid_characters")
-    } else {
-        Ok(())
-    }
+    check(value, max_chars, required, forbidden_in_text)
 }
 
 /// A single-line field: trimmed; its problem, if any, recorded under `field`.

@@ -4,23 +4,6 @@ use crate::helpers::*;
 use diesel::prelude::*;
 use ogug::db::schema::{applications, outbox};
 use reqwest::StatusCode;
-use std::process::Command;
-
-fn ogug(database_url: &str, args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ogug"))
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .env("RUST_LOG", "warn")
-        .env("OGUG_DATA_DIR", std::env::temp_dir())
-        .output()
-        .expect("run ogug");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
 
 fn counts(url: &str) -> Vec<(&'static str, i64)> {
     let mut conn = ogug::db::connect_one(url).expect("open");
@@ -49,7 +32,7 @@ async fn a_backup_taken_during_an_apply_storm_restores_to_the_same_site() {
     let f = file.clone();
     let backup = tokio::task::spawn_blocking(move || {
         let started = std::time::Instant::now();
-        let result = ogug(&url, &["backup", f.to_str().unwrap()]);
+        let result = ogug_cli(&url, &["backup", f.to_str().unwrap()]);
         (result, started.elapsed())
     });
     for s in storm {
@@ -68,7 +51,7 @@ async fn a_backup_taken_during_an_apply_storm_restores_to_the_same_site() {
         "sqlite://{}",
         restored_dir.path().join("restored.sqlite3").display()
     );
-    let (ok, out) = ogug(&restored_url, &["restore", file.to_str().unwrap()]);
+    let (ok, out) = ogug_cli(&restored_url, &["restore", file.to_str().unwrap()]);
     assert!(ok, "{out}");
     let snapshot_url = format!("sqlite://{}", file.display());
     assert_eq!(
@@ -127,9 +110,9 @@ async fn restore_refuses_a_damaged_or_foreign_file_and_a_database_with_data() {
     }
     let dir = app.dir.path();
     let file = dir.join("good.sqlite3");
-    let (ok, out) = ogug(&app.db.url, &["backup", file.to_str().unwrap()]);
+    let (ok, out) = ogug_cli(&app.db.url, &["backup", file.to_str().unwrap()]);
     assert!(ok, "{out}");
-    let (ok, out) = ogug(&app.db.url, &["backup", file.to_str().unwrap()]);
+    let (ok, out) = ogug_cli(&app.db.url, &["backup", file.to_str().unwrap()]);
     assert!(!ok && out.contains("already exists"), "{out}");
 
     let truncated = dir.join("truncated.sqlite3");
@@ -141,14 +124,14 @@ async fn restore_refuses_a_damaged_or_foreign_file_and_a_database_with_data() {
     let target = target_dir.path().join("t.sqlite3");
     let target_url = format!("sqlite://{}", target.display());
     for bad in [&truncated, &foreign] {
-        let (ok, out) = ogug(&target_url, &["restore", bad.to_str().unwrap()]);
+        let (ok, out) = ogug_cli(&target_url, &["restore", bad.to_str().unwrap()]);
         assert!(!ok, "{out}");
         assert!(out.contains("is not an ogug SQLite backup"), "{out}");
         assert_eq!(out.trim().lines().count(), 1, "one line: {out}");
         assert!(!target.exists(), "nothing written");
     }
     // Into the original database, which holds data: refused.
-    let (ok, out) = ogug(&app.db.url, &["restore", file.to_str().unwrap()]);
+    let (ok, out) = ogug_cli(&app.db.url, &["restore", file.to_str().unwrap()]);
     assert!(!ok && out.contains("already holds data"), "{out}");
 }
 
@@ -160,7 +143,7 @@ async fn on_postgres_backup_runs_pg_dump() {
         return;
     }
     let file = app.dir.path().join("ogug.pgdump");
-    let (ok, out) = ogug(&app.db.url, &["backup", file.to_str().unwrap()]);
+    let (ok, out) = ogug_cli(&app.db.url, &["backup", file.to_str().unwrap()]);
     if out.contains("is not on the PATH") {
         // Said exactly what to run instead: that is the contract without pg_dump.
         assert!(

@@ -5,7 +5,6 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use ogug::db::schema::outbox;
 use reqwest::StatusCode;
-use std::process::Command;
 use std::time::Duration;
 
 /// A few thousand rows in every table, the outbox in every state.
@@ -60,22 +59,6 @@ INSERT INTO rate_limits (key, window_start, count)
 SELECT 'gen-limit-' || id, '2026-01-10 00:00:00', id % 9 FROM users WHERE email LIKE 'gen%';
 ";
 
-fn ogug(database_url: &str, args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ogug"))
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .env("RUST_LOG", "warn")
-        .env("OGUG_DATA_DIR", std::env::temp_dir())
-        .output()
-        .expect("run ogug");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
 /// The PostgreSQL test database, even while the source is SQLite.
 fn postgres_target(test: &str) -> Option<(TestDb, tempfile::TempDir)> {
     let dir = tempfile::tempdir().unwrap();
@@ -111,7 +94,7 @@ async fn a_sqlite_site_moves_to_postgres_with_its_sessions_pages_and_queued_mail
         .unwrap();
 
     let started = std::time::Instant::now();
-    let (ok, out) = ogug(&source_url, &["copy", "--to", &target.url]);
+    let (ok, out) = ogug_cli(&source_url, &["copy", "--to", &target.url]);
     assert!(ok, "{out}");
     eprintln!("copy SQLite → PostgreSQL: {:?}\n{out}", started.elapsed());
     assert!(out.contains("row counts match"));
@@ -175,7 +158,7 @@ async fn a_sqlite_site_moves_to_postgres_with_its_sessions_pages_and_queued_mail
     assert_eq!(applicant.apply("beijing").await.status(), StatusCode::OK);
 
     // A target with data is refused, and nothing is written.
-    let (ok, out) = ogug(&source_url, &["copy", "--to", &target.url]);
+    let (ok, out) = ogug_cli(&source_url, &["copy", "--to", &target.url]);
     assert!(!ok && out.contains("already holds data"), "{out}");
 }
 
@@ -183,9 +166,9 @@ async fn a_sqlite_site_moves_to_postgres_with_its_sessions_pages_and_queued_mail
 async fn copy_refuses_an_unreachable_or_non_postgres_target() {
     let dir = tempfile::tempdir().unwrap();
     let source = format!("sqlite://{}", dir.path().join("s.sqlite3").display());
-    let (ok, out) = ogug(&source, &["copy", "--to", "sqlite://elsewhere.sqlite3"]);
+    let (ok, out) = ogug_cli(&source, &["copy", "--to", "sqlite://elsewhere.sqlite3"]);
     assert!(!ok && out.contains("must be a postgres:// URL"), "{out}");
-    let (ok, out) = ogug(
+    let (ok, out) = ogug_cli(
         &source,
         &[
             "copy",

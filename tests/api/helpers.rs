@@ -574,3 +574,20 @@ impl ResponseExt for reqwest::Response {
 pub fn zh(key: &str) -> &str {
     ogug::i18n::Locale::ZhCn.t(key)
 }
+
+/// Runs the `ogug` binary on `database_url`; (success, stdout and stderr).
+pub fn ogug_cli(database_url: &str, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ogug"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .env("OGUG_DATA_DIR", std::env::temp_dir())
+        .output()
+        .expect("run ogug");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
