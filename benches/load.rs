@@ -279,7 +279,7 @@ async fn run() {
         Some(admin) => {
             use diesel::connection::SimpleConnection;
             let schema = format!("bench_{}", &ogug::crypto::random_token()[..12]);
-            PgConnection::establish(&admin)
+            ogug::db::establish_pg(&admin)
                 .unwrap()
                 .batch_execute(&format!("CREATE SCHEMA {schema}"))
                 .unwrap();
@@ -560,7 +560,7 @@ async fn run() {
     if let Some((admin, schema)) = cleanup.filter(|_| std::env::var_os("OGUG_BENCH_KEEP").is_none())
     {
         use diesel::connection::SimpleConnection;
-        PgConnection::establish(&admin)
+        ogug::db::establish_pg(&admin)
             .unwrap()
             .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
             .unwrap();
@@ -599,7 +599,7 @@ fn operations(url: &str, dir: &std::path::Path) {
     {
         use diesel::connection::SimpleConnection;
         let schema = format!("copy_{}", &ogug::crypto::random_token()[..12]);
-        let mut c = PgConnection::establish(&admin).unwrap();
+        let mut c = ogug::db::establish_pg(&admin).unwrap();
         c.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
         let sep = if admin.contains('?') { '&' } else { '?' };
         let target = format!("{admin}{sep}options=-csearch_path%3D{schema}");

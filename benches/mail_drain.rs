@@ -45,9 +45,8 @@ async fn run() {
     {
         Some(admin) => {
             use diesel::connection::SimpleConnection;
-            use diesel::prelude::*;
             let schema = format!("bench_{}", &ogug::crypto::random_token()[..12]);
-            PgConnection::establish(&admin)
+            ogug::db::establish_pg(&admin)
                 .unwrap()
                 .batch_execute(&format!("CREATE SCHEMA {schema}"))
                 .unwrap();

@@ -84,7 +84,7 @@ impl ConnManager {
 
     fn open(&self) -> Result<DbConnection, ConnectionError> {
         match self.backend {
-            Backend::Postgres => Ok(DbConnection::Pg(PgConnection::establish(&self.url)?)),
+            Backend::Postgres => Ok(DbConnection::Pg(establish_pg(&self.url)?)),
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.url)?;
                 conn.batch_execute(
@@ -114,6 +114,14 @@ impl ManageConnection for ConnManager {
         std::thread::panicking()
             || <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn)
     }
+}
+
+/// Opens a PostgreSQL connection. OpenSSL (inside the bundled libpq) is initialised first
+/// without its exit handler: by default it frees its state at `exit()` while pool and listener
+/// threads may still be in a TLS call, which crashed a test process as it ended (SIGSEGV).
+pub fn establish_pg(url: &str) -> Result<PgConnection, ConnectionError> {
+    openssl_sys::init();
+    PgConnection::establish(url)
 }
 
 /// `sqlite://data/ogug.sqlite3` → `data/ogug.sqlite3`.

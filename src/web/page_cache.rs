@@ -258,7 +258,7 @@ fn listen_once(url: &str, cache: &std::sync::Weak<PageCache>) -> Result<(), anyh
         #[diesel(sql_type = diesel::sql_types::Text)]
         name: String,
     }
-    let mut conn = diesel::PgConnection::establish(url)?;
+    let mut conn = crate::db::establish_pg(url)?;
     let schema = diesel::sql_query("SELECT current_schema() AS name")
         .get_result::<Schema>(&mut conn)?
         .name;

@@ -1,7 +1,6 @@
 #![allow(dead_code)]
 
 use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
 use ogug::config::Config;
 use ogug::db::{self, Pool};
 use std::path::PathBuf;
@@ -24,7 +23,7 @@ impl TestDb {
             Some(admin_url) => {
                 let schema = format!("t_{}", &ogug::crypto::random_token()[..16]);
                 let mut conn =
-                    PgConnection::establish(&admin_url).expect("connect to TEST_DATABASE_URL");
+                    ogug::db::establish_pg(&admin_url).expect("connect to TEST_DATABASE_URL");
                 conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
                     .expect("create schema");
                 let sep = if admin_url.contains('?') { '&' } else { '?' };
@@ -50,7 +49,7 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let (Some(url), Some(schema)) = (&self.admin_url, &self.schema)
-            && let Ok(mut conn) = PgConnection::establish(url)
+            && let Ok(mut conn) = ogug::db::establish_pg(url)
         {
             let _ = conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
         }

@@ -152,7 +152,7 @@ impl Drop for Instance {
 }
 
 fn conn(db: &TestDb) -> PgConnection {
-    PgConnection::establish(&db.url).expect("connect")
+    ogug::db::establish_pg(&db.url).expect("connect")
 }
 
 fn set_password(db: &TestDb, email: &str) {
