@@ -89,7 +89,7 @@ fn seed(url: &str) {
     })
     .unwrap();
     let hash = ogug::domain::passwords::hash("bench passphrase 2021").unwrap();
-    let id: i64 = users::table
+    let id: ogug::domain::ids::UserId = users::table
         .filter(users::email.eq("organizer@example.org"))
         .select(users::id)
         .first(&mut conn)

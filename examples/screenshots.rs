@@ -25,7 +25,7 @@ async fn main() {
         let hash = ogug::domain::passwords::hash(PW).unwrap();
         use diesel::prelude::*;
         use ogug::db::schema::users;
-        let id: i64 = users::table
+        let id: ogug::domain::ids::UserId = users::table
             .filter(users::email.eq("organizer@example.org"))
             .select(users::id)
             .first(&mut conn)

@@ -3,6 +3,7 @@
 
 use crate::config::Config;
 use crate::db::Pool;
+use crate::domain::ids::*;
 use crate::domain::now;
 use crate::flows::{FlowResult, Site, digests};
 use chrono::{Datelike, TimeDelta};
@@ -31,10 +32,10 @@ pub fn run_digests(pool: &Pool, config: &Config) -> FlowResult<usize> {
 pub static CHAPTER_FAILURES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// One chapter's share of a periodic job: its count, or 0 with the failure logged and counted.
-fn isolated(job: &str, chapter_id: i64, result: FlowResult<usize>) -> usize {
+fn isolated(job: &str, chapter_id: ChapterId, result: FlowResult<usize>) -> usize {
     result.unwrap_or_else(|err| {
         CHAPTER_FAILURES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        tracing::error!(job, chapter_id, error = ?err, "periodic job failed for one chapter");
+        tracing::error!(job, chapter_id = chapter_id.get(), error = ?err, "periodic job failed for one chapter");
         0
     })
 }

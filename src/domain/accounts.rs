@@ -10,12 +10,13 @@ use crate::db::DbConnection;
 use crate::db::schema::{applications, chapters, memberships, tokens, users as users_t};
 use crate::domain::Conflict;
 use crate::domain::applications::ApplicationStatus;
+use crate::domain::ids::*;
 use crate::i18n::Locale;
 use diesel::prelude::*;
 
 /// The user a live (unused, unexpired) token belongs to, without using it up.
 pub fn peek_token(conn: &mut DbConnection, raw: &str, purpose: Purpose) -> DomainResult<User> {
-    let user_id: Option<Option<i64>> = tokens::table
+    let user_id: Option<Option<UserId>> = tokens::table
         .filter(tokens::token_hash.eq(sha256_hex(raw)))
         .filter(tokens::purpose.eq(purpose.as_str()))
         .filter(tokens::used_at.is_null())
@@ -62,9 +63,9 @@ pub fn consume_token(conn: &mut DbConnection, raw: &str, purpose: Purpose) -> Do
 /// transaction.
 pub fn set_password(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     hash: &str,
-    keep_session: Option<i64>,
+    keep_session: Option<SessionId>,
 ) -> DomainResult<()> {
     diesel::update(users_t::table.find(user_id))
         .set((
@@ -103,7 +104,7 @@ fn bounded(errors: &mut FieldErrors, field: &'static str, value: &str, max: usiz
 
 pub fn update_profile(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     input: &ProfileInput,
 ) -> DomainResult<()> {
     let mut errors = FieldErrors::default();
@@ -136,7 +137,7 @@ fn ts(t: chrono::NaiveDateTime) -> String {
 }
 
 /// Everything stored about a person, as JSON (ASVS 14: the right of access).
-pub fn export(conn: &mut DbConnection, user_id: i64) -> DomainResult<serde_json::Value> {
+pub fn export(conn: &mut DbConnection, user_id: UserId) -> DomainResult<serde_json::Value> {
     let user = users::find(conn, user_id)?;
     let member_rows: Vec<(String, String, chrono::NaiveDateTime)> = memberships::table
         .inner_join(chapters::table)
@@ -203,7 +204,7 @@ pub fn export(conn: &mut DbConnection, user_id: i64) -> DomainResult<serde_json:
 /// Chapters (slugs) where this person is the only organizer.
 pub fn chapters_needing_handover(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
 ) -> DomainResult<Vec<String>> {
     let organizing: Vec<(i64, String)> = memberships::table
         .inner_join(chapters::table)
@@ -232,7 +233,7 @@ pub fn chapters_needing_handover(
 /// the caller to email whoever was promoted).
 pub fn delete_account(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
 ) -> DomainResult<Vec<super::events::Released>> {
     if !chapters_needing_handover(conn, user_id)?.is_empty() {
         return Err(DomainError::Conflict(Conflict::LastOrganizer));

@@ -2,6 +2,7 @@
 
 use crate::db::DbConnection;
 use crate::db::schema::audit_log;
+use crate::domain::ids::*;
 use diesel::prelude::*;
 
 crate::text_enum! {
@@ -39,19 +40,19 @@ crate::text_enum! {
 /// What an action was done to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Object {
-    User(i64),
-    Application(i64),
-    Chapter(i64),
-    Event(i64),
+    User(UserId),
+    Application(ApplicationId),
+    Chapter(ChapterId),
+    Event(EventId),
 }
 
 impl Object {
     fn parts(self) -> (&'static str, i64) {
         match self {
-            Object::User(id) => ("user", id),
-            Object::Application(id) => ("application", id),
-            Object::Chapter(id) => ("chapter", id),
-            Object::Event(id) => ("event", id),
+            Object::User(id) => ("user", id.get()),
+            Object::Application(id) => ("application", id.get()),
+            Object::Chapter(id) => ("chapter", id.get()),
+            Object::Event(id) => ("event", id.get()),
         }
     }
 }
@@ -60,10 +61,10 @@ impl Object {
 /// what, in which chapter, to what.
 #[derive(Debug, Clone)]
 pub struct Entry<'a> {
-    pub actor: Option<i64>,
+    pub actor: Option<UserId>,
     pub ip: &'a str,
     pub action: AuditAction,
-    pub chapter: Option<i64>,
+    pub chapter: Option<ChapterId>,
     pub object: Object,
     pub details: &'a str,
 }
@@ -71,9 +72,9 @@ pub struct Entry<'a> {
 #[derive(Insertable)]
 #[diesel(table_name = audit_log)]
 struct NewRow<'a> {
-    actor_user_id: Option<i64>,
+    actor_user_id: Option<UserId>,
     action: AuditAction,
-    chapter_id: Option<i64>,
+    chapter_id: Option<ChapterId>,
     object_type: &'a str,
     object_id: Option<i64>,
     details: &'a str,
@@ -115,7 +116,7 @@ pub const PAGE: i64 = 50;
 /// Newest first; `chapter_id` None means every chapter (site admins); keyset on id.
 pub fn list(
     conn: &mut DbConnection,
-    chapter_id: Option<i64>,
+    chapter_id: Option<ChapterId>,
     action: Option<&str>,
     before_id: Option<i64>,
 ) -> QueryResult<Vec<AuditRow>> {

@@ -4,13 +4,14 @@ use super::{DomainError, DomainResult, FieldErrors, now};
 use crate::db::DbConnection;
 use crate::db::schema::chapters;
 use crate::domain::applications::ApplicationStatus;
+use crate::domain::ids::*;
 use crate::i18n::Locale;
 use diesel::prelude::*;
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = chapters)]
 pub struct Chapter {
-    pub id: i64,
+    pub id: ChapterId,
     pub slug: String,
     pub name_zh: String,
     pub name_en: String,
@@ -188,7 +189,7 @@ pub fn create(conn: &mut DbConnection, input: &ChapterInput) -> DomainResult<Cha
         .map_err(|e| super::unique_violation_as(e, super::Conflict::SlugTaken))
 }
 
-pub fn find(conn: &mut DbConnection, id: i64) -> DomainResult<Chapter> {
+pub fn find(conn: &mut DbConnection, id: ChapterId) -> DomainResult<Chapter> {
     Ok(chapters::table
         .find(id)
         .select(Chapter::as_select())
@@ -251,7 +252,7 @@ mod tests {
 /// Updates a chapter's profile (the slug stays: links and QR codes in print point to it).
 pub fn update(
     conn: &mut DbConnection,
-    id: i64,
+    id: ChapterId,
     input: &ChapterInput,
     apply_questions: &str,
 ) -> DomainResult<()> {
@@ -293,7 +294,7 @@ pub fn update(
     Ok(())
 }
 
-pub fn set_status(conn: &mut DbConnection, id: i64, active: bool) -> DomainResult<()> {
+pub fn set_status(conn: &mut DbConnection, id: ChapterId, active: bool) -> DomainResult<()> {
     diesel::update(chapters::table.find(id))
         .set((
             chapters::status.eq(if active {
@@ -310,14 +311,14 @@ pub fn set_status(conn: &mut DbConnection, id: i64, active: bool) -> DomainResul
 /// Per-chapter numbers for the site admin: members, pending applications, oldest pending.
 #[derive(Debug, Clone)]
 pub struct AdminStats {
-    pub chapter_id: i64,
+    pub chapter_id: ChapterId,
     pub pending: i64,
     pub oldest_pending: Option<chrono::NaiveDateTime>,
 }
 
 pub fn admin_stats(conn: &mut DbConnection) -> DomainResult<Vec<AdminStats>> {
     use crate::db::schema::applications;
-    let rows: Vec<(i64, i64, Option<chrono::NaiveDateTime>)> = applications::table
+    let rows: Vec<(ChapterId, i64, Option<chrono::NaiveDateTime>)> = applications::table
         .filter(applications::status.eq(ApplicationStatus::Pending))
         .group_by(applications::chapter_id)
         .select((

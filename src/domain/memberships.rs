@@ -4,6 +4,7 @@ use super::{DomainResult, now};
 use crate::db::DbConnection;
 use crate::db::schema::{memberships, users};
 use crate::domain::Conflict;
+use crate::domain::ids::*;
 use diesel::prelude::*;
 
 crate::text_enum! {
@@ -30,9 +31,9 @@ impl Role {
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = memberships)]
 pub struct Membership {
-    pub id: i64,
-    pub chapter_id: i64,
-    pub user_id: i64,
+    pub id: MembershipId,
+    pub chapter_id: ChapterId,
+    pub user_id: UserId,
     pub role: Role,
     pub joined_at: chrono::NaiveDateTime,
 }
@@ -43,7 +44,12 @@ impl Membership {
     }
 }
 
-pub fn add(conn: &mut DbConnection, chapter_id: i64, user_id: i64, role: Role) -> DomainResult<()> {
+pub fn add(
+    conn: &mut DbConnection,
+    chapter_id: ChapterId,
+    user_id: UserId,
+    role: Role,
+) -> DomainResult<()> {
     diesel::insert_into(memberships::table)
         .values((
             memberships::chapter_id.eq(chapter_id),
@@ -58,8 +64,8 @@ pub fn add(conn: &mut DbConnection, chapter_id: i64, user_id: i64, role: Role) -
 
 pub fn find(
     conn: &mut DbConnection,
-    chapter_id: i64,
-    user_id: i64,
+    chapter_id: ChapterId,
+    user_id: UserId,
 ) -> DomainResult<Option<Membership>> {
     Ok(memberships::table
         .filter(memberships::chapter_id.eq(chapter_id))
@@ -90,7 +96,7 @@ pub struct Roster {
     pub more_members: bool,
 }
 
-pub fn public_roster(conn: &mut DbConnection, chapter_id: i64) -> DomainResult<Roster> {
+pub fn public_roster(conn: &mut DbConnection, chapter_id: ChapterId) -> DomainResult<Roster> {
     // One walk of the (chapter_id, listed, role, id) index per role, in joining order: with a
     // single role PostgreSQL reads the index in order and stops at the limit (with `role IN
     // (…)` it read and sorted all 400 listed members of a 20 k-member chapter: 2–10 ms).
@@ -136,7 +142,7 @@ pub fn public_roster(conn: &mut DbConnection, chapter_id: i64) -> DomainResult<R
 /// A row of a chapter's member list.
 #[derive(Debug, Clone)]
 pub struct MemberRow {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub name: String,
     pub email: String,
     pub organization: String,
@@ -150,7 +156,7 @@ pub const MEMBERS_PAGE: i64 = 50;
 /// Members of a chapter: organizers first, then by name; filter by role and search text.
 pub fn list(
     conn: &mut DbConnection,
-    chapter_id: i64,
+    chapter_id: ChapterId,
     role: Option<Role>,
     search: Option<&str>,
     page: i64,
@@ -181,7 +187,7 @@ pub fn list(
         "CASE memberships.role WHEN 'organizer' THEN 0 WHEN 'ambassador' THEN 1 ELSE 2 END",
     );
     let rows: Vec<(
-        i64,
+        UserId,
         String,
         String,
         String,
@@ -219,7 +225,7 @@ pub fn list(
     Ok((rows, total))
 }
 
-fn organizer_count(conn: &mut DbConnection, chapter_id: i64) -> DomainResult<i64> {
+fn organizer_count(conn: &mut DbConnection, chapter_id: ChapterId) -> DomainResult<i64> {
     Ok(memberships::table
         .filter(memberships::chapter_id.eq(chapter_id))
         .filter(memberships::role.eq(Role::Organizer.as_str()))
@@ -230,8 +236,8 @@ fn organizer_count(conn: &mut DbConnection, chapter_id: i64) -> DomainResult<i64
 /// Changes a member's role. The last organizer cannot be demoted. Returns the old role.
 pub fn change_role(
     conn: &mut DbConnection,
-    chapter_id: i64,
-    user_id: i64,
+    chapter_id: ChapterId,
+    user_id: UserId,
     role: Role,
 ) -> DomainResult<Role> {
     let current = find(conn, chapter_id, user_id)?.ok_or(super::DomainError::NotFound)?;
@@ -251,8 +257,8 @@ pub fn change_role(
 /// go with it, so their seats pass to the waitlist; the caller emails whoever was promoted.
 pub fn remove(
     conn: &mut DbConnection,
-    chapter_id: i64,
-    user_id: i64,
+    chapter_id: ChapterId,
+    user_id: UserId,
 ) -> DomainResult<(Role, Vec<super::events::Released>)> {
     let current = find(conn, chapter_id, user_id)?.ok_or(super::DomainError::NotFound)?;
     let role = current.role();
@@ -268,7 +274,7 @@ pub fn remove(
 /// when they have no password yet, a fresh activation token for the email.
 pub fn appoint_organizer(
     conn: &mut DbConnection,
-    chapter_id: i64,
+    chapter_id: ChapterId,
     email: &super::users::EmailAddress,
     name: &str,
 ) -> DomainResult<(super::users::User, Option<String>)> {
@@ -312,7 +318,7 @@ pub fn appoint_organizer(
 /// The chapters a person belongs to, by slug: (slug, name_zh, name_en, role).
 pub fn chapters_of(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
 ) -> DomainResult<Vec<(String, String, String, String)>> {
     use crate::db::schema::chapters;
     Ok(memberships::table

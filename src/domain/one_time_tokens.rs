@@ -5,6 +5,7 @@ use super::{DomainResult, now};
 use crate::crypto::{random_token, sha256_hex};
 use crate::db::DbConnection;
 use crate::db::schema::tokens;
+use crate::domain::ids::*;
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,8 +39,8 @@ impl Purpose {
 pub fn issue(
     conn: &mut DbConnection,
     purpose: Purpose,
-    user_id: Option<i64>,
-    application_id: Option<i64>,
+    user_id: Option<UserId>,
+    application_id: Option<ApplicationId>,
 ) -> DomainResult<String> {
     let raw = random_token();
     let at = now();

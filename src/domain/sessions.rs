@@ -6,6 +6,7 @@ use super::{DomainResult, now};
 use crate::crypto::{random_token, sha256_hex};
 use crate::db::DbConnection;
 use crate::db::schema::{sessions, users};
+use crate::domain::ids::*;
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
@@ -18,9 +19,9 @@ const TOUCH_EVERY: TimeDelta = TimeDelta::minutes(1);
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = sessions)]
 pub struct Session {
-    pub id: i64,
+    pub id: SessionId,
     pub token_hash: String,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub csrf_token: String,
     pub remember: bool,
     pub created_at: NaiveDateTime,
@@ -33,7 +34,7 @@ pub struct Session {
 /// Starts a session; returns the raw cookie value (never stored) and the row.
 pub fn create(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     remember: bool,
     ip: &str,
     user_agent: &str,
@@ -89,7 +90,7 @@ pub fn lookup(conn: &mut DbConnection, raw: &str) -> DomainResult<Option<(Sessio
     Ok(Some((session, user)))
 }
 
-pub fn delete(conn: &mut DbConnection, session_id: i64) -> DomainResult<()> {
+pub fn delete(conn: &mut DbConnection, session_id: SessionId) -> DomainResult<()> {
     diesel::delete(sessions::table.find(session_id)).execute(conn)?;
     Ok(())
 }
@@ -97,8 +98,8 @@ pub fn delete(conn: &mut DbConnection, session_id: i64) -> DomainResult<()> {
 /// Ends every session of a user but `keep` (password change keeps the current one).
 pub fn delete_for_user(
     conn: &mut DbConnection,
-    user_id: i64,
-    keep: Option<i64>,
+    user_id: UserId,
+    keep: Option<SessionId>,
 ) -> DomainResult<usize> {
     let target = sessions::table.filter(sessions::user_id.eq(user_id));
     Ok(match keep {

@@ -3,13 +3,14 @@
 use super::{DomainError, DomainResult, now};
 use crate::db::DbConnection;
 use crate::db::schema::users;
+use crate::domain::ids::*;
 use crate::i18n::Locale;
 use diesel::prelude::*;
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = users)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub display_name: String,
     pub organization: String,
@@ -107,7 +108,7 @@ pub fn find_by_email(conn: &mut DbConnection, email: &EmailAddress) -> DomainRes
         .optional()?)
 }
 
-pub fn find(conn: &mut DbConnection, id: i64) -> DomainResult<User> {
+pub fn find(conn: &mut DbConnection, id: UserId) -> DomainResult<User> {
     users::table
         .find(id)
         .select(User::as_select())

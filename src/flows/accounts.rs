@@ -5,7 +5,7 @@ use super::{Actor, FlowResult, Site};
 use crate::db::{DbConnection, write_transaction};
 use crate::domain::accounts;
 use crate::domain::audit::{self, AuditAction, Object};
-use crate::domain::ids::SessionId;
+use crate::domain::ids::{SessionId, UserId};
 use crate::domain::one_time_tokens::{self, Purpose};
 use crate::domain::rate_limits::PasswordFailures;
 use crate::domain::sessions;
@@ -17,7 +17,7 @@ use crate::mail::notices;
 pub fn sign_in(
     conn: &mut DbConnection,
     actor: &Actor,
-    old_session: Option<i64>,
+    old_session: Option<SessionId>,
     failures: &PasswordFailures,
     remember: bool,
     user_agent: &str,
@@ -39,7 +39,7 @@ pub fn sign_in_failed(
     conn: &mut DbConnection,
     actor: &Actor,
     failures: &PasswordFailures,
-    account: Option<i64>,
+    account: Option<UserId>,
     typed_email: &str,
 ) -> FlowResult<()> {
     write_transaction(conn, |c| {
@@ -63,7 +63,6 @@ pub fn sign_in_failed(
 
 pub fn sign_out(conn: &mut DbConnection, actor: &Actor, session_id: SessionId) -> FlowResult<()> {
     let user = actor.user()?;
-    let session_id = session_id.get();
     write_transaction(conn, |c| {
         sessions::delete(c, session_id)?;
         actor.audit(c, AuditAction::Logout, None, Object::User(user.id), "")
@@ -165,7 +164,6 @@ pub fn change_password(
     hash: &str,
 ) -> FlowResult<()> {
     let user = actor.user()?;
-    let session_id = session_id.get();
     write_transaction(conn, |c| {
         accounts::set_password(c, user.id, hash, Some(session_id))?;
         actor.audit(

@@ -150,7 +150,6 @@ pub fn decide(
     id: ApplicationId,
     decision: &Decision,
 ) -> FlowResult<Decided> {
-    let id = id.get();
     let decider = actor.user()?;
     let (links, grace) = (site.links(), site.decision_grace);
     write_transaction(conn, |c| {
@@ -223,7 +222,6 @@ pub fn undo(
     id: ApplicationId,
 ) -> FlowResult<()> {
     actor.user()?;
-    let id = id.get();
     write_transaction(conn, |c| {
         let application = applications::find(c, id)?;
         if application.chapter_id != chapter.id {

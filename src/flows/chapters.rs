@@ -36,7 +36,6 @@ pub fn edit(
     apply_questions: &str,
 ) -> FlowResult<()> {
     actor.user()?;
-    let chapter_id = chapter_id.get();
     write_transaction(conn, |c| {
         chapters::update(c, chapter_id, input, apply_questions)?;
         actor.audit(

@@ -6,12 +6,13 @@ use super::{FlowResult, Site};
 use crate::db::{DbConnection, write_transaction};
 use crate::domain::applications::{self, Application};
 use crate::domain::chapters;
+use crate::domain::ids::*;
 use crate::domain::now;
 use crate::mail::{notices, templates};
 use std::collections::BTreeMap;
 
-fn by_chapter(list: Vec<Application>) -> BTreeMap<i64, Vec<Application>> {
-    let mut map: BTreeMap<i64, Vec<Application>> = BTreeMap::new();
+fn by_chapter(list: Vec<Application>) -> BTreeMap<ChapterId, Vec<Application>> {
+    let mut map: BTreeMap<ChapterId, Vec<Application>> = BTreeMap::new();
     for a in list {
         map.entry(a.chapter_id).or_default().push(a);
     }
@@ -30,7 +31,9 @@ fn entries(list: &[Application]) -> Vec<templates::DigestEntry> {
 }
 
 /// Applications confirmed since the last digest, by chapter.
-pub fn new_applications(conn: &mut DbConnection) -> FlowResult<BTreeMap<i64, Vec<Application>>> {
+pub fn new_applications(
+    conn: &mut DbConnection,
+) -> FlowResult<BTreeMap<ChapterId, Vec<Application>>> {
     Ok(by_chapter(applications::unnotified_pending(conn)?))
 }
 
@@ -38,7 +41,7 @@ pub fn new_applications(conn: &mut DbConnection) -> FlowResult<BTreeMap<i64, Vec
 pub fn waiting_applications(
     conn: &mut DbConnection,
     age: chrono::TimeDelta,
-) -> FlowResult<BTreeMap<i64, Vec<Application>>> {
+) -> FlowResult<BTreeMap<ChapterId, Vec<Application>>> {
     Ok(by_chapter(applications::stale_pending(conn, age)?))
 }
 
@@ -47,7 +50,7 @@ pub fn waiting_applications(
 pub fn send_digest(
     conn: &mut DbConnection,
     site: &Site,
-    chapter_id: i64,
+    chapter_id: ChapterId,
     list: &[Application],
     hour: &str,
 ) -> FlowResult<usize> {
@@ -72,7 +75,7 @@ pub fn send_digest(
             n += 1;
         }
         if !organizers.is_empty() {
-            let ids: Vec<i64> = list.iter().map(|a| a.id).collect();
+            let ids: Vec<ApplicationId> = list.iter().map(|a| a.id).collect();
             applications::mark_notified(c, &ids)?;
         }
         Ok(n)
@@ -83,7 +86,7 @@ pub fn send_digest(
 pub fn send_reminder(
     conn: &mut DbConnection,
     site: &Site,
-    chapter_id: i64,
+    chapter_id: ChapterId,
     list: &[Application],
     week: &str,
 ) -> FlowResult<usize> {

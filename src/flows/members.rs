@@ -20,7 +20,6 @@ pub fn change_role(
     role: Role,
 ) -> FlowResult<bool> {
     actor.user()?;
-    let user_id = user_id.get();
     write_transaction(conn, |c| {
         let old = memberships::change_role(c, chapter.id, user_id, role)?;
         if old == role {
@@ -51,7 +50,6 @@ pub fn remove(
     reason: &str,
 ) -> FlowResult<()> {
     actor.user()?;
-    let user_id = user_id.get();
     write_transaction(conn, |c| {
         let (_, released) = memberships::remove(c, chapter.id, user_id)?;
         super::events::notify_promoted(c, site, &released)?;

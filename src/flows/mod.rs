@@ -10,6 +10,7 @@ pub mod events;
 pub mod members;
 
 use crate::domain::audit::{self, AuditAction, Object};
+use crate::domain::ids::*;
 use crate::domain::users::User;
 use crate::domain::{Conflict, DomainError};
 use crate::mail::MailError;
@@ -46,7 +47,7 @@ impl Actor {
         }
     }
 
-    pub fn user_id(&self) -> Option<i64> {
+    pub fn user_id(&self) -> Option<UserId> {
         self.user.as_ref().map(|u| u.id)
     }
 
@@ -63,7 +64,7 @@ impl Actor {
         &self,
         conn: &mut crate::db::DbConnection,
         action: AuditAction,
-        chapter: Option<i64>,
+        chapter: Option<ChapterId>,
         object: Object,
         details: &str,
     ) -> Result<(), FlowError> {

@@ -8,6 +8,7 @@ use crate::db::DbConnection;
 use crate::domain::applications::{Application, Approved};
 use crate::domain::chapters::Chapter;
 use crate::domain::events::Event;
+use crate::domain::ids::*;
 use crate::domain::memberships::Role;
 use crate::domain::users::{EmailAddress, User};
 use crate::i18n::{Locale, time_range};
@@ -47,7 +48,7 @@ impl Links<'_> {
 }
 
 /// The idempotency key of an application's decision email (undo cancels it by this key).
-pub fn decision_key(application_id: i64) -> String {
+pub fn decision_key(application_id: ApplicationId) -> String {
     format!("decision:application:{application_id}")
 }
 
@@ -87,7 +88,7 @@ pub fn application_confirm(
     links: Links<'_>,
     chapter: &Chapter,
     who: &Applicant<'_>,
-    application_id: i64,
+    application_id: ApplicationId,
     (confirm_token, status_token): (&str, &str),
 ) -> Result<bool, MailError> {
     let content = templates::ApplicationConfirm {

@@ -4,6 +4,7 @@
 
 use super::{AppError, AppState};
 use crate::crypto::random_token;
+use crate::domain::ids::*;
 use crate::domain::sessions;
 use crate::domain::users::User;
 use actix_web::body::MessageBody;
@@ -30,7 +31,7 @@ pub const CSRF_FIELD: &str = "csrf_token";
 #[derive(Debug, Clone)]
 pub struct SignedIn {
     pub user: User,
-    pub session_id: i64,
+    pub session_id: SessionId,
 }
 
 /// The CSRF token forms on this page must carry.

@@ -232,7 +232,7 @@ async fn save(
     if !errors.is_empty() {
         return form_page(req, false, action, form, errors, false);
     }
-    let (chapter_id, actor) = (ChapterId(access.chapter.id), actor(req));
+    let (chapter_id, actor) = (access.chapter.id, actor(req));
     let questions = form.apply_questions.clone();
     let result = flow(state, move |c, _| {
         flows::chapters::edit(c, &actor, chapter_id, &input, &questions)
@@ -364,7 +364,7 @@ pub struct AuditQuery {
 async fn audit_page(
     state: &AppState,
     req: &HttpRequest,
-    chapter_id: Option<i64>,
+    chapter_id: Option<ChapterId>,
     base: String,
     query: AuditQuery,
 ) -> Result<HttpResponse, AppError> {

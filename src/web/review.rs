@@ -27,7 +27,7 @@ pub struct Tab {
 }
 
 pub struct QueueRow {
-    pub id: i64,
+    pub id: ApplicationId,
     pub href: String,
     pub name: String,
     pub email: String,
@@ -198,7 +198,6 @@ async fn detail_page(
     id: ApplicationId,
     blocked: Option<Blocked>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.get();
     let chapter_id = access.chapter.id;
     let (application, decided_by, email_unsent) = db(state, move |c| {
         let application = applications::find(c, id)?;

@@ -682,7 +682,7 @@ async fn export_contains_my_data_and_no_one_elses() {
 async fn deleting_the_account_removes_it_and_the_last_organizer_must_hand_over() {
     let app = spawn_app().await;
     // The demo organizer is Beijing's only organizer.
-    let organizer: i64 = users::table
+    let organizer: UserId = users::table
         .filter(users::email.eq("organizer@example.org"))
         .select(users::id)
         .first(&mut app.conn())

@@ -6,6 +6,7 @@ use ogug::db::{self, Pool};
 use std::path::PathBuf;
 
 pub use crate::smtp::{Behaviour, SmtpServer, parse};
+pub use ogug::domain::ids::UserId;
 
 /// A database of the test's own: removed when the test ends.
 pub struct TestDb {
@@ -308,7 +309,7 @@ impl TestApp {
         name: &str,
         password: Option<&str>,
         site_admin: bool,
-    ) -> i64 {
+    ) -> UserId {
         use ogug::domain::users::{self, EmailAddress, UserProfile};
         let email = EmailAddress::parse(email).unwrap();
         let mut conn = self.conn();
@@ -333,11 +334,11 @@ impl TestApp {
     }
 
     /// Gives an existing user a password (e.g. the demo staff accounts); returns their id.
-    pub fn set_password(&self, email: &str, password: &str) -> i64 {
+    pub fn set_password(&self, email: &str, password: &str) -> UserId {
         use diesel::prelude::*;
         use ogug::db::schema::users;
         let mut conn = self.conn();
-        let id: i64 = users::table
+        let id: UserId = users::table
             .filter(users::email.eq(email))
             .select(users::id)
             .first(&mut conn)
@@ -354,7 +355,7 @@ impl TestApp {
         slug: &str,
         role: ogug::domain::memberships::Role,
         password: &str,
-    ) -> i64 {
+    ) -> UserId {
         let id = self.create_user(
             email,
             email.split('@').next().unwrap(),
@@ -389,7 +390,7 @@ impl TestApp {
     pub fn issue_token(
         &self,
         purpose: ogug::domain::one_time_tokens::Purpose,
-        user_id: i64,
+        user_id: UserId,
     ) -> String {
         ogug::domain::one_time_tokens::issue(&mut self.conn(), purpose, Some(user_id), None)
             .unwrap()

@@ -158,7 +158,7 @@ fn conn(db: &TestDb) -> PgConnection {
 fn set_password(db: &TestDb, email: &str) {
     let pool = ogug::db::connect(&db.url, 1).expect("pool");
     let mut c = pool.get().expect("conn");
-    let id: i64 = ogug::db::schema::users::table
+    let id: ogug::domain::ids::UserId = ogug::db::schema::users::table
         .filter(ogug::db::schema::users::email.eq(email))
         .select(ogug::db::schema::users::id)
         .first(&mut c)

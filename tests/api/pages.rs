@@ -400,7 +400,7 @@ async fn the_public_roster_of_a_big_chapter_is_cut_short_but_keeps_its_leaders()
     )));
     // Hiding oneself or being disabled takes a person off; someone already listed who joins
     // later (as an ambassador) is on at once.
-    let id_of = |email: &str| -> i64 {
+    let id_of = |email: &str| -> ogug::domain::ids::UserId {
         users::table
             .filter(users::email.eq(email))
             .select(users::id)

@@ -203,7 +203,7 @@ async fn every_route_answers_every_role_as_the_design_says() {
     app.member("other@example.org", "shanghai", Role::Organizer, PW);
     app.create_user("admin@example.org", "Admin", Some(PW), true);
     let outsider = app.create_user("outsider@example.org", "Outsider", None, false);
-    let member_id: i64 = {
+    let member_id: UserId = {
         use ogug::db::schema::users;
         users::table
             .filter(users::email.eq("member@example.org"))

@@ -380,7 +380,7 @@ async fn undoing_a_decision_after_the_person_applied_again_answers_409() {
 
 // 8. Waitlist order and people who leave -----------------------------------------------------
 
-fn rsvp_of(app: &TestApp, user: i64) -> String {
+fn rsvp_of(app: &TestApp, user: UserId) -> String {
     rsvps::table
         .filter(rsvps::user_id.eq(user))
         .select(rsvps::status)

@@ -6,6 +6,7 @@ use crate::db::DbConnection;
 use crate::db::schema::{applications, memberships as m};
 use crate::domain::Conflict;
 use crate::domain::chapters::Chapter;
+use crate::domain::ids::*;
 use crate::domain::memberships::{self, Role};
 use crate::domain::one_time_tokens::{self, Purpose};
 use crate::domain::users::{self, EmailAddress, User, UserProfile};
@@ -38,8 +39,8 @@ pub enum Decided {
 /// `Conflict(Conflict::AlreadyDecided)`. The caller owns the transaction and composes the email.
 pub fn decide(
     conn: &mut DbConnection,
-    chapter_id: i64,
-    id: i64,
+    chapter_id: ChapterId,
+    id: ApplicationId,
     decider: &User,
     decision: &Decision,
 ) -> DomainResult<Decided> {
@@ -145,7 +146,11 @@ pub fn decide(
 }
 /// Reverts a decision back to `pending` (the organizer's undo). The caller first removed the
 /// decision's unsent email; the membership an approval created goes too.
-pub fn undo(conn: &mut DbConnection, chapter_id: i64, id: i64) -> DomainResult<Application> {
+pub fn undo(
+    conn: &mut DbConnection,
+    chapter_id: ChapterId,
+    id: ApplicationId,
+) -> DomainResult<Application> {
     let application = find(conn, id)?;
     if application.chapter_id != chapter_id {
         return Err(DomainError::NotFound);

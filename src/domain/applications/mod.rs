@@ -16,6 +16,7 @@ use super::{DomainError, DomainResult, now};
 use crate::crypto::sha256_hex;
 use crate::db::DbConnection;
 use crate::db::schema::{applications, memberships as m, tokens, users as u};
+use crate::domain::ids::*;
 use crate::i18n::Locale;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -23,9 +24,9 @@ use diesel::prelude::*;
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = applications)]
 pub struct Application {
-    pub id: i64,
-    pub chapter_id: i64,
-    pub user_id: Option<i64>,
+    pub id: ApplicationId,
+    pub chapter_id: ChapterId,
+    pub user_id: Option<UserId>,
     pub email: String,
     pub name: String,
     pub organization: String,
@@ -36,7 +37,7 @@ pub struct Application {
     pub answers: String,
     pub locale: String,
     pub status: ApplicationStatus,
-    pub decided_by: Option<i64>,
+    pub decided_by: Option<UserId>,
     pub decided_at: Option<NaiveDateTime>,
     pub reason: Option<String>,
     pub message: Option<String>,
@@ -103,7 +104,7 @@ pub fn reason_key(reason: &str) -> String {
     format!("reason.{reason}")
 }
 
-pub fn find(conn: &mut DbConnection, id: i64) -> DomainResult<Application> {
+pub fn find(conn: &mut DbConnection, id: ApplicationId) -> DomainResult<Application> {
     applications::table
         .find(id)
         .select(Application::as_select())
@@ -114,7 +115,7 @@ pub fn find(conn: &mut DbConnection, id: i64) -> DomainResult<Application> {
 
 /// The application a live token of `purpose` points to.
 pub fn by_token(conn: &mut DbConnection, raw: &str, purpose: Purpose) -> DomainResult<Application> {
-    let id: Option<Option<i64>> = tokens::table
+    let id: Option<Option<ApplicationId>> = tokens::table
         .filter(tokens::token_hash.eq(sha256_hex(raw)))
         .filter(tokens::purpose.eq(purpose.as_str()))
         .filter(tokens::expires_at.gt(now()))
@@ -144,7 +145,7 @@ pub fn decider_name(conn: &mut DbConnection, application: &Application) -> Domai
 /// Counts by status for the queue's tabs.
 pub fn counts(
     conn: &mut DbConnection,
-    chapter_id: i64,
+    chapter_id: ChapterId,
 ) -> DomainResult<Vec<(ApplicationStatus, i64)>> {
     let rows: Vec<(ApplicationStatus, i64)> = applications::table
         .filter(applications::chapter_id.eq(chapter_id))
@@ -162,7 +163,7 @@ pub const PAGE_SIZE: i64 = 50;
 /// One page of the review queue: oldest first, keyset-paginated on (created_at, id).
 pub fn queue(
     conn: &mut DbConnection,
-    chapter_id: i64,
+    chapter_id: ChapterId,
     status: &str,
     search: Option<&str>,
     after: Option<(NaiveDateTime, i64)>,
@@ -204,7 +205,7 @@ pub fn unnotified_pending(conn: &mut DbConnection) -> DomainResult<Vec<Applicati
         .load(conn)?)
 }
 
-pub fn mark_notified(conn: &mut DbConnection, ids: &[i64]) -> DomainResult<()> {
+pub fn mark_notified(conn: &mut DbConnection, ids: &[ApplicationId]) -> DomainResult<()> {
     diesel::update(applications::table.filter(applications::id.eq_any(ids)))
         .set(applications::organizers_notified_at.eq(Some(now())))
         .execute(conn)?;
@@ -226,7 +227,7 @@ pub fn stale_pending(
 }
 
 /// Organizers of a chapter (who get the digests).
-pub fn organizers(conn: &mut DbConnection, chapter_id: i64) -> DomainResult<Vec<User>> {
+pub fn organizers(conn: &mut DbConnection, chapter_id: ChapterId) -> DomainResult<Vec<User>> {
     Ok(m::table
         .inner_join(u::table)
         .filter(m::chapter_id.eq(chapter_id))

@@ -6,6 +6,7 @@ use crate::db::DbConnection;
 use crate::db::schema::{applications, tokens};
 use crate::domain::Conflict;
 use crate::domain::chapters::Chapter;
+use crate::domain::ids::*;
 use crate::domain::memberships::{self, Role};
 use crate::domain::one_time_tokens::{self, Purpose};
 use crate::domain::users::{self, EmailAddress, User};
@@ -160,7 +161,7 @@ pub enum Submitted {
 }
 fn open_for(
     conn: &mut DbConnection,
-    chapter_id: i64,
+    chapter_id: ChapterId,
     email: &EmailAddress,
 ) -> DomainResult<Option<Application>> {
     Ok(applications::table
@@ -273,7 +274,7 @@ pub fn confirm(conn: &mut DbConnection, raw: &str) -> DomainResult<Application> 
 }
 
 /// Withdraws an open application.
-pub fn withdraw(conn: &mut DbConnection, id: i64) -> DomainResult<Application> {
+pub fn withdraw(conn: &mut DbConnection, id: ApplicationId) -> DomainResult<Application> {
     let changed = diesel::update(applications::table.find(id).filter(
         applications::status.eq_any([ApplicationStatus::Unconfirmed, ApplicationStatus::Pending]),
     ))

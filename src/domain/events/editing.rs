@@ -3,6 +3,7 @@
 use super::*;
 use crate::db::DbConnection;
 use crate::db::schema::{event_agenda_items, event_hosts, events};
+use crate::domain::ids::*;
 use crate::domain::{Conflict, DomainError, DomainResult, now};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -217,7 +218,7 @@ pub fn validate(
 
 fn replace_children(
     conn: &mut DbConnection,
-    event_id: i64,
+    event_id: EventId,
     valid: &ValidEvent,
 ) -> DomainResult<()> {
     diesel::delete(event_agenda_items::table.filter(event_agenda_items::event_id.eq(event_id)))
@@ -254,8 +255,8 @@ fn replace_children(
 /// Chinese, and a slug must stay stable once printed).
 pub fn create_draft(
     conn: &mut DbConnection,
-    chapter_id: i64,
-    creator: i64,
+    chapter_id: ChapterId,
+    creator: UserId,
     valid: &ValidEvent,
 ) -> DomainResult<Event> {
     let slug = format!(
@@ -296,7 +297,7 @@ pub fn create_draft(
 }
 
 /// Saves an edit; SEQUENCE rises so subscribed calendars take the change.
-pub fn update(conn: &mut DbConnection, event_id: i64, valid: &ValidEvent) -> DomainResult<()> {
+pub fn update(conn: &mut DbConnection, event_id: EventId, valid: &ValidEvent) -> DomainResult<()> {
     let i = &valid.input;
     diesel::update(events::table.find(event_id))
         .set((
@@ -323,7 +324,7 @@ pub fn update(conn: &mut DbConnection, event_id: i64, valid: &ValidEvent) -> Dom
 }
 
 /// Any event of a chapter by slug, drafts included (for its editors).
-pub fn find_any(conn: &mut DbConnection, chapter_id: i64, slug: &str) -> DomainResult<Event> {
+pub fn find_any(conn: &mut DbConnection, chapter_id: ChapterId, slug: &str) -> DomainResult<Event> {
     events::table
         .filter(events::chapter_id.eq(chapter_id))
         .filter(events::slug.eq(slug))
@@ -334,7 +335,7 @@ pub fn find_any(conn: &mut DbConnection, chapter_id: i64, slug: &str) -> DomainR
 }
 
 /// draft → published.
-pub fn publish(conn: &mut DbConnection, id: i64) -> DomainResult<()> {
+pub fn publish(conn: &mut DbConnection, id: EventId) -> DomainResult<()> {
     let at = now();
     let n = diesel::update(
         events::table
@@ -356,7 +357,7 @@ pub fn publish(conn: &mut DbConnection, id: i64) -> DomainResult<()> {
 }
 
 /// published → cancelled, with a message for attendees.
-pub fn cancel(conn: &mut DbConnection, id: i64, message: &str) -> DomainResult<()> {
+pub fn cancel(conn: &mut DbConnection, id: EventId, message: &str) -> DomainResult<()> {
     let n = diesel::update(
         events::table
             .find(id)
@@ -377,7 +378,7 @@ pub fn cancel(conn: &mut DbConnection, id: i64, message: &str) -> DomainResult<(
 }
 
 /// Deletes a draft (published events are cancelled instead, so calendars learn of it).
-pub fn delete_draft(conn: &mut DbConnection, id: i64) -> DomainResult<()> {
+pub fn delete_draft(conn: &mut DbConnection, id: EventId) -> DomainResult<()> {
     let n = diesel::delete(
         events::table
             .find(id)

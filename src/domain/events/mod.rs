@@ -10,6 +10,7 @@ pub use rsvp::*;
 use crate::db::DbConnection;
 use crate::db::schema::{chapters, event_agenda_items, event_hosts, events};
 use crate::domain::chapters::ChapterStatus;
+use crate::domain::ids::*;
 use crate::domain::{DomainError, DomainResult, now};
 use crate::i18n::Locale;
 use diesel::prelude::*;
@@ -17,8 +18,8 @@ use diesel::prelude::*;
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = events)]
 pub struct Event {
-    pub id: i64,
-    pub chapter_id: i64,
+    pub id: EventId,
+    pub chapter_id: ChapterId,
     pub slug: String,
     pub title_zh: String,
     pub title_en: String,
@@ -37,7 +38,7 @@ pub struct Event {
     pub recording_url: String,
     pub photos_url: String,
     pub sequence: i32,
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
     pub published_at: Option<chrono::NaiveDateTime>,
@@ -105,7 +106,7 @@ crate::text_enum! {
 #[diesel(table_name = event_agenda_items)]
 pub struct AgendaItem {
     pub id: i64,
-    pub event_id: i64,
+    pub event_id: EventId,
     pub position: i32,
     pub time_label: String,
     pub title: String,
@@ -118,7 +119,7 @@ pub struct AgendaItem {
 #[diesel(table_name = event_hosts)]
 pub struct Host {
     pub id: i64,
-    pub event_id: i64,
+    pub event_id: EventId,
     pub position: i32,
     pub organization: String,
     pub kind: String,
@@ -140,7 +141,7 @@ const PUBLIC_STATUSES: [EventStatus; 2] = [EventStatus::Published, EventStatus::
 /// Upcoming (soonest first) and past (latest first) public events of a chapter.
 pub fn public_for_chapter(
     conn: &mut DbConnection,
-    chapter_id: i64,
+    chapter_id: ChapterId,
     limit: i64,
 ) -> DomainResult<(Vec<Event>, Vec<Event>)> {
     let at = now();
@@ -199,7 +200,11 @@ fn past_by_status<T>(
 }
 
 /// A public event by its chapter's slug and its own; drafts answer not found.
-pub fn find_public(conn: &mut DbConnection, chapter_id: i64, slug: &str) -> DomainResult<Event> {
+pub fn find_public(
+    conn: &mut DbConnection,
+    chapter_id: ChapterId,
+    slug: &str,
+) -> DomainResult<Event> {
     events::table
         .filter(events::chapter_id.eq(chapter_id))
         .filter(events::slug.eq(slug))
@@ -210,7 +215,7 @@ pub fn find_public(conn: &mut DbConnection, chapter_id: i64, slug: &str) -> Doma
         .ok_or(DomainError::NotFound)
 }
 
-pub fn agenda(conn: &mut DbConnection, event_id: i64) -> DomainResult<Vec<AgendaItem>> {
+pub fn agenda(conn: &mut DbConnection, event_id: EventId) -> DomainResult<Vec<AgendaItem>> {
     Ok(event_agenda_items::table
         .filter(event_agenda_items::event_id.eq(event_id))
         .order((
@@ -221,7 +226,7 @@ pub fn agenda(conn: &mut DbConnection, event_id: i64) -> DomainResult<Vec<Agenda
         .load(conn)?)
 }
 
-pub fn hosts(conn: &mut DbConnection, event_id: i64) -> DomainResult<Vec<Host>> {
+pub fn hosts(conn: &mut DbConnection, event_id: EventId) -> DomainResult<Vec<Host>> {
     Ok(event_hosts::table
         .filter(event_hosts::event_id.eq(event_id))
         .order((event_hosts::position.asc(), event_hosts::id.asc()))
@@ -232,7 +237,7 @@ pub fn hosts(conn: &mut DbConnection, event_id: i64) -> DomainResult<Vec<Host>> 
 /// Archived chapters (few): their events are left out by id. Filtering on the joined chapter's
 /// status instead leads SQLite's planner to walk every chapter's events (100 k past events:
 /// 165 ms for the home page); by id it reads only the events that have not ended (< 1 ms).
-fn archived_chapter_ids(conn: &mut DbConnection) -> DomainResult<Vec<i64>> {
+fn archived_chapter_ids(conn: &mut DbConnection) -> DomainResult<Vec<ChapterId>> {
     Ok(chapters::table
         .filter(chapters::status.ne(ChapterStatus::Active))
         .select(chapters::id)
@@ -259,7 +264,7 @@ pub fn upcoming_everywhere(
 /// What a new event is made of (used by the demo loader now, by the event editor later).
 #[derive(Debug, Clone)]
 pub struct NewEventData<'a> {
-    pub chapter_id: i64,
+    pub chapter_id: ChapterId,
     pub slug: &'a str,
     pub title_zh: &'a str,
     pub title_en: &'a str,
@@ -274,7 +279,7 @@ pub struct NewEventData<'a> {
     pub recording_url: &'a str,
     pub photos_url: &'a str,
     pub status: EventStatus,
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
 }
 
 /// Inserts an event with its agenda `(time, title, speaker, affiliation)` and hosts
@@ -284,10 +289,10 @@ pub fn insert(
     data: &NewEventData<'_>,
     agenda: &[(&str, &str, &str, &str)],
     hosts: &[(&str, &str)],
-) -> DomainResult<i64> {
+) -> DomainResult<EventId> {
     let at = now();
     let published_at = (data.status != EventStatus::Draft).then_some(at);
-    let id: i64 = diesel::insert_into(events::table)
+    let id: EventId = diesel::insert_into(events::table)
         .values((
             events::chapter_id.eq(data.chapter_id),
             events::slug.eq(data.slug),
@@ -342,7 +347,7 @@ pub fn insert(
 /// chapter and mode filters, with their chapter's slug, names and time zone.
 pub fn list_public(
     conn: &mut DbConnection,
-    chapter_id: Option<i64>,
+    chapter_id: Option<ChapterId>,
     mode: Option<&str>,
     upcoming: bool,
     skip: i64,
@@ -393,7 +398,7 @@ pub fn list_public(
 /// Feed entries: the latest changed public events.
 pub fn for_feed(
     conn: &mut DbConnection,
-    chapter_id: Option<i64>,
+    chapter_id: Option<ChapterId>,
     limit: i64,
 ) -> DomainResult<Vec<(Event, crate::domain::chapters::Chapter)>> {
     use crate::domain::chapters::Chapter;

@@ -3,6 +3,7 @@
 use super::*;
 use crate::db::DbConnection;
 use crate::db::schema::{events, rsvps};
+use crate::domain::ids::*;
 use crate::domain::{DomainResult, now};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -18,8 +19,8 @@ crate::text_enum! {
 
 pub fn my_rsvp(
     conn: &mut DbConnection,
-    event_id: i64,
-    user_id: i64,
+    event_id: EventId,
+    user_id: UserId,
 ) -> DomainResult<Option<RsvpStatus>> {
     let s: Option<String> = rsvps::table
         .filter(rsvps::event_id.eq(event_id))
@@ -30,7 +31,7 @@ pub fn my_rsvp(
     Ok(s.as_deref().and_then(RsvpStatus::parse))
 }
 
-pub fn going_count(conn: &mut DbConnection, event_id: i64) -> DomainResult<i64> {
+pub fn going_count(conn: &mut DbConnection, event_id: EventId) -> DomainResult<i64> {
     Ok(rsvps::table
         .filter(rsvps::event_id.eq(event_id))
         .filter(rsvps::status.eq(RsvpStatus::Going))
@@ -45,9 +46,9 @@ pub fn going_count(conn: &mut DbConnection, event_id: i64) -> DomainResult<i64> 
 pub fn rsvp(
     conn: &mut DbConnection,
     event: &Event,
-    user_id: i64,
+    user_id: UserId,
     going: bool,
-) -> DomainResult<(RsvpStatus, Option<i64>)> {
+) -> DomainResult<(RsvpStatus, Option<UserId>)> {
     if let DbConnection::Pg(_) = conn {
         diesel::sql_query("SELECT id FROM events WHERE id = $1 FOR UPDATE")
             .bind::<diesel::sql_types::BigInt, _>(event.id)
@@ -115,14 +116,14 @@ fn promote_next(
     conn: &mut DbConnection,
     event: &Event,
     at: NaiveDateTime,
-) -> DomainResult<Option<i64>> {
+) -> DomainResult<Option<UserId>> {
     let Some(cap) = event.capacity else {
         return Ok(None);
     };
     if going_count(conn, event.id)? >= i64::from(cap) {
         return Ok(None);
     }
-    let first: Option<(i64, i64)> = rsvps::table
+    let first: Option<(i64, UserId)> = rsvps::table
         .filter(rsvps::event_id.eq(event.id))
         .filter(rsvps::status.eq(RsvpStatus::Waitlisted))
         .order((rsvps::waitlisted_at.asc(), rsvps::id.asc()))
@@ -143,15 +144,15 @@ fn promote_next(
 }
 
 /// A seat given up by someone leaving: the event, and who took the seat from the waitlist.
-pub type Released = (Event, Option<i64>);
+pub type Released = (Event, Option<UserId>);
 
 /// Withdraws a person's answers to events not yet ended (in one chapter, or everywhere), as
 /// when they leave or are removed or delete their account: their seats go to the waitlist.
 /// The caller owns the transaction and emails the promoted people.
 pub fn release_upcoming(
     conn: &mut DbConnection,
-    user_id: i64,
-    chapter_id: Option<i64>,
+    user_id: UserId,
+    chapter_id: Option<ChapterId>,
 ) -> DomainResult<Vec<Released>> {
     let mut q = rsvps::table
         .inner_join(events::table)
@@ -177,7 +178,7 @@ pub fn release_upcoming(
 pub type Attendee = (String, String, String, String, NaiveDateTime);
 
 /// Attendees (going and waitlisted), in RSVP order.
-pub fn attendees(conn: &mut DbConnection, event_id: i64) -> DomainResult<Vec<Attendee>> {
+pub fn attendees(conn: &mut DbConnection, event_id: EventId) -> DomainResult<Vec<Attendee>> {
     use crate::db::schema::users;
     Ok(rsvps::table
         .inner_join(users::table)
@@ -197,7 +198,7 @@ pub fn attendees(conn: &mut DbConnection, event_id: i64) -> DomainResult<Vec<Att
 /// Members of a chapter who want event announcements.
 pub fn announcement_recipients(
     conn: &mut DbConnection,
-    chapter_id: i64,
+    chapter_id: ChapterId,
 ) -> DomainResult<Vec<crate::domain::users::User>> {
     use crate::db::schema::{memberships, users};
     use crate::domain::users::User;

@@ -4,6 +4,7 @@ use super::super::auth::{self, RequireUser};
 use super::super::respond::{actor, with_status};
 use super::super::view::{self, Frame};
 use super::super::{AppError, AppState, db, flow};
+use crate::domain::ids::*;
 use crate::domain::{Conflict, FieldErrors, accounts};
 use crate::flows;
 use actix_web::http::StatusCode;
@@ -40,7 +41,7 @@ struct DeletePage {
 async fn delete_page(
     state: &AppState,
     req: &HttpRequest,
-    user_id: i64,
+    user_id: UserId,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
     let handover = db(state, move |c| {

@@ -5,7 +5,7 @@ use super::super::respond::{actor, client_ip, see_other, with_status};
 use super::super::throttle::{self, Bucket};
 use super::super::view::{self, Frame};
 use super::super::{AppError, AppState, db, flow};
-use crate::domain::ids::SessionId;
+use crate::domain::ids::UserId;
 use crate::domain::passwords;
 use crate::domain::rate_limits::PasswordFailures;
 use crate::domain::users::{self, EmailAddress};
@@ -125,7 +125,7 @@ pub async fn login(
             Ok(res)
         }
         (None, known_id) => {
-            tracing::warn!(user_id = known_id, "sign-in failed");
+            tracing::warn!(user_id = known_id.map(UserId::get), "sign-in failed");
             state.metrics.sign_in_failures.inc();
             let typed = email.map(|e| e.as_str().to_string()).unwrap_or_default();
             let actor = Actor::visitor(ip.to_string());
@@ -153,7 +153,7 @@ pub async fn logout(
     if let Some(me) = signed_in(&req) {
         let actor = actor(&req);
         flow(&state, move |c, _| {
-            flows::accounts::sign_out(c, &actor, SessionId(me.session_id))
+            flows::accounts::sign_out(c, &actor, me.session_id)
         })
         .await?;
     }

@@ -5,7 +5,6 @@ use super::super::respond::{actor, client_ip, see_other, with_status};
 use super::super::view::{self, Frame};
 use super::super::{AppError, AppState, db, flow};
 use crate::domain::accounts::ProfileInput;
-use crate::domain::ids::SessionId;
 use crate::domain::memberships::Role;
 use crate::domain::rate_limits::PasswordFailures;
 use crate::domain::users::User;
@@ -237,7 +236,7 @@ pub async fn change_password(
         .hash_work(move || passwords::hash(&new))
         .await?
         .map_err(|e| AppError::Internal(e.into()))?;
-    let (actor, session_id) = (actor(&req), SessionId(me.session_id));
+    let (actor, session_id) = (actor(&req), me.session_id);
     flow(&state, move |c, site| {
         flows::accounts::change_password(c, site, &actor, session_id, &hash)
     })
