@@ -58,21 +58,36 @@ async fn activation_sets_a_password_and_signs_in_once() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(res.text().await.unwrap().contains("这个密码太常见"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains(zh("error.password_common"))
+    );
     let res = app
         .post_form(
             &path,
             &[("password", "1234567"), ("password_confirm", "1234567")],
         )
         .await;
-    assert!(res.text().await.unwrap().contains("至少需要 8 个字符"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains(zh("error.password_short"))
+    );
     let res = app
         .post_form(
             &path,
             &[("password", PW), ("password_confirm", "something else")],
         )
         .await;
-    assert!(res.text().await.unwrap().contains("两次输入的密码不一致"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains(zh("error.password_mismatch"))
+    );
 
     let res = app
         .post_form(&path, &[("password", PW), ("password_confirm", PW)])
@@ -81,13 +96,13 @@ async fn activation_sets_a_password_and_signs_in_once() {
     assert!(session_cookie(&res).is_some());
     let (status, html) = app.get_html("/account?welcome=1").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("账号已激活"));
+    assert!(html.contains(zh("account.welcome")));
     assert!(html.contains("新人"));
 
     // Replay refused.
     let (status, html) = app.get_html(&path).await;
     assert_eq!(status, StatusCode::GONE);
-    assert!(html.contains("链接无效或已过期"));
+    assert!(html.contains(zh("link.invalid_title")));
     let res = app
         .post_form(&path, &[("password", PW), ("password_confirm", PW)])
         .await;
@@ -318,7 +333,7 @@ async fn unknown_and_known_emails_get_the_same_answer() {
     assert_eq!(known_status, StatusCode::UNAUTHORIZED);
     assert_eq!(known_status, unknown_status);
     assert_eq!(known_body, unknown_body);
-    assert!(known_body.contains("邮箱或密码不正确"));
+    assert!(known_body.contains(zh("login.failed")));
     assert!(
         known_body.contains(r#"value="EMAIL""#),
         "email kept in the form"
@@ -345,7 +360,7 @@ async fn unknown_and_known_emails_get_the_same_answer() {
             .unwrap()
             .replace("nobody@example.org", "EMAIL")
     );
-    assert!(a_body.contains("如果该地址有对应的 oGUG 账号"));
+    assert!(a_body.contains(zh("reset.sent")));
 }
 
 #[tokio::test]
@@ -473,7 +488,7 @@ async fn password_reset_by_email_ends_all_sessions_and_notifies() {
     assert_eq!(res.status(), StatusCode::OK);
     let mails = app.smtp.wait_for(1, WAIT).await;
     let mail = parse(&mails[0]);
-    assert_eq!(mail.subject, "重置您的 oGUG 密码");
+    assert_eq!(mail.subject, zh("email.reset.subject"));
     let link = link_in(&mail.text, &format!("{}/account/reset/", app.address));
     let path = link.trim_start_matches(&app.address).to_string();
 
@@ -506,8 +521,8 @@ async fn password_reset_by_email_ends_all_sessions_and_notifies() {
 
     let mails = app.smtp.wait_for(2, WAIT).await;
     let notice = parse(&mails[1]);
-    assert_eq!(notice.subject, "您的 oGUG 账号安全提醒");
-    assert!(notice.text.contains("您的密码已通过邮件链接重置"));
+    assert_eq!(notice.subject, zh("email.security.subject"));
+    assert!(notice.text.contains(zh("email.security.password_reset")));
     assert_redirect_to(&app.browser().login("r@example.org", new).await, "/account");
     assert!(audit_actions(&app).contains(&"password_reset".to_string()));
 }
@@ -553,7 +568,12 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(res.text().await.unwrap().contains("当前密码不正确"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains(zh("error.current_password_wrong"))
+    );
     let res = app
         .post_form(
             "/account/password",
@@ -595,7 +615,11 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions() {
         "the other ends"
     );
     let mails = app.smtp.wait_for(1, WAIT).await;
-    assert!(parse(&mails[0]).text.contains("您的密码已被修改"));
+    assert!(
+        parse(&mails[0])
+            .text
+            .contains(zh("email.security.password_changed"))
+    );
     assert!(audit_actions(&app).contains(&"password_changed".to_string()));
 }
 
@@ -618,8 +642,8 @@ async fn settings_keep_input_on_errors_and_apply_the_locale() {
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
-    assert!(html.contains("此项必填"));
-    assert!(html.contains("内容过长"));
+    assert!(html.contains(zh("error.required")));
+    assert!(html.contains(zh("error.too_long")));
     assert!(html.contains(r#"value="DBA""#), "input kept");
     assert!(html.contains("aria-invalid=\"true\""));
 
@@ -692,7 +716,7 @@ async fn deleting_the_account_removes_it_and_the_last_organizer_must_hand_over()
     let b = app.browser();
     b.login("organizer@example.org", PW).await;
     let (_, html) = b.get_html("/account/delete").await;
-    assert!(html.contains("唯一的组织者"));
+    assert!(html.contains(zh("delete.handover")));
     let res = b
         .post_form(
             "/account/delete",
@@ -724,7 +748,7 @@ async fn deleting_the_account_removes_it_and_the_last_organizer_must_hand_over()
         .post_form("/account/delete", &[("confirm_email", "bye@example.org")])
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(res.text().await.unwrap().contains("您的账号已注销"));
+    assert!(res.text().await.unwrap().contains(zh("delete.done")));
     let left: i64 = users::table
         .filter(users::email.eq("bye@example.org"))
         .count()

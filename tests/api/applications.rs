@@ -75,8 +75,8 @@ async fn the_whole_journey_apply_confirm_approve_activate() {
     let res = b.post_form("/chapters/beijing/apply", &fields).await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
-    assert!(html.contains("请输入有效的电子邮件地址"));
-    assert!(html.contains("请勾选同意"));
+    assert!(html.contains(zh("error.email_invalid")));
+    assert!(html.contains(zh("error.consent_required")));
     assert!(html.contains(r#"value="李雷""#));
     assert!(html.contains("想和北京的 openGauss 用户交流"));
     assert_eq!(count_applications(&app), 0);
@@ -88,7 +88,12 @@ async fn the_whole_journey_apply_confirm_approve_activate() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(res.text().await.unwrap().contains("请查收邮件"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains(zh("apply.check_inbox_title"))
+    );
     let mails = app.smtp.wait_for(1, WAIT).await;
     let mail = parse(&mails[0]);
     assert_eq!(mail.to, "li.lei@example.org");
@@ -100,7 +105,7 @@ async fn the_whole_journey_apply_confirm_approve_activate() {
     let confirm_path = confirm.trim_start_matches(&app.address).to_string();
     let (status, html) = b.get_html(&confirm_path).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("确认申请"));
+    assert!(html.contains(zh("confirm.submit")));
     let status_before: String = applications::table
         .select(applications::status)
         .first(&mut app.conn())
@@ -115,8 +120,8 @@ async fn the_whole_journey_apply_confirm_approve_activate() {
         .unwrap()
         .to_string();
     let (_, html) = b.get_html(&status_path).await;
-    assert!(html.contains("待审核"));
-    assert!(html.contains("邮箱已确认"));
+    assert!(html.contains(zh("status.pending")));
+    assert!(html.contains(zh("status.notice_confirmed")));
 
     // The organizers' digest.
     assert_eq!(ogug::jobs::run_digests(&app.pool, &app.config).unwrap(), 1);
@@ -161,7 +166,7 @@ async fn the_whole_journey_apply_confirm_approve_activate() {
     let welcome = parse(&mails[2]);
     assert_eq!(welcome.to, "li.lei@example.org");
     assert_eq!(welcome.subject, "欢迎加入 oGUG 北京用户组");
-    assert!(welcome.text.contains("布道师"));
+    assert!(welcome.text.contains(zh("role.ambassador")));
     let activate = link_in(&welcome.text, &format!("{}/account/activate/", app.address));
     let activate_path = activate.trim_start_matches(&app.address).to_string();
     let res = b
@@ -176,7 +181,7 @@ async fn the_whole_journey_apply_confirm_approve_activate() {
     assert_redirect_to(&res, "/account?welcome=1");
     let (_, html) = b.get_html("/account").await;
     assert!(html.contains("北京用户组"));
-    assert!(html.contains("布道师"));
+    assert!(html.contains(zh("role.ambassador")));
     let (status, html) = b.get_html("/chapters/beijing/members").await;
     assert_eq!(
         status,
@@ -185,7 +190,7 @@ async fn the_whole_journey_apply_confirm_approve_activate() {
     );
     assert!(html.contains("李雷"));
     let (_, html) = b.get_html(&status_path).await;
-    assert!(html.contains("已通过"));
+    assert!(html.contains(zh("status.approved")));
 }
 
 #[tokio::test]
@@ -212,11 +217,11 @@ async fn a_rejection_tells_the_applicant_why() {
     let mails = app.smtp.wait_for(2, WAIT).await;
     let mail = parse(&mails[1]);
     assert_eq!(mail.subject, "关于您加入 oGUG 北京用户组的申请");
-    assert!(mail.text.contains("申请人不在本城市"));
+    assert!(mail.text.contains(zh("reason.not_local")));
     assert!(mail.text.contains("欢迎加入上海用户组"));
     let (_, html) = b.get_html(&status_path).await;
-    assert!(html.contains("未通过"));
-    assert!(html.contains("申请人不在本城市"));
+    assert!(html.contains(zh("status.rejected")));
+    assert!(html.contains(zh("reason.not_local")));
     assert!(html.contains("欢迎加入上海用户组"));
     let n: i64 = memberships::table
         .inner_join(users::table)
@@ -261,10 +266,15 @@ async fn withdrawing_an_application() {
     let res = b.post_form(&path, &[("action", "withdraw")]).await;
     assert_redirect_to(&res, &format!("{path}?withdrawn=1"));
     let (_, html) = b.get_html(&path).await;
-    assert!(html.contains("已撤回"));
+    assert!(html.contains(zh("status.withdrawn")));
     assert!(!html.contains("撤回申请</button>"), "no second withdrawal");
     let res = b.post_form(&path, &[("action", "withdraw")]).await;
-    assert!(res.text().await.unwrap().contains("无法撤回"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains(zh("status.notice_not_open"))
+    );
 }
 
 #[tokio::test]
@@ -327,21 +337,31 @@ async fn members_reapplying_are_told_they_are_in() {
             &apply_fields("M", "m@example.org"),
         )
         .await;
-    assert!(res.text().await.unwrap().contains("请查收邮件"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains(zh("apply.check_inbox_title"))
+    );
     let mail = parse(&app.smtp.wait_for(1, WAIT).await[0]);
     assert_eq!(mail.subject, "您已是 oGUG 北京用户组的成员");
     // Signed in: told on the page.
     let b = app.browser();
     b.login("m@example.org", PW).await;
     let (_, html) = b.get_html("/chapters/beijing/apply").await;
-    assert!(html.contains("您已经是这个用户组的成员了"));
+    assert!(html.contains(zh("apply.already_member_body")));
     let res = b
         .post_form(
             "/chapters/beijing/apply",
             &apply_fields("M", "m@example.org"),
         )
         .await;
-    assert!(res.text().await.unwrap().contains("您已是成员"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains(zh("apply.already_member_title"))
+    );
     assert_eq!(count_applications(&app), 0);
 }
 
@@ -747,7 +767,7 @@ async fn bulk_approval_and_undo() {
     let (_, html) = org
         .get_html(&format!("/chapters/beijing/manage/applications/{}", ids[0]))
         .await;
-    assert!(html.contains("撤销"));
+    assert!(html.contains(zh("queue.undo")));
     let res = org
         .post_form(
             &format!("/chapters/beijing/manage/applications/{}/undo", ids[0]),
@@ -790,13 +810,13 @@ async fn archived_chapters_accept_no_applications() {
         .execute(&mut app.conn())
         .unwrap();
     let (_, html) = app.get_html("/chapters/beijing/apply").await;
-    assert!(html.contains("暂不接受新的申请"));
+    assert!(html.contains(zh("apply.closed_body")));
     let res = app
         .post_form(
             "/chapters/beijing/apply",
             &apply_fields("Late", "late@example.org"),
         )
         .await;
-    assert!(res.text().await.unwrap().contains("暂停接受申请"));
+    assert!(res.text().await.unwrap().contains(zh("apply.closed_title")));
     assert_eq!(count_applications(&app), 0);
 }

@@ -76,7 +76,7 @@ async fn chapter_create_adds_a_chapter_and_refuses_bad_input() {
     let (status, html) = app.get_html("/chapters/shanghai").await;
     assert_eq!(status, 200);
     assert!(html.contains("上海用户组"));
-    assert!(html.contains("暂无公开的成员"));
+    assert!(html.contains(zh("chapter.roster_empty")));
 
     let (ok, _, err) = ogug(
         &app,
@@ -207,7 +207,7 @@ async fn mail_status_and_retry_dead() {
         .smtp
         .wait_for(1, std::time::Duration::from_secs(10))
         .await;
-    assert_eq!(parse(&got[0]).subject, "oGUG 测试邮件");
+    assert_eq!(parse(&got[0]).subject, zh("email.test.subject"));
     let (ok, _, _) = ogug(&app, &["mail", "retry"]);
     assert!(!ok, "--dead is required");
 }

@@ -88,14 +88,14 @@ async fn an_ambassador_drafts_previews_and_publishes_an_event() {
     let res = amb.post_form("/chapters/beijing/events", &bad).await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
-    assert!(html.contains("结束时间必须晚于开始时间"));
+    assert!(html.contains(zh("error.ends_before_start")));
     assert!(html.contains(r#"value="第二届北京 Meetup""#), "input kept");
 
     let path = create(&amb, "第二届北京 Meetup", "", false).await;
     // The draft: a preview for its editor, 404 for everyone else.
     let (status, html) = amb.get_html(&path).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("草稿"));
+    assert!(html.contains(zh("event.draft")));
     let first = html.find("第一个议题").unwrap();
     let second = html.find("第二个议题").unwrap();
     assert!(first < second, "agenda ordered by the order numbers");
@@ -136,7 +136,7 @@ async fn an_ambassador_drafts_previews_and_publishes_an_event() {
         .await;
     assert_redirect_to(&res, &format!("{path}?done=rsvp"));
     let (_, html) = fan_browser.get_html(&path).await;
-    assert!(html.contains("您已报名参加"));
+    assert!(html.contains(zh("rsvp.status_going")));
     let deadline = tokio::time::Instant::now() + WAIT;
     let confirmation = loop {
         if let Some(m) = app
@@ -229,7 +229,7 @@ async fn a_cancelled_event_shows_as_cancelled_and_in_the_calendar() {
     assert_redirect_to(&res, &format!("{path}?done=cancelled"));
     let (status, html) = app.get_html(&path).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("已取消"));
+    assert!(html.contains(zh("event.cancelled")));
     assert!(html.contains("因场地原因取消"));
     assert!(html.contains("EventCancelled"));
     let (_, ics) = app.get_html(&format!("{path}/event.ics")).await;
@@ -434,7 +434,7 @@ async fn an_archived_chapters_events_leave_the_site_wide_lists() {
         .unwrap();
     let (_, home) = app.get_html("/?after=archive").await;
     assert!(!home.contains("将要归档的活动"));
-    assert!(home.contains("暂无即将举行的活动"));
+    assert!(home.contains(zh("events.none_upcoming")));
     let (_, list) = app.get_html("/events?after=archive").await;
     assert!(!list.contains("将要归档的活动"));
     let ics = app

@@ -81,7 +81,7 @@ async fn a_queued_email_arrives_as_multipart_with_proper_headers_in_chinese() {
     let got = app.smtp.wait_for(1, WAIT).await;
     assert_eq!(got.len(), 1);
     let m = parse(&got[0]);
-    assert_eq!(m.subject, "欢迎加入 oGUG：请设置您的密码");
+    assert_eq!(m.subject, zh("email.activation.subject"));
     assert!(
         m.raw.contains("Subject: =?utf-8?"),
         "subject is RFC 2047 encoded"

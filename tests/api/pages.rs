@@ -7,7 +7,7 @@ async fn home_page_explains_ogug_in_chinese_by_default() {
     let (status, html) = app.get_html("/").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(r#"<html lang="zh-Hans">"#));
-    assert!(html.contains("openGauss 用户组"));
+    assert!(html.contains(zh("home.title")));
     for role in ["组织者", "布道师", "成员"] {
         assert!(html.contains(role), "role {role} missing");
     }
@@ -91,7 +91,7 @@ async fn chapter_page_lists_the_founding_members_and_the_meetup() {
     // Staff demo accounts did not opt in to the public roster.
     assert!(!html.contains("Demo Organizer"));
     assert!(html.contains("成立于 2021年5月29日"));
-    assert!(html.contains("往期活动"));
+    assert!(html.contains(zh("chapter.past")));
     assert!(html.contains(r#"href="/chapters/beijing/events/2021-05-29-beijing-meetup""#));
     assert!(
         html.contains("暂无即将举行的活动"),
@@ -112,7 +112,7 @@ async fn event_page_shows_agenda_hosts_mode_and_venue_in_both_languages() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("【北京】openGauss Meetup"));
     assert!(html.contains("2021年5月29日 13:30–17:30（Asia/Shanghai）"));
-    assert!(html.contains("线下 + 线上"));
+    assert!(html.contains(zh("mode.hybrid")));
     assert!(html.contains("中关村智能制造创新中心"));
     for talk in [
         "共建企业级开源数据库",
@@ -129,9 +129,9 @@ async fn event_page_shows_agenda_hosts_mode_and_venue_in_both_languages() {
     ] {
         assert!(html.contains(speaker), "{speaker} missing");
     }
-    assert!(html.contains("承办"));
+    assert!(html.contains(zh("host.co_host")));
     assert!(html.contains("SphereEx"));
-    assert!(html.contains("视频回放"));
+    assert!(html.contains(zh("event.recording")));
 
     let (_, html) = app
         .get_html("/chapters/beijing/events/2021-05-29-beijing-meetup?lang=en")
@@ -219,8 +219,8 @@ async fn an_empty_site_shows_empty_states() {
     .await;
     let (status, html) = app.get_html("/").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("还没有城市用户组"));
-    assert!(html.contains("暂无即将举行的活动"));
+    assert!(html.contains(zh("chapters.empty")));
+    assert!(html.contains(zh("events.none_upcoming")));
 }
 
 #[tokio::test]
