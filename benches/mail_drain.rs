@@ -83,6 +83,7 @@ async fn run() {
                         to_name: format!("用户 {n}"),
                         locale: Locale::ZhCn,
                         content: template.clone(),
+                        extras: Default::default(),
                     },
                 )?;
             }

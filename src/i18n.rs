@@ -171,6 +171,16 @@ pub fn time_range(
     }
 }
 
+/// A moment in a zone, date and time ("2021年5月29日 11:30" / "29 May 2021 11:30").
+pub fn date_time(at: NaiveDateTime, tz: chrono_tz::Tz, locale: Locale) -> String {
+    let local = tz.from_utc_datetime(&at);
+    format!(
+        "{} {}",
+        date(local.date_naive(), locale),
+        local.format("%H:%M")
+    )
+}
+
 pub fn date(d: chrono::NaiveDate, locale: Locale) -> String {
     match locale {
         Locale::ZhCn => format!("{}年{}月{}日", d.year(), d.month(), d.day()),

@@ -1,6 +1,7 @@
 //! ogug: the openGauss User Group site as a library. `Application::build` wires everything;
 //! `main.rs` only parses the command line.
 
+pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod crypto;
@@ -10,6 +11,7 @@ pub mod flows;
 pub mod i18n;
 pub mod jobs;
 pub mod mail;
+pub mod qr;
 pub mod web;
 
 use actix_web::middleware::from_fn;

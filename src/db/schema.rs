@@ -76,6 +76,7 @@ diesel::table! {
         confirmed_at -> Nullable<Timestamp>,
         organizers_notified_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+        source -> Text,
     }
 }
 
@@ -106,6 +107,7 @@ diesel::table! {
         updated_at -> Timestamp,
         published_at -> Nullable<Timestamp>,
         body_html -> Nullable<Text>,
+        door_key -> Text,
     }
 }
 
@@ -141,6 +143,10 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         waitlisted_at -> Nullable<Timestamp>,
+        ticket -> Nullable<Text>,
+        checked_in_at -> Nullable<Timestamp>,
+        checked_in_by -> Nullable<BigInt>,
+        source -> Text,
     }
 }
 
@@ -189,6 +195,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        extras -> Text,
     }
 }
 

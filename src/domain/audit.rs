@@ -34,6 +34,9 @@ crate::text_enum! {
         EventPublished => "event_published",
         EventCancelled => "event_cancelled",
         EventDraftDeleted => "event_draft_deleted",
+        CheckedIn => "checked_in",
+        CheckInUndone => "check_in_undone",
+        WalkedIn => "walked_in",
     }
 }
 

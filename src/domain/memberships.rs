@@ -5,6 +5,7 @@ use crate::db::DbConnection;
 use crate::db::schema::{memberships, users};
 use crate::domain::Conflict;
 use crate::domain::ids::*;
+use crate::domain::text::lower;
 use diesel::prelude::*;
 
 crate::text_enum! {
@@ -171,12 +172,12 @@ pub fn list(
             q = q.filter(memberships::role.eq(role.as_str()));
         }
         if let Some(s) = search.map(str::trim).filter(|s| !s.is_empty()) {
-            let pattern = format!("%{}%", s.to_lowercase().replace(['%', '_', '\\'], ""));
+            let pattern = crate::domain::text::like_pattern(s);
             q = q.filter(
-                users::display_name
+                lower(users::display_name)
                     .like(pattern.clone())
-                    .or(users::email.like(pattern.clone()))
-                    .or(users::organization.like(pattern)),
+                    .or(lower(users::email).like(pattern.clone()))
+                    .or(lower(users::organization).like(pattern)),
             );
         }
         q

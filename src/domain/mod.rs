@@ -44,6 +44,8 @@ pub enum Conflict {
     ApplicationOpen,
     BadEmail,
     ChapterArchived,
+    /// The door link of an event took its most walk-ins.
+    DoorFull,
     EmailTaken,
     LastOrganizer,
     NotDecided,

@@ -197,3 +197,18 @@ mod tests {
         assert_eq!(one_line("plain"), "plain");
     }
 }
+
+diesel::define_sql_function! {
+    /// SQL `lower()`: searches compare lower-cased text on both backends (PostgreSQL's `LIKE`
+    /// is case-sensitive, SQLite's is not for ASCII).
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// A search box's text as a `LIKE` pattern for `lower(column)`: lower-cased, wildcards and the
+/// escape character dropped, matching anywhere.
+pub fn like_pattern(query: &str) -> String {
+    format!(
+        "%{}%",
+        query.trim().to_lowercase().replace(['%', '_', '\\'], "")
+    )
+}

@@ -33,9 +33,21 @@ pub fn apply(
     valid: &ValidApplication,
     locale: Locale,
 ) -> FlowResult<Applied> {
+    write_transaction(conn, |c| apply_in(c, site, actor, chapter, valid, locale))
+}
+
+/// `apply` inside the caller's transaction (the door's walk-in form applies too).
+pub(super) fn apply_in(
+    c: &mut DbConnection,
+    site: &Site,
+    actor: &Actor,
+    chapter: &Chapter,
+    valid: &ValidApplication,
+    locale: Locale,
+) -> FlowResult<Applied> {
     let links = site.links();
     let signed_in = actor.user().ok();
-    write_transaction(conn, |c| {
+    {
         let outcome = applications::submit(c, chapter, valid, locale, signed_in)?;
         match outcome {
             Submitted::Created {
@@ -102,7 +114,7 @@ pub fn apply(
                 Ok(Applied::CheckInbox)
             }
         }
-    })
+    }
 }
 
 /// Confirms an application through its emailed link; returns a fresh status-link token.

@@ -131,7 +131,11 @@ pub fn rsvp(
             RsvpStatus::NotGoing => None,
         };
         if let Some(news) = news {
-            notices::rsvp(c, site.links(), chapter, event, me, news)?;
+            let ticket = match status {
+                RsvpStatus::Going => events::ticket_of(c, event.id, me.id)?,
+                _ => None,
+            };
+            notices::rsvp(c, site.links(), chapter, event, me, news, ticket.as_deref())?;
         }
         notify_promoted(c, site, &[(event.clone(), promoted)])?;
         Ok(status)
@@ -145,6 +149,7 @@ pub fn notify_promoted(c: &mut DbConnection, site: &Site, released: &[Released])
         let Some(id) = *promoted else { continue };
         let person = users::find(c, id)?;
         let chapter = chapters::find(c, event.chapter_id)?;
+        let ticket = events::ticket_of(c, event.id, id)?;
         notices::rsvp(
             c,
             site.links(),
@@ -152,6 +157,7 @@ pub fn notify_promoted(c: &mut DbConnection, site: &Site, released: &[Released])
             event,
             &person,
             RsvpNews::Promoted,
+            ticket.as_deref(),
         )?;
     }
     Ok(())

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod applications;
 pub mod chapters;
+pub mod checkin;
 pub mod digests;
 pub mod events;
 pub mod members;

@@ -26,6 +26,40 @@ pub struct Rendered {
     pub html: String,
 }
 
+/// What an email carries besides its bodies, stored as JSON in the outbox row and turned into
+/// MIME parts when sent: a QR code of a link (inline PNG, `cid:qr`) and an `.ics` attachment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Extras {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qr_link: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ics: Option<String>,
+}
+
+impl Extras {
+    pub fn is_empty(&self) -> bool {
+        self.qr_link.is_none() && self.ics.is_none()
+    }
+
+    /// The outbox column: empty for a plain email.
+    fn to_column(&self) -> String {
+        if self.is_empty() {
+            String::new()
+        } else {
+            serde_json::to_string(self).unwrap_or_default()
+        }
+    }
+
+    /// Reads the column back; an unreadable value sends the email without its extras.
+    pub fn from_column(value: &str) -> Extras {
+        if value.is_empty() {
+            Extras::default()
+        } else {
+            serde_json::from_str(value).unwrap_or_default()
+        }
+    }
+}
+
 /// One email to queue. The idempotency key names the cause (e.g. `approve:application:42`): a
 /// second enqueue with the same key is a no-op.
 #[derive(Debug, Clone)]
@@ -35,6 +69,7 @@ pub struct Email {
     pub to_name: String,
     pub locale: Locale,
     pub content: Rendered,
+    pub extras: Extras,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +97,7 @@ struct NewOutboxRow<'a> {
     subject: &'a str,
     body_text: &'a str,
     body_html: &'a str,
+    extras: &'a str,
     status: &'a str,
     attempts: i32,
     next_attempt_at: chrono::NaiveDateTime,
@@ -89,6 +125,7 @@ pub fn enqueue_delayed(
     let to_name = crate::domain::text::one_line(&email.to_name);
     let subject = crate::domain::text::one_line(&email.content.subject);
     let at = crate::domain::now();
+    let extras = email.extras.to_column();
     let row = NewOutboxRow {
         idempotency_key: &email.idempotency_key,
         to_addr: email.to.as_str(),
@@ -97,6 +134,7 @@ pub fn enqueue_delayed(
         subject: &subject,
         body_text: &email.content.text,
         body_html: &email.content.html,
+        extras: &extras,
         status: "pending",
         attempts: 0,
         next_attempt_at: at + delay,
@@ -137,6 +175,17 @@ pub fn enqueue_for(
     idempotency_key: String,
     render: impl FnOnce(Locale) -> Result<Rendered, askama::Error>,
 ) -> Result<bool, MailError> {
+    enqueue_with(conn, user, idempotency_key, Extras::default(), render)
+}
+
+/// Like `enqueue_for`, with a QR code or an attachment.
+pub fn enqueue_with(
+    conn: &mut DbConnection,
+    user: &crate::domain::users::User,
+    idempotency_key: String,
+    extras: Extras,
+    render: impl FnOnce(Locale) -> Result<Rendered, askama::Error>,
+) -> Result<bool, MailError> {
     let locale = user.locale();
     let to = EmailAddress::parse(&user.email).map_err(|_| MailError::HeaderInjection)?;
     enqueue(
@@ -147,6 +196,7 @@ pub fn enqueue_for(
             to_name: user.display_name.clone(),
             locale,
             content: render(locale)?,
+            extras,
         },
     )
 }

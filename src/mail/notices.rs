@@ -24,6 +24,9 @@ impl Links<'_> {
     pub fn event(&self, chapter: &Chapter, event: &Event) -> String {
         format!("{}/chapters/{}/events/{}", self.0, chapter.slug, event.slug)
     }
+    pub fn ticket(&self, token: &str) -> String {
+        format!("{}/tickets/{token}", self.0)
+    }
     pub fn activate(&self, token: &str) -> String {
         format!("{}/account/activate/{token}", self.0)
     }
@@ -78,6 +81,7 @@ fn to_applicant(
             to_name: who.name.to_string(),
             locale: who.locale,
             content,
+            extras: Default::default(),
         },
     )
 }
@@ -157,6 +161,7 @@ fn decision_email(
             to_name: application.name.clone(),
             locale,
             content,
+            extras: Default::default(),
         },
         grace,
     )
@@ -354,7 +359,8 @@ pub enum RsvpNews {
     Promoted,
 }
 
-/// An answer to an RSVP, or a promotion from the waitlist.
+/// An answer to an RSVP, or a promotion from the waitlist. With a seat it is the ticket: its
+/// link as a QR code (inline PNG) and the event as an `.ics` attachment.
 pub fn rsvp(
     conn: &mut DbConnection,
     links: Links<'_>,
@@ -362,6 +368,7 @@ pub fn rsvp(
     event: &Event,
     person: &User,
     news: RsvpNews,
+    ticket: Option<&str>,
 ) -> Result<bool, MailError> {
     let locale = person.locale();
     let link = links.event(chapter, event);
@@ -370,6 +377,7 @@ pub fn rsvp(
         RsvpNews::Waitlisted => ("rsvp.waitlisted", "rsvp"),
         RsvpNews::Promoted => ("rsvp.promoted", "rsvp-promoted"),
     };
+    let ticket_link = ticket.map(|t| links.ticket(t));
     let content = templates::RsvpNotice {
         name: person.display_name.clone(),
         title: event.title(locale).to_string(),
@@ -377,9 +385,35 @@ pub fn rsvp(
         ics_link: format!("{link}/event.ics"),
         link,
         what_key,
+        place: place(event),
+        ticket_link: ticket_link.clone(),
+    };
+    let extras = match &ticket_link {
+        Some(t) => super::Extras {
+            qr_link: Some(t.clone()),
+            ics: Some(crate::calendar::ics(
+                links.0,
+                chapter.name(locale),
+                &[(event.clone(), chapter.clone())],
+            )),
+        },
+        None => super::Extras::default(),
     };
     let key = format!("{kind}:{}:{}:{}", event.id, person.id, random_token());
-    enqueue_for(conn, person, key, |l| content.render(l))
+    super::enqueue_with(conn, person, key, extras, |l| content.render(l))
+}
+
+/// Where an event happens, on one line: venue and address, or the online link.
+fn place(event: &Event) -> String {
+    [
+        event.venue.as_str(),
+        event.address.as_str(),
+        event.online_url.as_str(),
+    ]
+    .into_iter()
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join(", ")
 }
 
 /// New applications (or, weekly, ones waiting too long) for one organizer. `key_suffix` names
@@ -424,6 +458,7 @@ pub fn test_message(
             to_name: String::new(),
             locale,
             content,
+            extras: Default::default(),
         },
     )
 }

@@ -25,6 +25,8 @@ pub struct OutboxRow {
     pub body_html: String,
     #[diesel(sql_type = Integer)]
     pub attempts: i32,
+    #[diesel(sql_type = Text)]
+    pub extras: String,
 }
 
 /// Claims up to `limit` due rows: pending rows whose time has come, and rows left `sending` by an
@@ -48,7 +50,7 @@ pub fn claim_due(
              WHERE (status = 'pending' AND next_attempt_at <= $2) \
                 OR (status = 'sending' AND locked_until < $2) \
              ORDER BY next_attempt_at, id LIMIT $3 {lock}) \
-         RETURNING id, idempotency_key, to_addr, to_name, subject, body_text, body_html, attempts"
+         RETURNING id, idempotency_key, to_addr, to_name, subject, body_text, body_html, attempts, extras"
     );
     diesel::sql_query(sql)
         .bind::<Timestamp, _>(now + lease)
@@ -163,7 +165,11 @@ pub fn purge_sent_bodies(conn: &mut DbConnection, cutoff: NaiveDateTime) -> Quer
             .filter(outbox::sent_at.lt(cutoff))
             .filter(outbox::body_text.ne("").or(outbox::body_html.ne(""))),
     )
-    .set((outbox::body_text.eq(""), outbox::body_html.eq("")))
+    .set((
+        outbox::body_text.eq(""),
+        outbox::body_html.eq(""),
+        outbox::extras.eq(""),
+    ))
     .execute(conn)
 }
 

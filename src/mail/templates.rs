@@ -348,6 +348,10 @@ pub struct RsvpNotice {
     pub ics_link: String,
     /// Catalog key: rsvp.confirmed / rsvp.waitlisted / rsvp.promoted.
     pub what_key: &'static str,
+    /// Venue and address, or the online link.
+    pub place: String,
+    /// The ticket (with a seat): its QR code is inlined in the HTML part.
+    pub ticket_link: Option<String>,
 }
 email_parts!(
     RsvpNotice,

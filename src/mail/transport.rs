@@ -1,7 +1,8 @@
 //! Where emails go: SMTP (lettre's pooled async transport, TLS by rustls), `.eml` files, or the log.
 
 use super::outbox::OutboxRow;
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
@@ -109,9 +110,37 @@ pub fn build_message(from: &Mailbox, row: &OutboxRow) -> Result<Message, SendErr
         .to(Mailbox::new(name, address))
         .subject(row.subject.clone())
         .message_id(Some(format!("<{}@{domain}>", &digest[..32])))
-        .multipart(MultiPart::alternative_plain_html(
-            row.body_text.clone(),
-            row.body_html.clone(),
-        ))
+        .multipart(body(row)?)
         .map_err(|e| SendError::Permanent(format!("cannot build message: {e}")))
+}
+
+/// text + HTML; with a QR code, the HTML and its inline PNG are `multipart/related`; with an
+/// `.ics`, all of it goes in `multipart/mixed` beside the attachment.
+fn body(row: &OutboxRow) -> Result<MultiPart, SendError> {
+    let alternative =
+        MultiPart::alternative_plain_html(row.body_text.clone(), row.body_html.clone());
+    let extras = super::Extras::from_column(&row.extras);
+    let content = match &extras.qr_link {
+        Some(link) => {
+            let png = crate::qr::png(link, 6)
+                .map_err(|e| SendError::Permanent(format!("cannot draw the QR code: {e}")))?;
+            MultiPart::related().multipart(alternative).singlepart(
+                Attachment::new_inline("qr".into()).body(png, content_type("image/png")?),
+            )
+        }
+        None => alternative,
+    };
+    Ok(match &extras.ics {
+        Some(ics) => MultiPart::mixed().multipart(content).singlepart(
+            Attachment::new("event.ics".into()).body(
+                ics.clone(),
+                content_type("text/calendar; charset=utf-8; method=PUBLISH")?,
+            ),
+        ),
+        None => content,
+    })
+}
+
+fn content_type(value: &str) -> Result<ContentType, SendError> {
+    ContentType::parse(value).map_err(|e| SendError::Permanent(format!("content type: {e}")))
 }

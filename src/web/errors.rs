@@ -64,6 +64,12 @@ impl From<actix_web::error::BlockingError> for AppError {
     }
 }
 
+impl From<crate::qr::QrError> for AppError {
+    fn from(err: crate::qr::QrError) -> Self {
+        AppError::Internal(err.into())
+    }
+}
+
 impl From<askama::Error> for AppError {
     fn from(err: askama::Error) -> AppError {
         AppError::Internal(err.into())

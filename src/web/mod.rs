@@ -17,7 +17,6 @@ pub mod members;
 pub mod metrics;
 pub mod page_cache;
 pub mod public;
-pub mod qr;
 pub mod request_log;
 pub mod respond;
 pub mod review;
@@ -201,6 +200,14 @@ routes! {
     "/chapters/{slug}/events/{event_slug}/delete" => { POST events::delete_draft },
     "/chapters/{slug}/events/{event_slug}/rsvp" => { POST events::rsvp },
     "/chapters/{slug}/events/{event_slug}/attendees.csv" => { GET events::attendees_csv },
+    "/chapters/{slug}/events/{event_slug}/check-in" => { GET events::desk },
+    "/chapters/{slug}/events/{event_slug}/check-in/{rsvp_id}" => { POST events::desk_check_in },
+    "/chapters/{slug}/events/{event_slug}/check-in/{rsvp_id}/undo" => { POST events::desk_undo },
+    "/chapters/{slug}/events/{event_slug}/door" => { GET events::door_page },
+    "/chapters/{slug}/events/{event_slug}/door.png" => { GET events::door_png },
+    "/tickets/{token}" => { GET events::ticket_page },
+    "/tickets/{token}/check-in" => { POST events::ticket_check_in },
+    "/door/{key}" => { GET events::door_open_page, POST events::door_walk_in },
     "/chapters/{slug}/qr.svg" => { GET apply::qr_svg },
     "/chapters/{slug}/qr.png" => { GET apply::qr_png },
     "/chapters/{slug}/apply" => { GET apply::apply_form, POST apply::submit },

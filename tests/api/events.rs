@@ -156,7 +156,7 @@ async fn an_ambassador_drafts_previews_and_publishes_an_event() {
     };
     assert!(confirmation.text.contains("/event.ics"));
     let (_, csv) = amb.get_html(&format!("{path}/attendees.csv")).await;
-    assert!(csv.starts_with("name,email,organization,status,rsvp_at\n"));
+    assert!(csv.starts_with("name,email,organization,status,rsvp_at,checked_in_at,source\n"));
     assert!(csv.contains("fan@example.org"));
 }
 

@@ -24,6 +24,7 @@ fn email(key: &str, to: &str, name: &str, locale: Locale) -> Email {
         }
         .render(locale)
         .unwrap(),
+        extras: Default::default(),
     }
 }
 

@@ -13,6 +13,7 @@ mod browser;
 mod catalog;
 mod cli;
 mod copy;
+mod day_of;
 mod deploy;
 mod events;
 mod instances;

@@ -170,6 +170,22 @@ fn expect(path: &str, method: &str, who: Who) -> Option<Exp> {
             SiteAdmin => Conflict,
             _ => gate(false, Ok),
         },
+        // The day of the meetup: organizers and ambassadors of this chapter run the desk and
+        // the door (a row that is not this event's is 404); tickets and door links are
+        // capabilities, so a made-up one is 404 for everyone.
+        (
+            "GET",
+            "/chapters/{slug}/events/{event_slug}/check-in"
+            | "/chapters/{slug}/events/{event_slug}/door"
+            | "/chapters/{slug}/events/{event_slug}/door.png",
+        ) => gate(matches!(who, Ambassador | Organizer | SiteAdmin), Ok),
+        (
+            "POST",
+            "/chapters/{slug}/events/{event_slug}/check-in/{rsvp_id}"
+            | "/chapters/{slug}/events/{event_slug}/check-in/{rsvp_id}/undo",
+        ) => gate(matches!(who, Ambassador | Organizer | SiteAdmin), NotFound),
+        ("GET", "/tickets/{token}") | ("POST", "/tickets/{token}/check-in") => NotFound,
+        ("GET" | "POST", "/door/{key}") => NotFound,
         // Members RSVP; an empty answer is a bad request.
         ("POST", "/chapters/{slug}/events/{event_slug}/rsvp") => gate(member, BadRequest),
         // Site admins.
@@ -247,6 +263,8 @@ async fn every_route_answers_every_role_as_the_design_says() {
         path.replace("{slug}", "beijing")
             .replace("{event_slug}", ogug::domain::demo::EVENT_SLUG)
             .replace("{token}", &"ab".repeat(32))
+            .replace("{key}", &"cd".repeat(16))
+            .replace("{rsvp_id}", "999999")
             .replace("{id}", &app_id.to_string())
             .replace("{user_id}", &user_id.to_string())
             .replace("{_method}", method)

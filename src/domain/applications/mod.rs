@@ -17,6 +17,7 @@ use crate::crypto::sha256_hex;
 use crate::db::DbConnection;
 use crate::db::schema::{applications, memberships as m, tokens, users as u};
 use crate::domain::ids::*;
+use crate::domain::text::lower;
 use crate::i18n::Locale;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -45,6 +46,8 @@ pub struct Application {
     pub confirmed_at: Option<NaiveDateTime>,
     pub organizers_notified_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
+    /// Where it was made: "form" (the apply page) or "door" (a walk-in at an event).
+    pub source: String,
 }
 
 impl Application {
@@ -176,12 +179,12 @@ pub fn queue(
         .limit(PAGE_SIZE + 1)
         .into_boxed();
     if let Some(q) = search.map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", q.to_lowercase().replace(['\\', '%', '_'], ""));
+        let pattern = crate::domain::text::like_pattern(q);
         query = query.filter(
-            applications::email
+            lower(applications::email)
                 .like(pattern.clone())
-                .or(applications::name.like(pattern.clone()))
-                .or(applications::organization.like(pattern)),
+                .or(lower(applications::name).like(pattern.clone()))
+                .or(lower(applications::organization).like(pattern)),
         );
     }
     if let Some((at, id)) = after {

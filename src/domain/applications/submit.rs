@@ -159,6 +159,20 @@ pub enum Submitted {
         status_token: String,
     },
 }
+/// Marks the person's open application to the chapter as made at an event's door.
+pub fn mark_from_door(
+    conn: &mut DbConnection,
+    chapter_id: ChapterId,
+    email: &EmailAddress,
+) -> DomainResult<()> {
+    if let Some(application) = open_for(conn, chapter_id, email)? {
+        diesel::update(applications::table.find(application.id))
+            .set(applications::source.eq("door"))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 fn open_for(
     conn: &mut DbConnection,
     chapter_id: ChapterId,

@@ -323,6 +323,15 @@ pub fn update(conn: &mut DbConnection, event_id: EventId, valid: &ValidEvent) ->
     replace_children(conn, event_id, valid)
 }
 
+pub fn find_by_id(conn: &mut DbConnection, id: EventId) -> DomainResult<Event> {
+    events::table
+        .find(id)
+        .select(Event::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(DomainError::NotFound)
+}
+
 /// Any event of a chapter by slug, drafts included (for its editors).
 pub fn find_any(conn: &mut DbConnection, chapter_id: ChapterId, slug: &str) -> DomainResult<Event> {
     events::table

@@ -3,9 +3,11 @@
 
 mod editing;
 mod rsvp;
+mod tickets;
 
 pub use editing::*;
 pub use rsvp::*;
+pub use tickets::*;
 
 use crate::db::DbConnection;
 use crate::db::schema::{chapters, event_agenda_items, event_hosts, events};
@@ -44,6 +46,8 @@ pub struct Event {
     pub published_at: Option<chrono::NaiveDateTime>,
     /// The body rendered when saved (None for rows not rendered yet).
     pub body_html: Option<String>,
+    /// The door QR's key; empty until staff first open the door page.
+    pub door_key: String,
 }
 
 impl Event {

@@ -174,8 +174,17 @@ pub fn release_upcoming(
     Ok(released)
 }
 
-/// An attendee: name, email, organization, RSVP status, when they answered.
-pub type Attendee = (String, String, String, String, NaiveDateTime);
+/// An attendee: name, email, organization, RSVP status, when they answered, when they were
+/// checked in, and where the RSVP came from ("rsvp" or "door").
+pub type Attendee = (
+    String,
+    String,
+    String,
+    String,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+    String,
+);
 
 /// Attendees (going and waitlisted), in RSVP order.
 pub fn attendees(conn: &mut DbConnection, event_id: EventId) -> DomainResult<Vec<Attendee>> {
@@ -191,6 +200,8 @@ pub fn attendees(conn: &mut DbConnection, event_id: EventId) -> DomainResult<Vec
             users::organization,
             rsvps::status,
             rsvps::created_at,
+            rsvps::checked_in_at,
+            rsvps::source,
         ))
         .load(conn)?)
 }

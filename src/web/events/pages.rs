@@ -163,6 +163,10 @@ struct EventPage {
     edit_base: String,
     rsvp: Option<String>,
     can_rsvp: bool,
+    /// Organizers and ambassadors of the chapter: links to the desk and the door QR.
+    staff: bool,
+    /// The signed-in person's ticket, when they have a seat or a waitlist place.
+    ticket_href: Option<String>,
     going: i64,
     notice: String,
 }
@@ -211,16 +215,19 @@ pub async fn event_page(
     let access = ChapterAccess::load(&state, &req, &slug).await?;
     let chapter_id = access.chapter.id;
     let me = access.me.as_ref().map(|m| m.user.id);
-    let (event, agenda, hosts, rsvp, going) = db(&state, move |c| {
+    let (event, agenda, hosts, rsvp, going, ticket) = db(&state, move |c| {
         let event = events::find_any(c, chapter_id, &event_slug)?;
         let agenda = events::agenda(c, event.id)?;
         let hosts = events::hosts(c, event.id)?;
-        let rsvp = match me {
-            Some(id) => events::my_rsvp(c, event.id, id)?,
-            None => None,
+        let (rsvp, ticket) = match me {
+            Some(id) => (
+                events::my_rsvp(c, event.id, id)?,
+                events::my_ticket(c, event.id, id)?,
+            ),
+            None => (None, None),
         };
         let going = events::going_count(c, event.id)?;
-        Ok((event, agenda, hosts, rsvp, going))
+        Ok((event, agenda, hosts, rsvp, going, ticket))
     })
     .await?;
     let editable = can_edit(&access, &event);
@@ -250,6 +257,8 @@ pub async fn event_page(
         editable,
         can_rsvp: access.role.is_some() && event.status == EventStatus::Published && upcoming,
         rsvp: rsvp.map(|r| format!("rsvp.status_{}", r.as_str())),
+        staff: access.require_event_editor().is_ok() && event.status != EventStatus::Draft,
+        ticket_href: ticket.map(|t| format!("/tickets/{t}")),
         going,
         notice: match query.done.as_deref() {
             Some(d @ ("saved" | "published" | "cancelled" | "rsvp")) => format!("event.done_{d}"),

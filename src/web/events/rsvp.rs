@@ -60,15 +60,20 @@ pub async fn attendees_csv(
         };
         format!("\"{}\"", s.replace('"', "\"\""))
     };
-    let mut out = String::from("name,email,organization,status,rsvp_at\n");
-    for (name, email, org, status, at) in rows {
+    let mut out = String::from("name,email,organization,status,rsvp_at,checked_in_at,source\n");
+    for (name, email, org, status, at, checked_in, source) in rows {
+        let checked_in = checked_in
+            .map(|t| t.and_utc().to_rfc3339())
+            .unwrap_or_default();
         out.push_str(&format!(
-            "{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{}\n",
             cell(&name),
             cell(&email),
             cell(&org),
             cell(&status),
-            cell(&at.and_utc().to_rfc3339())
+            cell(&at.and_utc().to_rfc3339()),
+            cell(&checked_in),
+            cell(&source)
         ));
     }
     Ok(HttpResponse::Ok()

@@ -1,14 +1,24 @@
-//! QR codes of a chapter's apply URL ("扫码申请加入"): SVG for the page, PNG for print.
+//! QR codes of a link: a chapter's apply page ("扫码申请加入"), a ticket, an event's door.
+//! SVG for pages, PNG for print and for emails.
 
 use qrcode::render::svg;
 use qrcode::{Color, QrCode};
 
-fn code(url: &str) -> Result<QrCode, super::AppError> {
-    QrCode::new(url.as_bytes())
-        .map_err(|e| super::AppError::Internal(anyhow::anyhow!("QR code: {e}")))
+#[derive(Debug, thiserror::Error)]
+pub enum QrError {
+    #[error("QR code: {0}")]
+    Code(#[from] qrcode::types::QrError),
+    #[error("QR image: {0}")]
+    Png(#[from] png::EncodingError),
+    #[error("QR image too large")]
+    Size,
 }
 
-pub fn svg(url: &str) -> Result<String, super::AppError> {
+fn code(url: &str) -> Result<QrCode, QrError> {
+    Ok(QrCode::new(url.as_bytes())?)
+}
+
+pub fn svg(url: &str) -> Result<String, QrError> {
     Ok(code(url)?
         .render::<svg::Color<'_>>()
         .min_dimensions(240, 240)
@@ -18,7 +28,7 @@ pub fn svg(url: &str) -> Result<String, super::AppError> {
 }
 
 /// A grayscale PNG, `scale` pixels a module, with the standard 4-module quiet zone.
-pub fn png(url: &str, scale: usize) -> Result<Vec<u8>, super::AppError> {
+pub fn png(url: &str, scale: usize) -> Result<Vec<u8>, QrError> {
     let code = code(url)?;
     let width = code.width();
     let colors = code.to_colors();
@@ -34,18 +44,12 @@ pub fn png(url: &str, scale: usize) -> Result<Vec<u8>, super::AppError> {
         }
     }
     let mut out = Vec::new();
-    let side = u32::try_from(size).map_err(|e| super::AppError::Internal(e.into()))?;
+    let side = u32::try_from(size).map_err(|_| QrError::Size)?;
     let mut encoder = png::Encoder::new(&mut out, side, side);
     encoder.set_color(png::ColorType::Grayscale);
     encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder
-        .write_header()
-        .map_err(|e| super::AppError::Internal(e.into()))?;
-    writer
-        .write_image_data(&pixels)
-        .map_err(|e| super::AppError::Internal(e.into()))?;
-    writer
-        .finish()
-        .map_err(|e| super::AppError::Internal(e.into()))?;
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(&pixels)?;
+    writer.finish()?;
     Ok(out)
 }

@@ -1,0 +1,594 @@
+//! The day of the meetup: tickets (staff check people in by opening the ticket's QR link), the
+//! check-in desk, and the door QR through which walk-ins check themselves in.
+
+use super::super::access::ChapterAccess;
+use super::super::respond::{actor, see_other, with_status};
+use super::super::view::{self, Frame};
+use super::super::{AppError, AppState, db, flow};
+use super::load_event;
+use crate::domain::FieldErrors;
+use crate::domain::chapters::{self, Chapter};
+use crate::domain::events::{self, CheckIn, DeskCounts, Event, Ticket};
+use crate::domain::now;
+use crate::flows;
+use crate::qr;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+/// A time of day in the chapter's zone, as staff read it ("14:02").
+fn clock(chapter: &Chapter, at: chrono::NaiveDateTime) -> String {
+    at.and_utc()
+        .with_timezone(&chapter.tz())
+        .format("%H:%M")
+        .to_string()
+}
+
+fn event_path(chapter: &Chapter, event: &Event) -> String {
+    format!("/chapters/{}/events/{}", chapter.slug, event.slug)
+}
+
+/// Organizers and ambassadors of the chapter (and site admins) run the day.
+fn staff(access: &ChapterAccess) -> bool {
+    access.require_event_editor().is_ok()
+}
+
+async fn staff_event(
+    state: &AppState,
+    req: &HttpRequest,
+    (slug, event_slug): (String, String),
+) -> Result<(ChapterAccess, Event), AppError> {
+    let access = ChapterAccess::load(state, req, &slug).await?;
+    access.require_event_editor()?;
+    let (event, _, _) = load_event(state, &access, &event_slug).await?;
+    if event.status == events::EventStatus::Draft {
+        return Err(AppError::NotFound);
+    }
+    Ok((access, event))
+}
+
+// ---- Tickets ---------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "events/ticket.html")]
+struct TicketPage {
+    ui: Frame,
+    ticket: Ticket,
+    event_title: String,
+    event_href: String,
+    when: String,
+    place: String,
+    /// The QR code of this page's link (SVG), for the attendee to show.
+    qr_svg: String,
+    /// Staff see the attendee and the check-in button.
+    staff: bool,
+    /// "Checked in at 14:02 by …", when they are in.
+    checked_in: Option<String>,
+    /// This request did the check-in.
+    just_done: bool,
+}
+
+async fn load_ticket(
+    state: &AppState,
+    token: String,
+) -> Result<(Ticket, Event, Chapter, Option<String>), AppError> {
+    db(state, move |c| {
+        let ticket = events::find_ticket(c, &token)?;
+        let event = events::find_by_id(c, ticket.event_id)?;
+        let chapter = chapters::find(c, event.chapter_id)?;
+        let by = match ticket.checked_in_by {
+            Some(id) => Some(crate::domain::users::find(c, id)?.display_name),
+            None => None,
+        };
+        Ok((ticket, event, chapter, by))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct TicketQuery {
+    done: Option<String>,
+}
+
+pub async fn ticket_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    query: web::Query<TicketQuery>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let (ticket, event, chapter, by) = load_ticket(&state, token.clone()).await?;
+    let access = ChapterAccess::load(&state, &req, &chapter.slug).await?;
+    let ui = Frame::new(&req, "");
+    let locale = ui.locale;
+    let checked_in = ticket.checked_in_at.map(|at| {
+        let when = clock(&chapter, at);
+        match &by {
+            Some(name) => locale.tf("ticket.checked_in_by", &[("time", &when), ("name", name)]),
+            None => locale.tf1("ticket.checked_in_at", "time", &when),
+        }
+    });
+    let link = format!("{}/tickets/{token}", state.config.base_url);
+    view::render(&TicketPage {
+        ui: Frame {
+            title: locale.tf1("ticket.title", "event", event.title(locale)),
+            ..ui
+        },
+        event_title: event.title(locale).to_string(),
+        event_href: event_path(&chapter, &event),
+        when: view::time_range(event.starts_at, event.ends_at, chapter.tz(), locale),
+        place: [event.venue.as_str(), event.address.as_str()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · "),
+        qr_svg: qr::svg(&link)?,
+        staff: staff(&access),
+        checked_in,
+        just_done: query.done.as_deref() == Some("checked_in"),
+        ticket,
+    })
+}
+
+/// The staff's tap on a ticket: idempotent (a second tap shows who was first, and when).
+pub async fn ticket_check_in(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let (ticket, event, chapter, _) = load_ticket(&state, token.clone()).await?;
+    let access = ChapterAccess::load(&state, &req, &chapter.slug).await?;
+    access.require_event_editor()?;
+    let actor = actor(&req);
+    let rsvp_id = ticket.rsvp_id;
+    let done = flow(&state, move |c, _| {
+        flows::checkin::check_in(c, &actor, &event, rsvp_id)
+    })
+    .await?;
+    Ok(match done {
+        CheckIn::Done(_) => see_other(format!("/tickets/{token}?done=checked_in")),
+        CheckIn::Already(..) => see_other(format!("/tickets/{token}")),
+    })
+}
+
+// ---- The desk --------------------------------------------------------------------------------
+
+pub struct DeskRow {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub organization: String,
+    pub status_key: String,
+    pub walk_in: bool,
+    pub checked_in: Option<String>,
+    /// Checked in within the last minute: the desk offers "undo".
+    pub undoable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "events/desk.html")]
+struct DeskPage {
+    ui: Frame,
+    event_title: String,
+    event_href: String,
+    base: String,
+    counts: DeskCounts,
+    ended: bool,
+    rows: Vec<DeskRow>,
+    q: String,
+    page: i64,
+    more: bool,
+    notice: String,
+}
+
+#[derive(Deserialize)]
+pub struct DeskQuery {
+    #[serde(default)]
+    q: String,
+    page: Option<i64>,
+    done: Option<String>,
+}
+
+pub async fn desk(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    query: web::Query<DeskQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (access, event) = staff_event(&state, &req, path.into_inner()).await?;
+    let query = query.into_inner();
+    let page = query.page.unwrap_or(0).clamp(0, 100_000);
+    let (id, q) = (event.id, query.q.clone());
+    let (counts, (list, more)) = db(&state, move |c| {
+        Ok((
+            events::desk_counts(c, id)?,
+            events::desk_rows(c, id, &q, page)?,
+        ))
+    })
+    .await?;
+    let chapter = &access.chapter;
+    let ui = Frame::titled(&req, "desk.title");
+    let locale = ui.locale;
+    let recent = now() - events::UNDO_WINDOW;
+    let rows = list
+        .into_iter()
+        .map(|t| DeskRow {
+            id: t.rsvp_id,
+            status_key: format!("desk.status_{}", t.status.as_str()),
+            walk_in: t.source == events::RsvpSource::Door,
+            checked_in: t.checked_in_at.map(|at| clock(chapter, at)),
+            undoable: t.checked_in_at.is_some_and(|at| at >= recent),
+            name: t.name,
+            email: t.email,
+            organization: t.organization,
+        })
+        .collect();
+    view::render(&DeskPage {
+        event_title: event.title(locale).to_string(),
+        event_href: event_path(chapter, &event),
+        base: format!("{}/check-in", event_path(chapter, &event)),
+        ended: event.ends_at < now(),
+        counts,
+        rows,
+        q: query.q,
+        page,
+        more,
+        notice: match query.done.as_deref() {
+            Some(d @ ("checked_in" | "already" | "undone" | "too_late")) => {
+                format!("desk.done_{d}")
+            }
+            _ => String::new(),
+        },
+        ui,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct DeskForm {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: i64,
+}
+
+fn back_to_desk(base: &str, form: &DeskForm, done: &str) -> HttpResponse {
+    let query = serde_urlencoded::to_string([
+        ("q", form.q.as_str()),
+        ("page", &form.page.to_string()),
+        ("done", done),
+    ])
+    .unwrap_or_default();
+    see_other(format!("{base}?{query}"))
+}
+
+/// One tap per row.
+pub async fn desk_check_in(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String, i64)>,
+    form: web::Form<DeskForm>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, event_slug, rsvp_id) = path.into_inner();
+    let (access, event) = staff_event(&state, &req, (slug, event_slug)).await?;
+    let base = format!("{}/check-in", event_path(&access.chapter, &event));
+    let (actor, id) = (actor(&req), event.id);
+    let done = flow(&state, move |c, _| {
+        // The row must belong to this event (an id from elsewhere is 404).
+        events::find_rsvp(c, id, rsvp_id)?;
+        flows::checkin::check_in(c, &actor, &event, rsvp_id)
+    })
+    .await?;
+    let done = match done {
+        CheckIn::Done(_) => "checked_in",
+        CheckIn::Already(..) => "already",
+    };
+    Ok(back_to_desk(&base, &form, done))
+}
+
+/// Takes a mistaken tap back, within a minute.
+pub async fn desk_undo(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String, i64)>,
+    form: web::Form<DeskForm>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, event_slug, rsvp_id) = path.into_inner();
+    let (access, event) = staff_event(&state, &req, (slug, event_slug)).await?;
+    let base = format!("{}/check-in", event_path(&access.chapter, &event));
+    let (actor, id) = (actor(&req), event.id);
+    let undone = flow(&state, move |c, _| {
+        events::find_rsvp(c, id, rsvp_id)?;
+        flows::checkin::undo_check_in(c, &actor, &event, rsvp_id)
+    })
+    .await?;
+    Ok(back_to_desk(
+        &base,
+        &form,
+        if undone { "undone" } else { "too_late" },
+    ))
+}
+
+// ---- The door --------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "events/door.html")]
+struct DoorPage {
+    ui: Frame,
+    event_title: String,
+    event_href: String,
+    link: String,
+    png_href: String,
+    qr_svg: String,
+    opens: String,
+    closes: String,
+}
+
+async fn door_link_of(state: &AppState, event: &Event) -> Result<String, AppError> {
+    let event = event.clone();
+    let key = db(state, move |c| events::door_key(c, &event)).await?;
+    Ok(format!("{}/door/{key}", state.config.base_url))
+}
+
+pub async fn door_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (access, event) = staff_event(&state, &req, path.into_inner()).await?;
+    let link = door_link_of(&state, &event).await?;
+    let chapter = &access.chapter;
+    let ui = Frame::titled(&req, "door.title");
+    let locale = ui.locale;
+    let local = |at: chrono::NaiveDateTime| crate::i18n::date_time(at, chapter.tz(), locale);
+    view::render(&DoorPage {
+        event_title: event.title(locale).to_string(),
+        event_href: event_path(chapter, &event),
+        png_href: format!("{}/door.png", event_path(chapter, &event)),
+        qr_svg: qr::svg(&link)?,
+        opens: local(event.starts_at - events::DOOR_MARGIN),
+        closes: local(event.ends_at + events::DOOR_MARGIN),
+        link,
+        ui,
+    })
+}
+
+/// The door QR as a PNG, large enough to print on a poster.
+pub async fn door_png(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (_, event) = staff_event(&state, &req, path.into_inner()).await?;
+    let link = door_link_of(&state, &event).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("image/png")
+        .insert_header(("Cache-Control", "private, no-store"))
+        .body(qr::png(&link, 16)?))
+}
+
+#[derive(Template)]
+#[template(path = "events/walk_in.html")]
+struct WalkInPage {
+    ui: Frame,
+    event_title: String,
+    chapter_name: String,
+    when: String,
+    /// "form", "done", "already", "closed" or "full".
+    state: &'static str,
+    form: WalkInForm,
+    errors: FieldErrors,
+}
+
+#[derive(Deserialize, Default)]
+pub struct WalkInForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    organization: String,
+    consent: Option<String>,
+    /// Ticked by default; a form sent without it means "no".
+    apply: Option<String>,
+}
+
+fn walk_in_page(
+    req: &HttpRequest,
+    door: Option<(&Event, &Chapter)>,
+    state: &'static str,
+    form: WalkInForm,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let ui = Frame::titled(req, "door.walk_in_title");
+    let locale = ui.locale;
+    let (event_title, chapter_name, when) = match door {
+        Some((event, chapter)) => (
+            event.title(locale).to_string(),
+            chapter.name(locale).to_string(),
+            view::time_range(event.starts_at, event.ends_at, chapter.tz(), locale),
+        ),
+        None => Default::default(),
+    };
+    let page = WalkInPage {
+        ui,
+        event_title,
+        chapter_name,
+        when,
+        state,
+        form,
+        errors,
+    };
+    Ok(with_status(view::render(&page)?, status))
+}
+
+/// The event behind a door link, if the link is real and the door open now.
+async fn open_door(
+    state: &AppState,
+    key: String,
+) -> Result<Result<(Event, Chapter), (&'static str, StatusCode)>, AppError> {
+    let found = db(state, move |c| {
+        let event = events::find_by_door_key(c, &key)?;
+        let chapter = chapters::find(c, event.chapter_id)?;
+        Ok((event, chapter))
+    })
+    .await;
+    Ok(match found {
+        Err(AppError::NotFound) => Err(("forged", StatusCode::NOT_FOUND)),
+        Err(e) => return Err(e),
+        Ok((event, chapter)) if !events::door_open(&event, now()) || !chapter.is_active() => {
+            Err(("closed", StatusCode::GONE))
+        }
+        Ok(found) => Ok(found),
+    })
+}
+
+/// Opening the door link: a signed-in person is checked in at once; anyone else gets the
+/// short form. Forged or expired links get a page that says so.
+pub async fn door_open_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    key: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (event, chapter) = match open_door(&state, key.into_inner()).await? {
+        Ok(found) => found,
+        Err((what, status)) => {
+            return walk_in_page(
+                &req,
+                None,
+                what,
+                WalkInForm::default(),
+                FieldErrors::default(),
+                status,
+            );
+        }
+    };
+    let Some(me) = super::super::auth::signed_in(&req) else {
+        let form = WalkInForm {
+            apply: Some("on".into()),
+            ..WalkInForm::default()
+        };
+        return walk_in_page(
+            &req,
+            Some((&event, &chapter)),
+            "form",
+            form,
+            FieldErrors::default(),
+            StatusCode::OK,
+        );
+    };
+    let actor = actor(&req);
+    let e = event.clone();
+    let result = flow(&state, move |c, _| {
+        flows::checkin::walk_in_member(c, &actor, &e)
+    })
+    .await;
+    let form = WalkInForm {
+        name: me.user.display_name.clone(),
+        ..WalkInForm::default()
+    };
+    match result {
+        Ok(already) => walk_in_page(
+            &req,
+            Some((&event, &chapter)),
+            if already { "already" } else { "done" },
+            form,
+            FieldErrors::default(),
+            StatusCode::OK,
+        ),
+        Err(AppError::Conflict(crate::domain::Conflict::DoorFull)) => walk_in_page(
+            &req,
+            Some((&event, &chapter)),
+            "full",
+            form,
+            FieldErrors::default(),
+            StatusCode::CONFLICT,
+        ),
+        Err(e) => Err(e),
+    }
+}
+
+/// The walk-in form: checked in, and (ticked by default) applied to join. No per-address limit
+/// applies here (a room shares one address); the event's walk-in cap bounds it instead.
+pub async fn door_walk_in(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    key: web::Path<String>,
+    form: web::Form<WalkInForm>,
+) -> Result<HttpResponse, AppError> {
+    let (event, chapter) = match open_door(&state, key.into_inner()).await? {
+        Ok(found) => found,
+        Err((what, status)) => {
+            return walk_in_page(
+                &req,
+                None,
+                what,
+                WalkInForm::default(),
+                FieldErrors::default(),
+                status,
+            );
+        }
+    };
+    let form = form.into_inner();
+    let (name, email, organization) = match events::validate_walk_in(
+        &form.name,
+        &form.email,
+        &form.organization,
+        form.consent.is_some(),
+    ) {
+        Ok(valid) => valid,
+        Err(errors) => {
+            return walk_in_page(
+                &req,
+                Some((&event, &chapter)),
+                "form",
+                form,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+    };
+    let walk_in = flows::checkin::WalkIn {
+        name,
+        email,
+        organization,
+        apply: form.apply.is_some(),
+    };
+    let (actor, locale) = (actor(&req), super::super::locale::of(&req));
+    let (e, ch) = (event.clone(), chapter.clone());
+    let result = flow(&state, move |c, site| {
+        flows::checkin::walk_in_visitor(c, site, &actor, &ch, &e, &walk_in, locale)
+    })
+    .await;
+    match result {
+        Ok(()) => walk_in_page(
+            &req,
+            Some((&event, &chapter)),
+            "done",
+            form,
+            FieldErrors::default(),
+            StatusCode::OK,
+        ),
+        Err(AppError::Conflict(crate::domain::Conflict::DoorFull)) => walk_in_page(
+            &req,
+            Some((&event, &chapter)),
+            "full",
+            form,
+            FieldErrors::default(),
+            StatusCode::CONFLICT,
+        ),
+        // A disabled account at the door: the same answer as a full door would leak nothing,
+        // but staff at the desk can still help; say "done" only when it is true.
+        Err(AppError::Forbidden) => walk_in_page(
+            &req,
+            Some((&event, &chapter)),
+            "closed",
+            form,
+            FieldErrors::default(),
+            StatusCode::FORBIDDEN,
+        ),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,418 @@
+//! The day of the meetup: tickets by email, scanning them, the check-in desk, the door QR.
+
+use crate::helpers::*;
+use diesel::prelude::*;
+use mail_parser::MimeHeaders;
+use ogug::db::schema::{applications, audit_log, events, rsvps, users};
+use ogug::domain::demo::EVENT_SLUG;
+use ogug::domain::memberships::Role;
+use reqwest::StatusCode;
+
+const EVENT: &str = "/chapters/beijing/events/2021-05-29-beijing-meetup";
+
+/// Moves the demo meetup to today: it starts in `starts_in` minutes and lasts two hours.
+fn meetup_today(app: &TestApp, starts_in: i64, capacity: Option<i32>) {
+    let starts = ogug::domain::now() + chrono::TimeDelta::minutes(starts_in);
+    diesel::update(events::table.filter(events::slug.eq(EVENT_SLUG)))
+        .set((
+            events::starts_at.eq(starts),
+            events::ends_at.eq(starts + chrono::TimeDelta::hours(2)),
+            events::capacity.eq(capacity),
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+}
+
+fn decode_qr(png_bytes: &[u8]) -> String {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes.to_vec()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let (w, h) = (info.width as usize, info.height as usize);
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| buf[y * w + x]);
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code");
+    grids[0].decode().unwrap().1
+}
+
+fn count_audit(app: &TestApp, action: &str) -> i64 {
+    audit_log::table
+        .filter(audit_log::action.eq(action))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap()
+}
+
+/// The desk's count with this id (`count-checked-in`, …).
+fn desk_count(html: &str, id: &str) -> i64 {
+    let marker = format!(r#"id="{id}">"#);
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no {id}")) + marker.len();
+    html[start..]
+        .split('<')
+        .next()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_rsvp_mails_a_ticket_whose_qr_opens_the_check_in_for_staff() {
+    let app = spawn_app().await;
+    meetup_today(&app, 60, None);
+    app.member("li@example.org", "beijing", Role::Member, PASSWORD);
+    let member = app.sign_in("li@example.org", PASSWORD).await;
+    let res = member
+        .post_form(&format!("{EVENT}/rsvp"), &[("going", "yes")])
+        .await;
+    assert!(res.status().is_redirection());
+
+    // The ticket email: the link in the text, its QR code inline, the event attached.
+    let mail = wait_for_mail(&app, |m| m.to == "li@example.org").await;
+    assert!(mail.subject.starts_with(zh("rsvp.confirmed")));
+    let base = format!("{}/tickets/", app.address);
+    let ticket_url = link_in(&mail.text, &base);
+    assert!(mail.html.contains("cid:qr"), "the HTML shows the inline QR");
+    let msg = mail_parser::MessageParser::default()
+        .parse(mail.raw.as_bytes())
+        .unwrap();
+    let png_part = msg
+        .parts
+        .iter()
+        .find(|p| p.content_type().is_some_and(|c| c.subtype() == Some("png")))
+        .expect("an inline PNG");
+    assert_eq!(png_part.content_id(), Some("qr"));
+    assert_eq!(decode_qr(png_part.contents()), ticket_url);
+    let ics_part = msg
+        .attachments()
+        .find(|p| p.attachment_name() == Some("event.ics"))
+        .expect("the .ics attachment");
+    let ics = String::from_utf8(ics_part.contents().to_vec()).unwrap();
+    let calendar: icalendar::Calendar = ics.parse().expect("the attachment parses");
+    assert_eq!(calendar.components.len(), 1);
+    assert!(ics.contains("SUMMARY:"));
+
+    // The attendee sees the ticket with its QR, and no check-in button; the event page links it.
+    let path = ticket_url.trim_start_matches(&app.address).to_string();
+    let (status, html) = member.get_html(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<svg"), "the QR to show at the door");
+    assert!(!html.contains("/check-in\""));
+    let (_, event_page) = member.get_html(EVENT).await;
+    assert!(event_page.contains(&format!(r#"href="{path}""#)));
+
+    // Not staff of this chapter: 403.
+    let check_in = format!("{path}/check-in");
+    assert_eq!(
+        member.post_form(&check_in, &[]).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    app.chapter("shanghai");
+    let elsewhere = app.organizer_of("shanghai").await;
+    assert_eq!(
+        elsewhere.post_form(&check_in, &[]).await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // The organizer scans it: one big button, then "checked in"; a second tap says by whom.
+    let organizer = app.organizer_of("beijing").await;
+    let (_, html) = organizer.get_html(&path).await;
+    assert!(html.contains(&format!(r#"action="{check_in}""#)));
+    let res = organizer.post_form(&check_in, &[]).await;
+    assert_eq!(res.location(), format!("{path}?done=checked_in"));
+    let ambassador = app.signed_in_as(Role::Ambassador, "beijing").await;
+    let res = ambassador.post_form(&check_in, &[]).await;
+    assert_eq!(res.location(), path, "already in: no second check-in");
+    let (_, html) = ambassador.get_html(&path).await;
+    assert!(html.contains(r#"id="checked-in""#));
+    assert_eq!(count_audit(&app, "checked_in"), 1);
+
+    // The desk counts it.
+    let (_, desk) = organizer.get_html(&format!("{EVENT}/check-in")).await;
+    assert_eq!(desk_count(&desk, "count-going"), 1);
+    assert_eq!(desk_count(&desk, "count-checked-in"), 1);
+}
+
+#[tokio::test]
+async fn the_desk_pages_searches_checks_in_once_and_undoes_within_a_minute() {
+    let app = spawn_app().await;
+    meetup_today(&app, 30, None);
+    let event = {
+        let mut c = app.conn();
+        let chapter = ogug::domain::chapters::find_by_slug(&mut c, "beijing").unwrap();
+        ogug::domain::events::find_any(&mut c, chapter.id, EVENT_SLUG).unwrap()
+    };
+    for n in 0..120 {
+        let id = app.create_user(
+            &format!("guest{n:03}@example.org"),
+            &format!("Guest {n:03}"),
+            None,
+            false,
+        );
+        ogug::domain::events::rsvp(&mut app.conn(), &event, id, true).unwrap();
+    }
+    diesel::update(users::table.filter(users::email.eq("guest077@example.org")))
+        .set(users::organization.eq("Unique Labs"))
+        .execute(&mut app.conn())
+        .unwrap();
+    let desk = format!("{EVENT}/check-in");
+    let staff = app.signed_in_as(Role::Ambassador, "beijing").await;
+
+    let (_, first) = staff.get_html(&desk).await;
+    assert_eq!(first.matches(r#"<li id="row-"#).count(), 50);
+    assert!(first.contains(r#"rel="next""#));
+    let (_, last) = staff.get_html(&format!("{desk}?page=2")).await;
+    assert_eq!(last.matches(r#"<li id="row-"#).count(), 20);
+    assert!(!last.contains(r#"rel="next""#));
+
+    let (_, found) = staff.get_html(&format!("{desk}?q=unique")).await;
+    assert_eq!(found.matches(r#"<li id="row-"#).count(), 1);
+    assert!(found.contains("Guest 077"));
+    let row: i64 = rsvps::table
+        .inner_join(users::table)
+        .filter(users::email.eq("guest077@example.org"))
+        .select(rsvps::id)
+        .first(&mut app.conn())
+        .unwrap();
+
+    // Two desks tap the same row at once: one check-in, one audit row.
+    let other = app.organizer_of("beijing").await;
+    let tap = format!("{desk}/{row}");
+    let (a, b) = tokio::join!(
+        staff.post_form(&tap, &[("q", "unique"), ("page", "0")]),
+        other.post_form(&tap, &[("q", "unique"), ("page", "0")]),
+    );
+    let mut outcomes = vec![a.location(), b.location()];
+    outcomes.sort();
+    assert!(outcomes[0].ends_with("done=already"), "{outcomes:?}");
+    assert!(outcomes[1].ends_with("done=checked_in"), "{outcomes:?}");
+    assert!(outcomes[0].contains("q=unique"), "the search is kept");
+    assert_eq!(count_audit(&app, "checked_in"), 1);
+    let (_, html) = staff.get_html(&desk).await;
+    assert_eq!(desk_count(&html, "count-checked-in"), 1);
+    assert_eq!(desk_count(&html, "count-going"), 120);
+
+    // Undo within the minute; later it stays.
+    let res = staff.post_form(&format!("{tap}/undo"), &[]).await;
+    assert!(res.location().ends_with("done=undone"));
+    let (_, html) = staff.get_html(&desk).await;
+    assert_eq!(desk_count(&html, "count-checked-in"), 0);
+    staff.post_form(&tap, &[]).await;
+    diesel::update(rsvps::table.find(row))
+        .set(rsvps::checked_in_at.eq(ogug::domain::now() - chrono::TimeDelta::minutes(2)))
+        .execute(&mut app.conn())
+        .unwrap();
+    let res = staff.post_form(&format!("{tap}/undo"), &[]).await;
+    assert!(res.location().ends_with("done=too_late"));
+
+    // A row of another event is not this desk's; a member is not staff.
+    assert_eq!(
+        staff
+            .post_form(&format!("{desk}/999999"), &[])
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let member = app.signed_in_as(Role::Member, "beijing").await;
+    assert_eq!(member.get(&desk).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        member.post_form(&tap, &[]).await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // The attendee CSV has the check-in time and the source.
+    let csv = other
+        .get(&format!("{EVENT}/attendees.csv"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with("name,email,organization,status,rsvp_at,checked_in_at,source\n"));
+    let line = csv.lines().find(|l| l.contains("guest077")).unwrap();
+    assert!(line.ends_with(r#","rsvp""#), "{line}");
+    assert!(!line.contains(r#","","rsvp""#), "a check-in time: {line}");
+}
+
+/// The door link from the staff's door page (and the same link in its printable PNG).
+async fn door_link(app: &TestApp) -> String {
+    let organizer = app.organizer_of("beijing").await;
+    let (status, html) = organizer.get_html(&format!("{EVENT}/door")).await;
+    assert_eq!(status, StatusCode::OK);
+    let start = html.find(r#"<a id="door-link" href=""#).expect("door link") + 24;
+    let link = html[start..].split('"').next().unwrap().to_string();
+    let png = organizer
+        .get(&format!("{EVENT}/door.png"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(decode_qr(&png), link);
+    link.trim_start_matches(&app.address).to_string()
+}
+
+#[tokio::test]
+async fn a_room_of_150_walks_in_through_the_door_from_one_address() {
+    // The production limit on the apply form: 10 a minute from one address.
+    let app = spawn_app_with(Options {
+        limits: Some(ogug::web::throttle::Limits {
+            login_per_minute: 1000,
+            reset_per_minute: 1000,
+            apply_per_minute: 10,
+        }),
+        ..Options::default()
+    })
+    .await;
+    meetup_today(&app, 15, None);
+    let door = door_link(&app).await;
+    assert!(door.starts_with("/door/"));
+
+    let mut joined = Vec::new();
+    for batch in 0..15 {
+        let mut tasks = Vec::new();
+        for i in 0..10 {
+            let n = batch * 10 + i;
+            let visitor = app.browser();
+            let door = door.clone();
+            tasks.push(async move {
+                let (status, form) = visitor.get_html(&door).await;
+                assert_eq!(status, StatusCode::OK);
+                assert!(form.contains(r#"name="apply" type="checkbox" value="on" checked"#));
+                let res = visitor
+                    .post_form(
+                        &door,
+                        &[
+                            ("name", &format!("来宾{n}")),
+                            ("email", &format!("walkin{n}@example.org")),
+                            ("organization", "某大学"),
+                            ("consent", "on"),
+                            ("apply", "on"),
+                        ],
+                    )
+                    .await;
+                (res.status(), res.text().await.unwrap())
+            });
+        }
+        joined.extend(futures_util::future::join_all(tasks).await);
+    }
+    for (status, html) in &joined {
+        assert_eq!(*status, StatusCode::OK);
+        assert!(html.contains(r#"id="walked-in""#));
+    }
+    let walk_ins: i64 = rsvps::table
+        .filter(rsvps::source.eq("door"))
+        .filter(rsvps::checked_in_at.is_not_null())
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(walk_ins, 150);
+    let from_door: i64 = applications::table
+        .filter(applications::source.eq("door"))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(from_door, 150, "each applied, marked as from the door");
+    let confirm_mails: i64 = ogug::db::schema::outbox::table
+        .filter(ogug::db::schema::outbox::idempotency_key.like("apply-confirm:%"))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(confirm_mails, 150, "each gets the usual confirmation email");
+
+    // The desk sees them all; the normal apply form from that address is still limited.
+    let staff = app.organizer_of("beijing").await;
+    let (_, desk) = staff.get_html(&format!("{EVENT}/check-in")).await;
+    assert_eq!(desk_count(&desk, "count-walk-ins"), 150);
+    assert_eq!(desk_count(&desk, "count-checked-in"), 150);
+    let mut refused = false;
+    for n in 0..12 {
+        let res = app
+            .applicant("申请人", &format!("form{n}@example.org"))
+            .apply("beijing")
+            .await;
+        refused |= res.status() == StatusCode::TOO_MANY_REQUESTS;
+    }
+    assert!(refused, "outside the door, the per-address limit holds");
+}
+
+#[tokio::test]
+async fn door_links_that_are_forged_expired_or_full_get_a_clear_page() {
+    let app = spawn_app().await;
+    meetup_today(&app, 60, Some(1));
+    let door = door_link(&app).await;
+
+    let (status, html) = app.get_html("/door/0123456789abcdef0123456789abcdef").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains(zh("door.forged_title")));
+    assert!(!html.contains("<form method=\"post\""));
+
+    // Bad input: the form comes back with errors and the input kept.
+    let visitor = app.browser();
+    visitor.get(&door).await;
+    let res = visitor
+        .post_form(
+            &door,
+            &[
+                ("name", "王五"),
+                ("email", "not-an-email"),
+                ("organization", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(zh("error.walk_in_consent")));
+    assert!(html.contains(r#"value="王五""#));
+
+    // A signed-in member is checked in at once; a second visit says so.
+    let member = app.signed_in_as(Role::Member, "beijing").await;
+    let (_, html) = member.get_html(&door).await;
+    assert!(html.contains(zh("door.welcome")));
+    let (_, html) = member.get_html(&door).await;
+    assert!(html.contains(zh("door.already")));
+
+    // Capacity 1: three walk-ins (the member was one), then the door is full.
+    for n in 0..2 {
+        let v = app.browser();
+        v.get(&door).await;
+        let res = v
+            .post_form(
+                &door,
+                &[
+                    ("name", "来宾"),
+                    ("email", &format!("w{n}@example.org")),
+                    ("organization", "O"),
+                    ("consent", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let v = app.browser();
+    v.get(&door).await;
+    let res = v
+        .post_form(
+            &door,
+            &[
+                ("name", "来宾"),
+                ("email", "w9@example.org"),
+                ("organization", "O"),
+                ("consent", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(res.text().await.unwrap().contains(zh("door.full")));
+    // Without "apply", no application was made.
+    let applied: i64 = applications::table
+        .filter(applications::email.like("w%@example.org"))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(applied, 0);
+
+    // After the event (and its two hours) the link is closed.
+    meetup_today(&app, -300, Some(1));
+    let (status, html) = app.get_html(&door).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(html.contains(zh("door.closed_title")));
+}
