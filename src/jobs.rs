@@ -24,6 +24,14 @@ pub fn run_digests(pool: &Pool, config: &Config) -> FlowResult<usize> {
         let done = digests::send_reminder(&mut conn, &site, chapter_id, &list, &week);
         queued += isolated("reminder", chapter_id, done);
     }
+    // Event reminders, 24 hours and 2 hours before: a failure is logged and tried next minute.
+    match crate::flows::reminders::send_due(&mut conn, &site, at) {
+        Ok(n) => queued += n,
+        Err(err) => {
+            CHAPTER_FAILURES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            tracing::error!(error = ?err, "event reminders failed");
+        }
+    }
     Ok(queued)
 }
 

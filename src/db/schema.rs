@@ -147,6 +147,8 @@ diesel::table! {
         checked_in_at -> Nullable<Timestamp>,
         checked_in_by -> Nullable<BigInt>,
         source -> Text,
+        reminded_24h_at -> Nullable<Timestamp>,
+        reminded_2h_at -> Nullable<Timestamp>,
     }
 }
 

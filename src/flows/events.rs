@@ -40,17 +40,25 @@ pub fn create_draft(
     })
 }
 
-/// Saves an edit (the calendar SEQUENCE rises).
+/// Saves an edit (the calendar SEQUENCE rises). When a published event moves in time or
+/// place, everyone who answered gets the change with the updated `.ics`.
 pub fn save(
     conn: &mut DbConnection,
+    site: &Site,
     actor: &Actor,
+    chapter: &Chapter,
     event: &Event,
     valid: &ValidEvent,
 ) -> FlowResult<()> {
     actor.user()?;
     write_transaction(conn, |c| {
         events::update(c, event.id, valid)?;
-        audit_event(c, actor, AuditAction::EventEdited, event)
+        audit_event(c, actor, AuditAction::EventEdited, event)?;
+        let after = events::find_by_id(c, event.id)?;
+        if after.status == EventStatus::Published && super::reminders::moved(event, &after) {
+            super::reminders::tell_moved(c, site, chapter, &after)?;
+        }
+        Ok(())
     })
 }
 

@@ -9,6 +9,7 @@ pub mod checkin;
 pub mod digests;
 pub mod events;
 pub mod members;
+pub mod reminders;
 
 use crate::domain::audit::{self, AuditAction, Object};
 use crate::domain::ids::*;

@@ -370,36 +370,106 @@ pub fn rsvp(
     news: RsvpNews,
     ticket: Option<&str>,
 ) -> Result<bool, MailError> {
-    let locale = person.locale();
-    let link = links.event(chapter, event);
     let (what_key, kind) = match news {
         RsvpNews::Confirmed => ("rsvp.confirmed", "rsvp"),
         RsvpNews::Waitlisted => ("rsvp.waitlisted", "rsvp"),
         RsvpNews::Promoted => ("rsvp.promoted", "rsvp-promoted"),
     };
-    let ticket_link = ticket.map(|t| links.ticket(t));
+    let key = format!("{kind}:{}:{}:{}", event.id, person.id, random_token());
+    let notice = EventNotice {
+        what_key,
+        waitlisted: false,
+        ticket,
+        attach_ics: ticket.is_some(),
+    };
+    event_notice(conn, links, chapter, event, person, key, notice)
+}
+
+/// A reminder before the event (24 hours or 2 hours); the waitlisted hear they still are.
+pub fn event_reminder(
+    conn: &mut DbConnection,
+    links: Links<'_>,
+    chapter: &Chapter,
+    event: &Event,
+    person: &User,
+    (kind, waitlisted): (crate::domain::events::Reminder, bool),
+    ticket: Option<&str>,
+) -> Result<bool, MailError> {
+    let what_key = match kind {
+        crate::domain::events::Reminder::Day => "email.reminder.day",
+        crate::domain::events::Reminder::TwoHours => "email.reminder.two_hours",
+    };
+    let key = format!("reminder:{}:{}:{}", kind.key(), event.id, person.id);
+    let notice = EventNotice {
+        what_key,
+        waitlisted,
+        ticket: ticket.filter(|_| !waitlisted),
+        attach_ics: false,
+    };
+    event_notice(conn, links, chapter, event, person, key, notice)
+}
+
+/// The time or place of an event someone answered changed: once per change (the calendar's
+/// SEQUENCE), with the updated `.ics`.
+pub fn event_changed(
+    conn: &mut DbConnection,
+    links: Links<'_>,
+    chapter: &Chapter,
+    event: &Event,
+    person: &User,
+    waitlisted: bool,
+) -> Result<bool, MailError> {
+    let key = format!("changed:{}:{}:{}", event.id, event.sequence, person.id);
+    let notice = EventNotice {
+        what_key: "email.event_changed",
+        waitlisted,
+        ticket: None,
+        attach_ics: true,
+    };
+    event_notice(conn, links, chapter, event, person, key, notice)
+}
+
+/// What an email about one event says beyond the event itself.
+struct EventNotice<'a> {
+    what_key: &'static str,
+    waitlisted: bool,
+    ticket: Option<&'a str>,
+    attach_ics: bool,
+}
+
+fn event_notice(
+    conn: &mut DbConnection,
+    links: Links<'_>,
+    chapter: &Chapter,
+    event: &Event,
+    person: &User,
+    key: String,
+    notice: EventNotice<'_>,
+) -> Result<bool, MailError> {
+    let locale = person.locale();
+    let link = links.event(chapter, event);
+    let ticket_link = notice.ticket.map(|t| links.ticket(t));
     let content = templates::RsvpNotice {
         name: person.display_name.clone(),
         title: event.title(locale).to_string(),
         when: time_range(event.starts_at, event.ends_at, chapter.tz(), locale),
         ics_link: format!("{link}/event.ics"),
         link,
-        what_key,
+        what_key: notice.what_key,
         place: place(event),
         ticket_link: ticket_link.clone(),
+        waitlisted: notice.waitlisted,
     };
-    let extras = match &ticket_link {
-        Some(t) => super::Extras {
-            qr_link: Some(t.clone()),
-            ics: Some(crate::calendar::ics(
+    let extras = super::Extras {
+        qr_link: ticket_link,
+        ics: notice.attach_ics.then(|| {
+            crate::calendar::ics(
                 links.0,
                 chapter.name(locale),
                 &[(event.clone(), chapter.clone())],
-            )),
-        },
-        None => super::Extras::default(),
+            )
+        }),
     };
-    let key = format!("{kind}:{}:{}:{}", event.id, person.id, random_token());
     super::enqueue_with(conn, person, key, extras, |l| content.render(l))
 }
 

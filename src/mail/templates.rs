@@ -352,6 +352,8 @@ pub struct RsvpNotice {
     pub place: String,
     /// The ticket (with a seat): its QR code is inlined in the HTML part.
     pub ticket_link: Option<String>,
+    /// Still on the waitlist: one line says so.
+    pub waitlisted: bool,
 }
 email_parts!(
     RsvpNotice,

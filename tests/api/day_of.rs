@@ -416,3 +416,120 @@ async fn door_links_that_are_forged_expired_or_full_get_a_clear_page() {
     assert_eq!(status, StatusCode::GONE);
     assert!(html.contains(zh("door.closed_title")));
 }
+
+fn outbox_keys(app: &TestApp, prefix: &str) -> Vec<(String, String)> {
+    use ogug::db::schema::outbox;
+    outbox::table
+        .filter(outbox::idempotency_key.like(format!("{prefix}%")))
+        .order(outbox::id.asc())
+        .select((outbox::to_addr, outbox::body_text))
+        .load(&mut app.conn())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn reminders_go_out_once_a_day_and_two_hours_before_even_from_two_instances() {
+    let app = spawn_app().await;
+    meetup_today(&app, 23 * 60, Some(1));
+    let event_of = |app: &TestApp| {
+        let mut c = app.conn();
+        let chapter = ogug::domain::chapters::find_by_slug(&mut c, "beijing").unwrap();
+        ogug::domain::events::find_any(&mut c, chapter.id, EVENT_SLUG).unwrap()
+    };
+    let event = event_of(&app);
+    for (n, going) in [(1, true), (2, true), (3, false)] {
+        let id = app.create_user(&format!("p{n}@example.org"), &format!("P{n}"), None, false);
+        ogug::domain::events::rsvp(&mut app.conn(), &event, id, going).unwrap();
+    }
+    let site = ogug::flows::Site::from_config(&app.config);
+    let now = ogug::domain::now();
+    // Two instances run the job in the same minute.
+    let (a, b) = std::thread::scope(|s| {
+        let run = || {
+            let mut c = app.conn();
+            ogug::flows::reminders::send_due(&mut c, &site, now).unwrap_or(0)
+        };
+        let a = s.spawn(run);
+        let b = s.spawn(run);
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert!(a + b >= 2, "both reminders queued ({a} + {b})");
+    let day = outbox_keys(&app, "reminder:24h:");
+    assert_eq!(
+        day.len(),
+        2,
+        "one each for going and waitlisted, none for 'not going'"
+    );
+    let going = &day.iter().find(|(to, _)| to == "p1@example.org").unwrap().1;
+    assert!(
+        going.contains("/tickets/"),
+        "the going person's reminder has the ticket"
+    );
+    let waiting = &day.iter().find(|(to, _)| to == "p2@example.org").unwrap().1;
+    assert!(waiting.contains(zh("email.still_waitlisted")));
+    assert!(!waiting.contains("/tickets/"));
+    // Later runs add nothing.
+    ogug::flows::reminders::send_due(&mut app.conn(), &site, now).unwrap();
+    assert_eq!(outbox_keys(&app, "reminder:").len(), 2);
+
+    // Two hours before: the second reminder, once.
+    let soon = now + chrono::TimeDelta::hours(22) + chrono::TimeDelta::minutes(30);
+    ogug::flows::reminders::send_due(&mut app.conn(), &site, soon).unwrap();
+    ogug::flows::reminders::send_due(&mut app.conn(), &site, soon).unwrap();
+    assert_eq!(outbox_keys(&app, "reminder:2h:").len(), 2);
+
+    // A cancelled event reminds nobody.
+    let organizer = app.organizer_of("beijing").await;
+    let p4 = app.create_user("p4@example.org", "P4", None, false);
+    meetup_today(&app, 60, None);
+    ogug::domain::events::rsvp(&mut app.conn(), &event_of(&app), p4, true).unwrap();
+    organizer
+        .post_form(&format!("{EVENT}/cancel"), &[("message", "下雨")])
+        .await;
+    ogug::flows::reminders::send_due(&mut app.conn(), &site, ogug::domain::now()).unwrap();
+    assert!(
+        outbox_keys(&app, "reminder:")
+            .iter()
+            .all(|(to, _)| to != "p4@example.org")
+    );
+}
+
+#[tokio::test]
+async fn a_change_of_time_or_place_is_mailed_once_with_the_new_calendar() {
+    let app = spawn_app().await;
+    let organizer = app.organizer_of("beijing").await;
+    let path = crate::events::create(&organizer, "改期测试", "", true).await;
+    app.member("fan@example.org", "beijing", Role::Member, PASSWORD);
+    let fan = app.sign_in("fan@example.org", PASSWORD).await;
+    fan.post_form(&format!("{path}/rsvp"), &[("going", "yes")])
+        .await;
+    let fields = crate::events::event_fields("改期测试", "");
+    // A new title only: nothing to tell.
+    let mut retitled = fields.clone();
+    retitled[0] = ("title_zh", "改期测试（更新）");
+    retitled[1] = ("title_en", "Moved");
+    organizer
+        .post_form(&format!("{path}/edit"), &retitled)
+        .await;
+    assert!(outbox_keys(&app, "changed:").is_empty());
+    // A new venue: everyone who answered hears once, with the calendar attached.
+    let mut moved = retitled.clone();
+    moved[7] = ("venue", "望京");
+    let res = organizer.post_form(&format!("{path}/edit"), &moved).await;
+    assert!(res.status().is_redirection());
+    organizer.post_form(&format!("{path}/edit"), &moved).await;
+    let changed = outbox_keys(&app, "changed:");
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert_eq!(changed[0].0, "fan@example.org");
+    let mail = wait_for_mail(&app, |m| m.subject.starts_with(zh("email.event_changed"))).await;
+    let msg = mail_parser::MessageParser::default()
+        .parse(mail.raw.as_bytes())
+        .unwrap();
+    let ics = msg
+        .attachments()
+        .find(|p| p.attachment_name() == Some("event.ics"))
+        .expect("the updated .ics");
+    let ics = String::from_utf8(ics.contents().to_vec()).unwrap();
+    assert!(ics.contains("望京"));
+    assert!(!ics.contains("SEQUENCE:0"), "the sequence rose");
+}

@@ -1,6 +1,8 @@
 ALTER TABLE outbox DROP COLUMN extras;
 ALTER TABLE applications DROP COLUMN source;
 ALTER TABLE events DROP COLUMN door_key;
+ALTER TABLE rsvps DROP COLUMN reminded_2h_at;
+ALTER TABLE rsvps DROP COLUMN reminded_24h_at;
 ALTER TABLE rsvps DROP COLUMN source;
 ALTER TABLE rsvps DROP COLUMN checked_in_by;
 ALTER TABLE rsvps DROP COLUMN checked_in_at;

@@ -5,6 +5,9 @@ CREATE UNIQUE INDEX rsvps_ticket_idx ON rsvps (ticket);
 ALTER TABLE rsvps ADD COLUMN checked_in_at TIMESTAMP;
 ALTER TABLE rsvps ADD COLUMN checked_in_by BIGINT REFERENCES users (id) ON DELETE SET NULL;
 ALTER TABLE rsvps ADD COLUMN source TEXT NOT NULL DEFAULT 'rsvp';
+-- When each reminder went out (24 hours and 2 hours before the start).
+ALTER TABLE rsvps ADD COLUMN reminded_24h_at TIMESTAMP;
+ALTER TABLE rsvps ADD COLUMN reminded_2h_at TIMESTAMP;
 -- The door QR's key (empty until staff first open the door page).
 ALTER TABLE events ADD COLUMN door_key TEXT NOT NULL DEFAULT '';
 -- Applications made at the door say so ('form' or 'door').

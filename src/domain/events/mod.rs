@@ -2,10 +2,12 @@
 //! and writes in `editing`; answers and the waitlist in `rsvps`.
 
 mod editing;
+mod reminders;
 mod rsvp;
 mod tickets;
 
 pub use editing::*;
+pub use reminders::*;
 pub use rsvp::*;
 pub use tickets::*;
 

@@ -264,9 +264,9 @@ pub async fn save_event(
         Ok(v) => v,
         Err(errors) => return form_page(&req, &access.chapter, action, form, errors, false),
     };
-    let (e, actor) = (event.clone(), actor(&req));
-    flow(&state, move |c, _| {
-        flows::events::save(c, &actor, &e, &valid)
+    let (e, actor, chapter) = (event.clone(), actor(&req), access.chapter.clone());
+    flow(&state, move |c, site| {
+        flows::events::save(c, site, &actor, &chapter, &e, &valid)
     })
     .await?;
     Ok(super::back_to_event(
