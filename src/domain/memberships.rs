@@ -150,6 +150,8 @@ pub struct MemberRow {
     pub job_title: String,
     pub role: Role,
     pub joined_at: chrono::NaiveDateTime,
+    /// Events of this chapter they were checked in at.
+    pub attended: i64,
 }
 
 pub const MEMBERS_PAGE: i64 = 50;
@@ -161,6 +163,7 @@ pub fn list(
     role: Option<Role>,
     search: Option<&str>,
     page: i64,
+    by_attendance: bool,
 ) -> DomainResult<(Vec<MemberRow>, i64)> {
     let filtered = || {
         let mut q = memberships::table
@@ -187,6 +190,24 @@ pub fn list(
     let rank = diesel::dsl::sql::<diesel::sql_types::Integer>(
         "CASE memberships.role WHEN 'organizer' THEN 0 WHEN 'ambassador' THEN 1 ELSE 2 END",
     );
+    // Events of this chapter the person was checked in at (organizers spot future ambassadors).
+    let attended = || {
+        diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "(SELECT COUNT(*) FROM rsvps JOIN events ON events.id = rsvps.event_id \
+              WHERE rsvps.user_id = users.id AND events.chapter_id = memberships.chapter_id \
+              AND rsvps.checked_in_at IS NOT NULL)",
+        )
+    };
+    let mut q = filtered();
+    q = if by_attendance {
+        q.order((
+            attended().desc(),
+            users::display_name.asc(),
+            users::id.asc(),
+        ))
+    } else {
+        q.order((rank.asc(), users::display_name.asc(), users::id.asc()))
+    };
     let rows: Vec<(
         UserId,
         String,
@@ -195,8 +216,8 @@ pub fn list(
         String,
         String,
         chrono::NaiveDateTime,
-    )> = filtered()
-        .order((rank.asc(), users::display_name.asc(), users::id.asc()))
+        i64,
+    )> = q
         .select((
             users::id,
             users::display_name,
@@ -205,6 +226,7 @@ pub fn list(
             users::job_title,
             memberships::role,
             memberships::joined_at,
+            attended(),
         ))
         .offset(page.max(0) * MEMBERS_PAGE)
         .limit(MEMBERS_PAGE)
@@ -212,14 +234,17 @@ pub fn list(
     let rows: Vec<MemberRow> = rows
         .into_iter()
         .map(
-            |(user_id, name, email, organization, job_title, role, joined_at)| MemberRow {
-                user_id,
-                name,
-                email,
-                organization,
-                job_title,
-                role: Role::parse(&role).unwrap_or(Role::Member),
-                joined_at,
+            |(user_id, name, email, organization, job_title, role, joined_at, attended)| {
+                MemberRow {
+                    user_id,
+                    name,
+                    email,
+                    organization,
+                    job_title,
+                    role: Role::parse(&role).unwrap_or(Role::Member),
+                    joined_at,
+                    attended,
+                }
             },
         )
         .collect();

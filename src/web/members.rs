@@ -19,6 +19,8 @@ pub struct ListQuery {
     role: Option<String>,
     q: Option<String>,
     page: Option<i64>,
+    /// "attended": most events attended first (organizers only).
+    sort: Option<String>,
     done: Option<String>,
     error: Option<String>,
 }
@@ -34,6 +36,9 @@ struct MembersPage {
     total: i64,
     role: String,
     q: String,
+    by_attendance: bool,
+    /// The list sorted the other way, keeping the filters.
+    sort_href: String,
     prev_href: Option<String>,
     next_href: Option<String>,
     notice: String,
@@ -52,8 +57,9 @@ async fn list_page(
     let page = query.page.unwrap_or(0).max(0);
     let chapter_id = access.chapter.id;
     let search = q.clone();
+    let by_attendance = manage && query.sort.as_deref() == Some("attended");
     let (rows, total) = db(state, move |c| {
-        memberships::list(c, chapter_id, role, Some(&search), page)
+        memberships::list(c, chapter_id, role, Some(&search), page, by_attendance)
     })
     .await?;
     let ui = Frame::titled(
@@ -64,13 +70,18 @@ async fn list_page(
             "members.title"
         },
     );
-    let base = format!(
+    let unsorted = format!(
         "/chapters/{}/{}members?role={}&q={}",
         access.chapter.slug,
         if manage { "manage/" } else { "" },
         role.map_or("", Role::as_str),
         urlencode(&q)
     );
+    let (base, sort_href) = if by_attendance {
+        (format!("{unsorted}&sort=attended"), unsorted)
+    } else {
+        (unsorted.clone(), format!("{unsorted}&sort=attended"))
+    };
     let pages = (total + memberships::MEMBERS_PAGE - 1) / memberships::MEMBERS_PAGE;
     view::render(&MembersPage {
         chapter_name: access.chapter.name(ui.locale).to_string(),
@@ -80,6 +91,8 @@ async fn list_page(
         total,
         role: role.map_or("", Role::as_str).to_string(),
         q,
+        by_attendance,
+        sort_href,
         prev_href: (page > 0).then(|| format!("{base}&page={}", page - 1)),
         next_href: (page + 1 < pages).then(|| format!("{base}&page={}", page + 1)),
         notice: match query.done.as_deref() {

@@ -131,6 +131,20 @@ async fn an_rsvp_mails_a_ticket_whose_qr_opens_the_check_in_for_staff() {
     let (_, desk) = organizer.get_html(&format!("{EVENT}/check-in")).await;
     assert_eq!(desk_count(&desk, "count-going"), 1);
     assert_eq!(desk_count(&desk, "count-checked-in"), 1);
+
+    // The attendee's account lists the event; the organizers' member list, sorted by events
+    // attended, puts them first with 1.
+    let (_, account) = member.get_html("/account").await;
+    let attended = &account[account.find(r#"id="attended""#).expect("attended list")..];
+    assert!(attended.contains(&format!(r#"href="{EVENT}""#)));
+    let (_, list) = organizer
+        .get_html("/chapters/beijing/manage/members?sort=attended")
+        .await;
+    let body = &list[list.find("<tbody>").unwrap()..];
+    let first_row = &body[..body.find("</tr>").unwrap()];
+    assert!(first_row.contains("li@example.org"), "{first_row}");
+    assert!(first_row.contains(r#"<td class="count">1</td>"#));
+    assert!(list.contains(r#"aria-sort="descending""#));
 }
 
 #[tokio::test]

@@ -407,3 +407,52 @@ pub fn validate_walk_in(
         _ => Err(errors),
     }
 }
+
+/// An event a person attended (was checked in at), for their account page.
+#[derive(Debug, Clone)]
+pub struct Attended {
+    pub event: Event,
+    pub chapter_slug: String,
+    pub time_zone: String,
+}
+
+/// The events a person was checked in at, latest first (at most `limit`).
+pub fn attended_by(
+    conn: &mut DbConnection,
+    user_id: UserId,
+    limit: i64,
+) -> DomainResult<Vec<Attended>> {
+    let rows: Vec<(Event, String, String)> = rsvps::table
+        .inner_join(events::table.inner_join(chapters::table))
+        .filter(rsvps::user_id.eq(user_id))
+        .filter(rsvps::checked_in_at.is_not_null())
+        .order(events::starts_at.desc())
+        .select((Event::as_select(), chapters::slug, chapters::time_zone))
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(event, chapter_slug, time_zone)| Attended {
+            event,
+            chapter_slug,
+            time_zone,
+        })
+        .collect())
+}
+
+/// How many events of a chapter each of these people attended.
+pub fn attended_counts(
+    conn: &mut DbConnection,
+    chapter_id: ChapterId,
+    people: &[UserId],
+) -> DomainResult<std::collections::HashMap<UserId, i64>> {
+    let rows: Vec<(UserId, i64)> = rsvps::table
+        .inner_join(events::table)
+        .filter(events::chapter_id.eq(chapter_id))
+        .filter(rsvps::user_id.eq_any(people))
+        .filter(rsvps::checked_in_at.is_not_null())
+        .group_by(rsvps::user_id)
+        .select((rsvps::user_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}

@@ -30,6 +30,8 @@ struct OverviewPage {
     ui: Frame,
     user: User,
     memberships: Vec<MembershipRow>,
+    /// Events they were checked in at: (title, link, date).
+    attended: Vec<(String, String, String)>,
     welcome: bool,
 }
 
@@ -47,10 +49,25 @@ pub async fn overview(
     let ui = Frame::titled(&req, "account.title");
     let locale = ui.locale;
     let user_id = me.user.id;
-    let rows = db(&state, move |c| {
-        crate::domain::memberships::chapters_of(c, user_id)
+    let (rows, attended) = db(&state, move |c| {
+        Ok((
+            crate::domain::memberships::chapters_of(c, user_id)?,
+            crate::domain::events::attended_by(c, user_id, 50)?,
+        ))
     })
     .await?;
+    let attended = attended
+        .into_iter()
+        .map(|a| {
+            let tz = a.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+            let local = a.event.starts_at.and_utc().with_timezone(&tz).date_naive();
+            (
+                a.event.title(locale).to_string(),
+                format!("/chapters/{}/events/{}", a.chapter_slug, a.event.slug),
+                view::date(local, locale),
+            )
+        })
+        .collect();
     let memberships = rows
         .into_iter()
         .map(|(slug, zh, en, role)| MembershipRow {
@@ -67,6 +84,7 @@ pub async fn overview(
         ui,
         user: me.user,
         memberships,
+        attended,
         welcome: query.welcome.is_some(),
     })
 }
