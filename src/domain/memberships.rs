@@ -156,6 +156,19 @@ pub struct MemberRow {
 
 pub const MEMBERS_PAGE: i64 = 50;
 
+/// A member-list row as loaded: id, name, email, organization, job title, role, joined,
+/// events attended.
+type MemberTuple = (
+    UserId,
+    String,
+    String,
+    String,
+    String,
+    String,
+    chrono::NaiveDateTime,
+    i64,
+);
+
 /// Members of a chapter: organizers first, then by name; filter by role and search text.
 pub fn list(
     conn: &mut DbConnection,
@@ -208,16 +221,7 @@ pub fn list(
     } else {
         q.order((rank.asc(), users::display_name.asc(), users::id.asc()))
     };
-    let rows: Vec<(
-        UserId,
-        String,
-        String,
-        String,
-        String,
-        String,
-        chrono::NaiveDateTime,
-        i64,
-    )> = q
+    let rows: Vec<MemberTuple> = q
         .select((
             users::id,
             users::display_name,
