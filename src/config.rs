@@ -62,6 +62,8 @@ pub struct Config {
     /// Such emails, site-wide per hour, to addresses that never confirmed one
     /// (`OGUG_UNCONFIRMED_MAIL_PER_HOUR`).
     pub unconfirmed_mail_per_hour: i32,
+    /// Announcements a chapter may send in 24 hours (`OGUG_ANNOUNCEMENTS_PER_DAY`).
+    pub announcements_per_day: i64,
     /// Where `/metrics` is served (`OGUG_METRICS_BIND`); None: nowhere. Never the public port.
     pub metrics_bind: Option<String>,
 }
@@ -156,6 +158,7 @@ impl Config {
         };
         let unconfirmed_mail_per_hour = parsed("OGUG_UNCONFIRMED_MAIL_PER_HOUR", 500)?;
         let retention_days: i64 = parsed("OGUG_MAIL_RETENTION_DAYS", 7)?;
+        let announcements_per_day = parsed("OGUG_ANNOUNCEMENTS_PER_DAY", 3)?;
         Ok(Config {
             database_url: var("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://data/ogug.sqlite3".into()),
@@ -178,6 +181,7 @@ impl Config {
             trusted_proxies,
             unsolicited_per_address: 3,
             unconfirmed_mail_per_hour,
+            announcements_per_day,
             metrics_bind: var("OGUG_METRICS_BIND"),
         })
     }
@@ -205,6 +209,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             unsolicited_per_address: 3,
             unconfirmed_mail_per_hour: 500,
+            announcements_per_day: 3,
             metrics_bind: None,
         }
     }

@@ -16,6 +16,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         disabled_at -> Nullable<Timestamp>,
+        unsubscribe_key -> Text,
     }
 }
 
@@ -233,7 +234,32 @@ diesel::joinable!(rsvps -> events (event_id));
 diesel::joinable!(rsvps -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 
+diesel::table! {
+    announcements (id) {
+        id -> BigInt,
+        chapter_id -> BigInt,
+        event_id -> Nullable<BigInt>,
+        author_id -> Nullable<BigInt>,
+        audience -> Text,
+        subject -> Text,
+        body -> Text,
+        body_html -> Text,
+        recipients -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    announcement_optouts (user_id, chapter_id) {
+        user_id -> BigInt,
+        chapter_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    announcements,
+    announcement_optouts,
     users,
     chapters,
     memberships,

@@ -37,6 +37,7 @@ crate::text_enum! {
         CheckedIn => "checked_in",
         CheckInUndone => "check_in_undone",
         WalkedIn => "walked_in",
+        AnnouncementSent => "announcement_sent",
     }
 }
 

@@ -363,3 +363,18 @@ pub fn chapters_of(
         ))
         .load(conn)?)
 }
+
+/// The chapters a person belongs to, by slug.
+pub fn member_chapters(
+    conn: &mut DbConnection,
+    user_id: UserId,
+) -> DomainResult<Vec<crate::domain::chapters::Chapter>> {
+    use crate::db::schema::chapters;
+    use crate::domain::chapters::Chapter;
+    Ok(memberships::table
+        .inner_join(chapters::table)
+        .filter(memberships::user_id.eq(user_id))
+        .order(chapters::slug)
+        .select(Chapter::as_select())
+        .load(conn)?)
+}

@@ -2,6 +2,7 @@
 //! The caller (a flow) owns the transaction; email and audit rows are the flow's business.
 
 pub mod accounts;
+pub mod announcements;
 pub mod applications;
 pub mod audit;
 pub mod chapters;
@@ -43,6 +44,8 @@ pub enum Conflict {
     AlreadyMember,
     ApplicationOpen,
     BadEmail,
+    /// The chapter sent as many announcements today as it may.
+    AnnouncementLimit,
     ChapterArchived,
     /// The door link of an event took its most walk-ins.
     DoorFull,

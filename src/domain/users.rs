@@ -25,6 +25,8 @@ pub struct User {
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
     pub disabled_at: Option<chrono::NaiveDateTime>,
+    /// The key in their one-click unsubscribe links (empty until the first announcement).
+    pub unsubscribe_key: String,
 }
 
 impl User {

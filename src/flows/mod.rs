@@ -3,6 +3,7 @@
 //! trail commit together or not at all. Web handlers, jobs and the CLI all act through here.
 
 pub mod accounts;
+pub mod announcements;
 pub mod applications;
 pub mod chapters;
 pub mod checkin;
@@ -120,6 +121,7 @@ pub struct Site {
     pub base_url: String,
     pub decision_grace: chrono::TimeDelta,
     pub caps: crate::mail::caps::Caps,
+    pub announcements_per_day: i64,
 }
 
 impl Site {
@@ -131,6 +133,7 @@ impl Site {
                 per_address: config.unsolicited_per_address,
                 unconfirmed_per_hour: config.unconfirmed_mail_per_hour,
             },
+            announcements_per_day: config.announcements_per_day,
         }
     }
 

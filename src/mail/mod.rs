@@ -34,11 +34,14 @@ pub struct Extras {
     pub qr_link: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ics: Option<String>,
+    /// An announcement's one-click unsubscribe URL (RFC 8058 headers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_unsubscribe: Option<String>,
 }
 
 impl Extras {
     pub fn is_empty(&self) -> bool {
-        self.qr_link.is_none() && self.ics.is_none()
+        self.qr_link.is_none() && self.ics.is_none() && self.list_unsubscribe.is_none()
     }
 
     /// The outbox column: empty for a plain email.

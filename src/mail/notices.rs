@@ -469,7 +469,37 @@ fn event_notice(
                 &[(event.clone(), chapter.clone())],
             )
         }),
+        list_unsubscribe: None,
     };
+    super::enqueue_with(conn, person, key, extras, |l| content.render(l))
+}
+
+/// An announcement from a chapter's organizers or ambassadors, with the chapter's one-click
+/// unsubscribe link (and headers). `key` names the announcement, so a retry queues nothing new.
+pub fn announcement(
+    conn: &mut DbConnection,
+    links: Links<'_>,
+    chapter: &Chapter,
+    person: &User,
+    (subject, body, body_html): (&str, &str, &str),
+    (key, unsubscribe_key): (&str, &str),
+) -> Result<bool, MailError> {
+    let locale = person.locale();
+    let unsubscribe = format!("{}/unsubscribe/{unsubscribe_key}/{}", links.0, chapter.slug);
+    let content = templates::Announcement {
+        name: person.display_name.clone(),
+        chapter: chapter.name(locale).to_string(),
+        subject: subject.to_string(),
+        body: body.to_string(),
+        body_html: body_html.to_string(),
+        link: format!("{}/chapters/{}", links.0, chapter.slug),
+        unsubscribe: unsubscribe.clone(),
+    };
+    let extras = super::Extras {
+        list_unsubscribe: Some(unsubscribe),
+        ..super::Extras::default()
+    };
+    let key = format!("announce:{key}:{}", person.id);
     super::enqueue_with(conn, person, key, extras, |l| content.render(l))
 }
 

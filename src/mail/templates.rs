@@ -368,3 +368,29 @@ impl RsvpNotice {
         format!("{}: {}", i.t(self.what_key), self.title)
     }
 }
+
+/// An announcement: the author's Markdown (text part) and its sanitized HTML.
+#[derive(Debug, Clone)]
+pub struct Announcement {
+    pub name: String,
+    pub chapter: String,
+    pub subject: String,
+    pub body: String,
+    /// Rendered and sanitized when written (`domain::markdown`).
+    pub body_html: String,
+    pub link: String,
+    pub unsubscribe: String,
+}
+email_parts!(
+    Announcement,
+    AnnouncementText,
+    AnnouncementHtml,
+    "emails/announcement.txt",
+    "emails/announcement.html"
+);
+
+impl Announcement {
+    fn subject(&self, _: Locale) -> String {
+        format!("[{}] {}", self.chapter, self.subject)
+    }
+}

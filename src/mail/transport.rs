@@ -1,7 +1,7 @@
 //! Where emails go: SMTP (lettre's pooled async transport, TLS by rustls), `.eml` files, or the log.
 
 use super::outbox::OutboxRow;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -105,11 +105,26 @@ pub fn build_message(from: &Mailbox, row: &OutboxRow) -> Result<Message, SendErr
     let name = (!row.to_name.is_empty()).then(|| row.to_name.clone());
     let domain = from.email.domain();
     let digest = crate::crypto::sha256_hex(&row.idempotency_key);
-    Message::builder()
+    let mut builder = Message::builder()
         .from(from.clone())
         .to(Mailbox::new(name, address))
         .subject(row.subject.clone())
-        .message_id(Some(format!("<{}@{domain}>", &digest[..32])))
+        .message_id(Some(format!("<{}@{domain}>", &digest[..32])));
+    // Announcements: one-click unsubscribe (RFC 8058), which mail clients show as a button.
+    if let Some(url) = super::Extras::from_column(&row.extras).list_unsubscribe
+        && super::header_safe(&url)
+    {
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{url}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_string(),
+            ));
+    }
+    builder
         .multipart(body(row)?)
         .map_err(|e| SendError::Permanent(format!("cannot build message: {e}")))
 }

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod account;
 pub mod admin;
+pub mod announce;
 pub mod apply;
 pub mod assets;
 pub mod auth;
@@ -208,6 +209,10 @@ routes! {
     "/tickets/{token}" => { GET events::ticket_page },
     "/tickets/{token}/check-in" => { POST events::ticket_check_in },
     "/door/{key}" => { GET events::door_open_page, POST events::door_walk_in },
+    "/chapters/{slug}/events/{event_slug}/announce" => { GET announce::event_form, POST announce::event_send },
+    "/chapters/{slug}/manage/announce" => { GET announce::chapter_form, POST announce::chapter_send },
+    "/unsubscribe/{token}/{slug}" => { GET announce::unsubscribe_page, POST announce::unsubscribe },
+    "/account/announcements" => { GET announce::preferences, POST announce::save_preferences },
     "/chapters/{slug}/qr.svg" => { GET apply::qr_svg },
     "/chapters/{slug}/qr.png" => { GET apply::qr_png },
     "/chapters/{slug}/apply" => { GET apply::apply_form, POST apply::submit },

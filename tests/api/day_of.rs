@@ -547,3 +547,196 @@ async fn a_change_of_time_or_place_is_mailed_once_with_the_new_calendar() {
     assert!(ics.contains("望京"));
     assert!(!ics.contains("SEQUENCE:0"), "the sequence rose");
 }
+
+#[tokio::test]
+async fn announcements_reach_their_audience_within_a_daily_cap_and_unsubscribe_in_one_click() {
+    let app = spawn_app().await;
+    meetup_today(&app, 60, None);
+    app.member("going@example.org", "beijing", Role::Member, PASSWORD);
+    app.member("quiet@example.org", "beijing", Role::Member, PASSWORD);
+    let going = app.sign_in("going@example.org", PASSWORD).await;
+    going
+        .post_form(&format!("{EVENT}/rsvp"), &[("going", "yes")])
+        .await;
+    let ambassador = app.signed_in_as(Role::Ambassador, "beijing").await;
+    let form = format!("{EVENT}/announce");
+
+    // Bad input comes back with errors and the text kept; a preview sends nothing.
+    let res = ambassador
+        .post_form(
+            &form,
+            &[("audience", "going"), ("subject", ""), ("body", "留着")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("留着"));
+    let body = "**带好电脑**\n\n<script>alert(1)</script><img src=x onerror=alert(1)>";
+    let fields = [
+        ("audience", "going"),
+        ("subject", "明天的安排"),
+        ("body", body),
+    ];
+    let mut preview = fields.to_vec();
+    preview.push(("preview", "1"));
+    let (status, html) = {
+        let res = ambassador.post_form(&form, &preview).await;
+        (res.status(), res.text().await.unwrap())
+    };
+    assert_eq!(status, StatusCode::OK);
+    let shown = &html[html.find(r#"id="preview""#).expect("a preview")..];
+    let shown = &shown[..shown.find("</section>").unwrap()];
+    assert!(shown.contains("<strong>带好电脑</strong>"));
+    assert!(
+        !shown.contains("<script") && !shown.contains("onerror"),
+        "{shown}"
+    );
+    assert!(
+        html.contains("alert(1)") && !html.contains("<script>alert"),
+        "the source is kept, escaped, in the form"
+    );
+    assert!(outbox_keys(&app, "announce:").is_empty());
+
+    // Sent: only to the people going, with one-click unsubscribe headers.
+    let res = ambassador.post_form(&form, &fields).await;
+    assert!(
+        res.location().starts_with(&format!("{form}?sent=1")),
+        "{}",
+        res.location()
+    );
+    let sent = outbox_keys(&app, "announce:");
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].0, "going@example.org");
+    let mail = wait_for_mail(&app, |m| m.subject.contains("明天的安排")).await;
+    assert!(mail.html.contains("<strong>带好电脑</strong>"));
+    assert!(!mail.html.contains("<script") && !mail.html.contains("onerror"));
+    let msg = mail_parser::MessageParser::default()
+        .parse(mail.raw.as_bytes())
+        .unwrap();
+    let header = |name: &str| {
+        msg.header_raw(name)
+            .unwrap_or_else(|| panic!("no {name}"))
+            .trim()
+            .to_string()
+    };
+    assert_eq!(
+        header("List-Unsubscribe-Post"),
+        "List-Unsubscribe=One-Click"
+    );
+    let unsubscribe = header("List-Unsubscribe");
+    let url = unsubscribe.trim_start_matches('<').trim_end_matches('>');
+    let path = url.trim_start_matches(&app.address).to_string();
+    assert!(path.starts_with("/unsubscribe/"), "{url}");
+
+    // Organizers write to every member; the cap (3 a day) holds per chapter.
+    let organizer = app.organizer_of("beijing").await;
+    for n in 0..2 {
+        let res = organizer
+            .post_form(
+                "/chapters/beijing/manage/announce",
+                &[
+                    ("audience", "members"),
+                    ("subject", &format!("第{n}条")),
+                    ("body", "大家好"),
+                ],
+            )
+            .await;
+        assert!(res.status().is_redirection(), "{}", res.status());
+    }
+    let everyone = outbox_keys(&app, "announce:").len();
+    assert!(
+        everyone > 4,
+        "every member got the chapter-wide ones ({everyone})"
+    );
+    let res = organizer
+        .post_form(
+            "/chapters/beijing/manage/announce",
+            &[
+                ("audience", "members"),
+                ("subject", "第四条"),
+                ("body", "大家好"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.text().await.unwrap().contains(zh("announce.limit")));
+    // An ambassador may not write to the whole chapter.
+    assert_eq!(
+        ambassador
+            .post_form("/chapters/beijing/manage/announce", &fields)
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // A mail client's one-click POST (no cookie, no token) unsubscribes.
+    let res = client()
+        .post(app.url(&path))
+        .form(&[("List-Unsubscribe", "One-Click")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains(r#"id="unsubscribed""#));
+    // The settings page shows it, and can turn it back on.
+    let (_, settings) = going.get_html("/account/announcements").await;
+    assert!(!settings.contains(r#"type="checkbox" value="on" checked"#));
+    let before = outbox_keys(&app, "announce:").len();
+    app.conn();
+    diesel::delete(ogug::db::schema::announcements::table)
+        .execute(&mut app.conn())
+        .unwrap();
+    organizer
+        .post_form(
+            "/chapters/beijing/manage/announce",
+            &[
+                ("audience", "members"),
+                ("subject", "再来"),
+                ("body", "大家好"),
+            ],
+        )
+        .await;
+    let after = outbox_keys(&app, "announce:");
+    assert!(after.len() > before);
+    assert!(
+        after[before..]
+            .iter()
+            .all(|(to, _)| to != "going@example.org"),
+        "no more announcements after unsubscribing"
+    );
+    let chapter_id = {
+        let mut c = app.conn();
+        ogug::domain::chapters::find_by_slug(&mut c, "beijing")
+            .unwrap()
+            .id
+    };
+    let res = going
+        .post_form(
+            "/account/announcements",
+            &[(&*format!("chapter_{chapter_id}"), "on")],
+        )
+        .await;
+    assert_eq!(res.location(), "/account/announcements?saved=1");
+    let (_, settings) = going.get_html("/account/announcements").await;
+    assert!(settings.contains(r#"type="checkbox" value="on" checked"#));
+    // A forged key is 404; a plain POST without the one-click field still needs the form token.
+    assert_eq!(
+        client()
+            .post(app.url("/unsubscribe/0123456789abcdef0123456789abcdef/beijing"))
+            .form(&[("List-Unsubscribe", "One-Click")])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        client()
+            .post(app.url(&path))
+            .form(&[("x", "y")])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}

@@ -40,6 +40,8 @@ enum Exp {
     BadRequest,
     Unauthorized,
     Conflict,
+    /// 422: a form that came back with field errors.
+    Invalid,
 }
 
 /// The table. `None`: the route has no row (the test fails).
@@ -186,6 +188,19 @@ fn expect(path: &str, method: &str, who: Who) -> Option<Exp> {
         ) => gate(matches!(who, Ambassador | Organizer | SiteAdmin), NotFound),
         ("GET", "/tickets/{token}") | ("POST", "/tickets/{token}/check-in") => NotFound,
         ("GET" | "POST", "/door/{key}") => NotFound,
+        // Announcements: staff to an event's people, organizers to the chapter (an empty form
+        // comes back with field errors); a made-up unsubscribe link is 404.
+        ("GET", "/chapters/{slug}/events/{event_slug}/announce") => {
+            gate(matches!(who, Ambassador | Organizer | SiteAdmin), Ok)
+        }
+        ("POST", "/chapters/{slug}/events/{event_slug}/announce") => {
+            gate(matches!(who, Ambassador | Organizer | SiteAdmin), Invalid)
+        }
+        ("GET", "/chapters/{slug}/manage/announce") => gate(organizer, Ok),
+        ("POST", "/chapters/{slug}/manage/announce") => gate(organizer, Invalid),
+        ("GET" | "POST", "/unsubscribe/{token}/{slug}") => NotFound,
+        ("GET", "/account/announcements") => gate(true, Ok),
+        ("POST", "/account/announcements") => gate(true, Redirect),
         // Members RSVP; an empty answer is a bad request.
         ("POST", "/chapters/{slug}/events/{event_slug}/rsvp") => gate(member, BadRequest),
         // Site admins.
@@ -330,6 +345,7 @@ async fn every_route_answers_every_role_as_the_design_says() {
                 StatusCode::BAD_REQUEST => Exp::BadRequest,
                 StatusCode::UNAUTHORIZED => Exp::Unauthorized,
                 StatusCode::CONFLICT => Exp::Conflict,
+                StatusCode::UNPROCESSABLE_ENTITY => Exp::Invalid,
                 other => panic!("{who:?} {method} {url}: unexpected {other}"),
             };
             let want = expect(path, method, who).unwrap();

@@ -1,3 +1,6 @@
+ALTER TABLE users DROP COLUMN unsubscribe_key;
+DROP TABLE announcement_optouts;
+DROP TABLE announcements;
 ALTER TABLE outbox DROP COLUMN extras;
 ALTER TABLE applications DROP COLUMN source;
 ALTER TABLE events DROP COLUMN door_key;

@@ -15,3 +15,25 @@ ALTER TABLE applications ADD COLUMN source TEXT NOT NULL DEFAULT 'form';
 -- What an email carries besides its two bodies (JSON: a QR code to inline, an .ics to attach);
 -- built when sent, so the row stays text.
 ALTER TABLE outbox ADD COLUMN extras TEXT NOT NULL DEFAULT '';
+-- Announcements to an event's attendees or a chapter's members, and who opted out of a
+-- chapter's announcements (the one-click List-Unsubscribe link carries the user's key).
+CREATE TABLE announcements (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    chapter_id BIGINT NOT NULL REFERENCES chapters (id) ON DELETE CASCADE,
+    event_id BIGINT REFERENCES events (id) ON DELETE SET NULL,
+    author_id BIGINT REFERENCES users (id) ON DELETE SET NULL,
+    audience TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    body_html TEXT NOT NULL,
+    recipients INTEGER NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
+CREATE INDEX announcements_chapter_idx ON announcements (chapter_id, created_at);
+CREATE TABLE announcement_optouts (
+    user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    chapter_id BIGINT NOT NULL REFERENCES chapters (id) ON DELETE CASCADE,
+    created_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (user_id, chapter_id)
+);
+ALTER TABLE users ADD COLUMN unsubscribe_key TEXT NOT NULL DEFAULT '';
