@@ -6,6 +6,7 @@ pub mod announcements;
 pub mod applications;
 pub mod audit;
 pub mod chapters;
+pub mod contact;
 pub mod demo;
 pub mod events;
 pub mod ids;
@@ -47,6 +48,8 @@ pub enum Conflict {
     /// The chapter sent as many announcements today as it may.
     AnnouncementLimit,
     ChapterArchived,
+    /// One sender wrote to a chapter as often as they may this hour.
+    ContactLimit,
     /// The door link of an event took its most walk-ins.
     DoorFull,
     EmailTaken,

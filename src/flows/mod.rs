@@ -7,6 +7,7 @@ pub mod announcements;
 pub mod applications;
 pub mod chapters;
 pub mod checkin;
+pub mod contact;
 pub mod digests;
 pub mod events;
 pub mod members;

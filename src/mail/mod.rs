@@ -34,6 +34,9 @@ pub struct Extras {
     pub qr_link: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ics: Option<String>,
+    /// A relayed message: replies go to its sender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
     /// An announcement's one-click unsubscribe URL (RFC 8058 headers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub list_unsubscribe: Option<String>,
@@ -41,7 +44,10 @@ pub struct Extras {
 
 impl Extras {
     pub fn is_empty(&self) -> bool {
-        self.qr_link.is_none() && self.ics.is_none() && self.list_unsubscribe.is_none()
+        self.qr_link.is_none()
+            && self.ics.is_none()
+            && self.list_unsubscribe.is_none()
+            && self.reply_to.is_none()
     }
 
     /// The outbox column: empty for a plain email.

@@ -470,6 +470,7 @@ fn event_notice(
             )
         }),
         list_unsubscribe: None,
+        reply_to: None,
     };
     super::enqueue_with(conn, person, key, extras, |l| content.render(l))
 }
@@ -501,6 +502,29 @@ pub fn announcement(
     };
     let key = format!("announce:{key}:{}", person.id);
     super::enqueue_with(conn, person, key, extras, |l| content.render(l))
+}
+
+/// A visitor's message to a chapter's organizers, relayed with `Reply-To` set to the sender.
+pub fn contact_message(
+    conn: &mut DbConnection,
+    chapter: &Chapter,
+    organizer: &User,
+    (name, email, message): (&str, &EmailAddress, &str),
+    key: &str,
+) -> Result<bool, MailError> {
+    let content = templates::ContactMessage {
+        name: organizer.display_name.clone(),
+        chapter: chapter.name(organizer.locale()).to_string(),
+        from_name: name.to_string(),
+        from_email: email.as_str().to_string(),
+        message: message.to_string(),
+    };
+    let extras = super::Extras {
+        reply_to: Some(email.as_str().to_string()),
+        ..super::Extras::default()
+    };
+    let key = format!("contact:{key}:{}", organizer.id);
+    super::enqueue_with(conn, organizer, key, extras, |l| content.render(l))
 }
 
 /// Where an event happens, on one line: venue and address, or the online link.

@@ -394,3 +394,29 @@ impl Announcement {
         format!("[{}] {}", self.chapter, self.subject)
     }
 }
+
+/// A visitor's message to the organizers, from the chapter page.
+#[derive(Debug, Clone)]
+pub struct ContactMessage {
+    pub name: String,
+    pub chapter: String,
+    pub from_name: String,
+    pub from_email: String,
+    pub message: String,
+}
+email_parts!(
+    ContactMessage,
+    ContactMessageText,
+    ContactMessageHtml,
+    "emails/contact_message.txt",
+    "emails/contact_message.html"
+);
+
+impl ContactMessage {
+    fn subject(&self, i: Locale) -> String {
+        i.tf(
+            "email.contact.subject",
+            &[("chapter", &self.chapter), ("name", &self.from_name)],
+        )
+    }
+}

@@ -110,8 +110,12 @@ pub fn build_message(from: &Mailbox, row: &OutboxRow) -> Result<Message, SendErr
         .to(Mailbox::new(name, address))
         .subject(row.subject.clone())
         .message_id(Some(format!("<{}@{domain}>", &digest[..32])));
+    let extras = super::Extras::from_column(&row.extras);
+    if let Some(reply_to) = extras.reply_to.as_deref().and_then(|a| a.parse().ok()) {
+        builder = builder.reply_to(Mailbox::new(None, reply_to));
+    }
     // Announcements: one-click unsubscribe (RFC 8058), which mail clients show as a button.
-    if let Some(url) = super::Extras::from_column(&row.extras).list_unsubscribe
+    if let Some(url) = extras.list_unsubscribe
         && super::header_safe(&url)
     {
         builder = builder

@@ -9,6 +9,7 @@ pub mod apply;
 pub mod assets;
 pub mod auth;
 pub mod chapter_admin;
+pub mod contact;
 pub mod errors;
 pub mod events;
 pub mod feeds;
@@ -216,6 +217,7 @@ routes! {
     "/chapters/{slug}/qr.svg" => { GET apply::qr_svg },
     "/chapters/{slug}/qr.png" => { GET apply::qr_png },
     "/chapters/{slug}/apply" => { GET apply::apply_form, POST apply::submit },
+    "/chapters/{slug}/contact" => { GET contact::contact_form, POST contact::send },
     "/chapters/{slug}/members" => { GET members::members },
     "/chapters/{slug}/leave" => { POST members::leave },
     "/chapters/{slug}/manage/members" => { GET members::manage_members },

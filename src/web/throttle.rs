@@ -13,6 +13,8 @@ pub enum Bucket {
     Login,
     Reset,
     Apply,
+    /// The chapter contact form (counted like the apply form, in its own bucket).
+    Contact,
 }
 
 impl Bucket {
@@ -21,6 +23,7 @@ impl Bucket {
             Bucket::Login => "login",
             Bucket::Reset => "reset",
             Bucket::Apply => "apply",
+            Bucket::Contact => "contact",
         }
     }
 
@@ -28,7 +31,7 @@ impl Bucket {
         match self {
             Bucket::Login => limits.login_per_minute,
             Bucket::Reset => limits.reset_per_minute,
-            Bucket::Apply => limits.apply_per_minute,
+            Bucket::Apply | Bucket::Contact => limits.apply_per_minute,
         }
     }
 }

@@ -82,6 +82,9 @@ fn expect(path: &str, method: &str, who: Who) -> Option<Exp> {
         ) => Ok,
         // An empty form re-renders with field errors, for anyone.
         ("POST", "/chapters/{slug}/apply" | "/account/reset") => Ok,
+        // Anyone may write to the organizers (an empty message comes back with errors).
+        ("GET", "/chapters/{slug}/contact") => Ok,
+        ("POST", "/chapters/{slug}/contact") => Invalid,
         // Links from emails: a wrong token is gone, whoever asks.
         (
             "GET" | "POST",
