@@ -18,6 +18,7 @@ async fn main() {
     let pool = ogug::db::connect(&url, 4).unwrap();
     let mut config = ogug::config::Config::for_data_dir(dir.path(), &url);
     config.mail_worker = false;
+    let ticket: String;
     {
         let mut conn = pool.get().unwrap();
         ogug::cli::load_demo(&mut conn, &config).unwrap();
@@ -73,6 +74,55 @@ async fn main() {
                 ogug::domain::applications::confirm(&mut conn, &t).unwrap();
             }
         }
+        // The day of the meetup: the demo meetup starts in an hour; thirty people are going,
+        // a third of them checked in, two came through the door.
+        use ogug::db::schema::{events, rsvps};
+        let event =
+            ogug::domain::events::find_any(&mut conn, chapter.id, ogug::domain::demo::EVENT_SLUG)
+                .unwrap();
+        let starts = ogug::domain::now() + chrono::TimeDelta::hours(1);
+        diesel::update(events::table.find(event.id))
+            .set((
+                events::starts_at.eq(starts),
+                events::ends_at.eq(starts + chrono::TimeDelta::hours(4)),
+                events::capacity.eq(Some(100)),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+        let names = [
+            "张伟", "王静", "李娜", "刘洋", "陈杰", "杨帆", "赵磊", "黄敏", "周涛", "吴昊",
+        ];
+        for i in 0..30usize {
+            let profile = ogug::domain::users::UserProfile {
+                email: &ogug::domain::users::EmailAddress::parse(&format!("guest{i}@example.org"))
+                    .unwrap(),
+                display_name: &format!("{}{}", names[i % 10], i / 10 + 1),
+                organization: ["华为", "云和恩墨", "海量数据", "北京大学"][i % 4],
+                job_title: "",
+                locale: ogug::i18n::Locale::ZhCn,
+                roster_visible: false,
+            };
+            let user = ogug::domain::users::create(&mut conn, &profile, false).unwrap();
+            if i >= 28 {
+                ogug::domain::events::walk_in(&mut conn, &event, user.id).unwrap();
+                continue;
+            }
+            ogug::domain::events::rsvp(&mut conn, &event, user.id, true).unwrap();
+            ogug::domain::events::ticket_of(&mut conn, event.id, user.id).unwrap();
+            if i % 3 == 0 {
+                diesel::update(rsvps::table.filter(rsvps::user_id.eq(user.id)))
+                    .set(rsvps::checked_in_at.eq(Some(ogug::domain::now())))
+                    .execute(&mut conn)
+                    .unwrap();
+            }
+        }
+        ticket = rsvps::table
+            .filter(rsvps::checked_in_at.is_null())
+            .filter(rsvps::ticket.is_not_null())
+            .select(rsvps::ticket)
+            .first::<Option<String>>(&mut conn)
+            .unwrap()
+            .unwrap();
     }
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -88,7 +138,11 @@ async fn main() {
     let c = &driver.client;
     let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
     std::fs::create_dir_all(&out).unwrap();
-    let pages = [
+    let meetup = "/chapters/beijing/events/2021-05-29-beijing-meetup";
+    let ticket_path = format!("/tickets/{ticket}");
+    let desk_path = format!("{meetup}/check-in");
+    let door_path = format!("{meetup}/door");
+    let pages: [(&str, &str); 8] = [
         ("home", "/"),
         ("chapter", "/chapters/beijing"),
         ("apply", "/chapters/beijing/apply"),
@@ -97,6 +151,9 @@ async fn main() {
             "/chapters/beijing/events/2021-05-29-beijing-meetup",
         ),
         ("review-queue", "/chapters/beijing/manage/applications"),
+        ("ticket", &ticket_path),
+        ("desk", &desk_path),
+        ("door", &door_path),
     ];
     // Chinese first, as the community is.
     c.goto(&format!("{base}/?lang=zh-CN")).await.unwrap();

@@ -196,6 +196,49 @@ async fn journeys(lang: &str) {
         .unwrap();
     click(c, "form[action$='/rsvp'] input[value=yes] ~ button").await;
     wait_text(c, t("您已报名参加", "You are going")).await;
+
+    // 4. The day: the ticket email's QR code, opened by the organizer's phone, checks the fan
+    // in with one tap; the desk counts it.
+    let mail = wait_for_mail(&app, |m| {
+        m.to == "fan@example.org" && m.text.contains("/tickets/")
+    })
+    .await;
+    let msg = mail_parser::MessageParser::default()
+        .parse(mail.raw.as_bytes())
+        .unwrap();
+    let png = msg
+        .parts
+        .iter()
+        .find(|p| {
+            use mail_parser::MimeHeaders;
+            p.content_type().is_some_and(|c| c.subtype() == Some("png"))
+        })
+        .expect("the ticket's QR code");
+    let ticket = crate::day_of::decode_qr(png.contents());
+    assert!(ticket.starts_with(&app.url("/tickets/")), "{ticket}");
+    sign_out(c).await;
+    sign_in(c, &app, "organizer@example.org").await;
+    c.set_window_size(390, 844).await.unwrap();
+    c.goto(&ticket).await.unwrap();
+    click(c, "form[action$='/check-in'] button").await;
+    wait_text(c, t("签到成功", "Checked in.")).await;
+    let desk = ticket_event_desk(&app);
+    c.goto(&app.url(&desk)).await.unwrap();
+    let html = wait_text(c, "id=\"count-checked-in\"").await;
+    assert_eq!(crate::day_of::desk_count(&html, "count-checked-in"), 1);
+    c.set_window_size(1280, 900).await.unwrap();
+}
+
+/// The desk of the one event the fan answered.
+fn ticket_event_desk(app: &TestApp) -> String {
+    use diesel::prelude::*;
+    use ogug::db::schema::{events, rsvps};
+    let slug: String = rsvps::table
+        .inner_join(events::table)
+        .select(events::slug)
+        .first(&mut app.conn())
+        .unwrap();
+    format!("/chapters/beijing/events/{slug}/check-in")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -23,7 +23,8 @@ fn meetup_today(app: &TestApp, starts_in: i64, capacity: Option<i32>) {
         .unwrap();
 }
 
-fn decode_qr(png_bytes: &[u8]) -> String {
+/// The text of the one QR code in a PNG.
+pub fn decode_qr(png_bytes: &[u8]) -> String {
     let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes.to_vec()));
     let mut reader = decoder.read_info().unwrap();
     let mut buf = vec![0; reader.output_buffer_size()];
@@ -44,7 +45,7 @@ fn count_audit(app: &TestApp, action: &str) -> i64 {
 }
 
 /// The desk's count with this id (`count-checked-in`, …).
-fn desk_count(html: &str, id: &str) -> i64 {
+pub fn desk_count(html: &str, id: &str) -> i64 {
     let marker = format!(r#"id="{id}">"#);
     let start = html.find(&marker).unwrap_or_else(|| panic!("no {id}")) + marker.len();
     html[start..]
