@@ -158,8 +158,9 @@ async fn run() {
         .text()
         .await
         .unwrap();
-    let start = login_page.find(r#"name="csrf_token" value=""#).unwrap() + 26;
-    let csrf = &login_page[start..start + 64];
+    let marker = r#"name="csrf_token" value=""#;
+    let start = login_page.find(marker).unwrap() + marker.len();
+    let csrf = login_page[start..].split('"').next().unwrap();
     let res = client
         .post(format!("{base}/login"))
         .form(&[
