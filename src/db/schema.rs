@@ -230,6 +230,8 @@ diesel::joinable!(applications -> chapters (chapter_id));
 diesel::joinable!(events -> chapters (chapter_id));
 diesel::joinable!(event_agenda_items -> events (event_id));
 diesel::joinable!(event_hosts -> events (event_id));
+diesel::joinable!(announcement_optouts -> chapters (chapter_id));
+diesel::joinable!(announcements -> chapters (chapter_id));
 diesel::joinable!(rsvps -> events (event_id));
 diesel::joinable!(rsvps -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));

@@ -176,6 +176,38 @@ pub fn export(conn: &mut DbConnection, user_id: UserId) -> DomainResult<serde_js
             applications::created_at,
         ))
         .load(conn)?;
+    type RsvpRow = (
+        String,
+        String,
+        String,
+        String,
+        chrono::NaiveDateTime,
+        Option<chrono::NaiveDateTime>,
+    );
+    let rsvp_rows: Vec<RsvpRow> = {
+        use crate::db::schema::{events, rsvps};
+        rsvps::table
+            .inner_join(events::table.inner_join(chapters::table))
+            .filter(rsvps::user_id.eq(user_id))
+            .order(rsvps::id.asc())
+            .select((
+                chapters::slug,
+                events::slug,
+                rsvps::status,
+                rsvps::source,
+                rsvps::created_at,
+                rsvps::checked_in_at,
+            ))
+            .load(conn)?
+    };
+    let opted_out: Vec<String> = {
+        use crate::db::schema::announcement_optouts;
+        announcement_optouts::table
+            .inner_join(chapters::table)
+            .filter(announcement_optouts::user_id.eq(user_id))
+            .select(chapters::slug)
+            .load(conn)?
+    };
     Ok(serde_json::json!({
         "user": {
             "email": user.email,
@@ -198,6 +230,11 @@ pub fn export(conn: &mut DbConnection, user_id: UserId) -> DomainResult<serde_js
             "organization": org, "job_title": title, "motivation": motivation,
             "opengauss_usage": usage, "created_at": ts(created),
         })).collect::<Vec<_>>(),
+        "rsvps": rsvp_rows.into_iter().map(|(chapter, event, status, source, at, checked_in)| serde_json::json!({
+            "chapter": chapter, "event": event, "status": status, "source": source,
+            "answered_at": ts(at), "checked_in_at": checked_in.map(ts),
+        })).collect::<Vec<_>>(),
+        "announcements_turned_off": opted_out,
     }))
 }
 

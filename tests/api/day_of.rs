@@ -146,6 +146,13 @@ async fn an_rsvp_mails_a_ticket_whose_qr_opens_the_check_in_for_staff() {
     assert!(first_row.contains("li@example.org"), "{first_row}");
     assert!(first_row.contains(r#"<td class="count">1</td>"#));
     assert!(list.contains(r#"aria-sort="descending""#));
+
+    // Their data export holds the RSVP and its check-in.
+    let export: serde_json::Value = member.get("/account/export").await.json().await.unwrap();
+    let rsvp = &export["rsvps"][0];
+    assert_eq!(rsvp["event"], EVENT_SLUG);
+    assert_eq!(rsvp["status"], "going");
+    assert!(rsvp["checked_in_at"].is_string(), "{rsvp}");
 }
 
 #[tokio::test]
