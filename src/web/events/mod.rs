@@ -3,15 +3,14 @@
 //! list (`rsvp`).
 
 mod day;
+mod door;
 mod editor;
 mod lifecycle;
 mod pages;
 mod rsvp;
 
-pub use day::{
-    desk, desk_check_in, desk_undo, door_open_page, door_page, door_png, door_walk_in,
-    ticket_check_in, ticket_page,
-};
+pub use day::{desk, desk_check_in, desk_undo, ticket_check_in, ticket_page};
+pub use door::{door_open_page, door_page, door_png, door_walk_in};
 pub use editor::{create_event, edit_event, new_event, save_event};
 pub use lifecycle::{cancel, delete_draft, publish};
 pub use pages::{all_events, chapter_events, event_page};
