@@ -5,6 +5,8 @@
 //! PostgreSQL). OGUG_BENCH_SECONDS sets the duration per page (default 5).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use diesel::prelude::*;
 use ogug::db::schema::{events, rsvps, users};
 use ogug::db::write_transaction;
@@ -20,31 +22,6 @@ fn main() {
         .build()
         .unwrap();
     runtime.block_on(run());
-}
-
-fn database(dir: &std::path::Path) -> (String, &'static str) {
-    match std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    {
-        Some(admin) => {
-            use diesel::connection::SimpleConnection;
-            let schema = format!("bench_{}", &ogug::crypto::random_token()[..12]);
-            ogug::db::establish_pg(&admin)
-                .unwrap()
-                .batch_execute(&format!("CREATE SCHEMA {schema}"))
-                .unwrap();
-            let sep = if admin.contains('?') { '&' } else { '?' };
-            (
-                format!("{admin}{sep}options=-csearch_path%3D{schema}"),
-                "PostgreSQL",
-            )
-        }
-        None => (
-            format!("sqlite://{}", dir.join("bench.sqlite3").display()),
-            "SQLite",
-        ),
-    }
 }
 
 /// `n` people with an RSVP ("going", checked in every third) to event `event_id`.
@@ -115,7 +92,8 @@ async fn load(client: &reqwest::Client, url: String) -> (f64, f64, f64) {
 
 async fn run() {
     let dir = tempfile::tempdir().unwrap();
-    let (url, backend) = database(dir.path());
+    let bench_db = common::BenchDb::new(dir.path());
+    let (url, backend) = (bench_db.url.clone(), bench_db.backend);
     let pool = ogug::db::connect(&url, 8).unwrap();
     let mut config = ogug::config::Config::for_data_dir(dir.path(), &url);
     config.mail_worker = false;

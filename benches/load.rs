@@ -5,6 +5,8 @@
 //! Numbers, not assertions. OGUG_BENCH_SECONDS sets the duration per endpoint (default 5).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use diesel::prelude::*;
 use ogug::db::schema::{applications, events, memberships, users};
 use std::sync::Arc;
@@ -271,29 +273,8 @@ async fn run() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(5);
     let dir = tempfile::tempdir().unwrap();
-    let mut cleanup: Option<(String, String)> = None;
-    let (url, backend) = match std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    {
-        Some(admin) => {
-            use diesel::connection::SimpleConnection;
-            let schema = format!("bench_{}", &ogug::crypto::random_token()[..12]);
-            ogug::db::establish_pg(&admin)
-                .unwrap()
-                .batch_execute(&format!("CREATE SCHEMA {schema}"))
-                .unwrap();
-            let sep = if admin.contains('?') { '&' } else { '?' };
-            let url = format!("{admin}{sep}options=-csearch_path%3D{schema}");
-            println!("PostgreSQL schema: {schema}");
-            cleanup = Some((admin, schema));
-            (url, "PostgreSQL")
-        }
-        None => (
-            format!("sqlite://{}", dir.path().join("bench.sqlite3").display()),
-            "SQLite",
-        ),
-    };
+    let db = common::BenchDb::new(dir.path());
+    let (url, backend) = (db.url.clone(), db.backend);
     seed(&url);
     let large = std::env::var("OGUG_BENCH_SCALE").is_ok_and(|s| s == "large");
     if large {
@@ -556,15 +537,8 @@ async fn run() {
     );
     let _ = server.kill();
     let _ = server.wait();
-    // OGUG_BENCH_KEEP=1 keeps the PostgreSQL schema for EXPLAIN ANALYZE afterwards.
-    if let Some((admin, schema)) = cleanup.filter(|_| std::env::var_os("OGUG_BENCH_KEEP").is_none())
-    {
-        use diesel::connection::SimpleConnection;
-        ogug::db::establish_pg(&admin)
-            .unwrap()
-            .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
-            .unwrap();
-    }
+    // Dropping `db` drops the PostgreSQL schema (OGUG_BENCH_KEEP=1 keeps it).
+    drop(db);
 }
 
 /// `OGUG_BENCH_OPERATIONS=1`: instead of the load, times what an operator runs on this data:

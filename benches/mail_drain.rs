@@ -3,6 +3,7 @@
 //! PostgreSQL).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
 #[path = "../tests/api/smtp.rs"]
 mod smtp;
 
@@ -39,28 +40,8 @@ fn main() {
 
 async fn run() {
     let dir = tempfile::tempdir().unwrap();
-    let (url, backend) = match std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    {
-        Some(admin) => {
-            use diesel::connection::SimpleConnection;
-            let schema = format!("bench_{}", &ogug::crypto::random_token()[..12]);
-            ogug::db::establish_pg(&admin)
-                .unwrap()
-                .batch_execute(&format!("CREATE SCHEMA {schema}"))
-                .unwrap();
-            let sep = if admin.contains('?') { '&' } else { '?' };
-            (
-                format!("{admin}{sep}options=-csearch_path%3D{schema}"),
-                "PostgreSQL",
-            )
-        }
-        None => (
-            format!("sqlite://{}", dir.path().join("bench.sqlite3").display()),
-            "SQLite",
-        ),
-    };
+    let bench_db = common::BenchDb::new(dir.path());
+    let (url, backend) = (bench_db.url.clone(), bench_db.backend);
     let pool = db::connect(&url, 8).unwrap();
 
     let started = Instant::now();

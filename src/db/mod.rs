@@ -169,6 +169,18 @@ fn prepare(url: &str) -> Result<ConnManager, DbError> {
     Ok(manager)
 }
 
+/// Locks one row until the transaction ends (PostgreSQL), so a check-then-write such as a
+/// capacity or a daily cap holds when instances race. SQLite's write transactions already run
+/// one at a time. `table` is one of ogug's table names, never user input.
+pub fn lock_row(conn: &mut DbConnection, table: &'static str, id: i64) -> QueryResult<()> {
+    if let DbConnection::Pg(_) = conn {
+        diesel::sql_query(format!("SELECT id FROM {table} WHERE id = $1 FOR UPDATE"))
+            .bind::<diesel::sql_types::BigInt, _>(id)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Runs `f` while holding this database's set-up lock: on PostgreSQL a session advisory lock
 /// keyed by the schema, so instances starting at the same instant migrate (and load the demo)
 /// one after the other, the later ones finding nothing left to do. SQLite serialises writers

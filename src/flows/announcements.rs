@@ -22,6 +22,8 @@ pub fn send(
 ) -> FlowResult<usize> {
     let author = actor.user()?.id;
     write_transaction(conn, |c| {
+        // Two organizers sending at once on two instances: the cap is counted under a lock.
+        crate::db::lock_row(c, "chapters", chapter.id.get()).map_err(DomainError::from)?;
         if announcements::sent_today(c, chapter.id)? >= site.announcements_per_day {
             return Err(DomainError::Conflict(Conflict::AnnouncementLimit).into());
         }

@@ -39,6 +39,8 @@ pub fn check_in(
 ) -> FlowResult<CheckIn> {
     let by = actor.user()?.id;
     write_transaction(conn, |c| {
+        // The row must be this event's (an id from elsewhere is 404).
+        events::find_rsvp(c, event.id, rsvp_id)?;
         let done = events::check_in(c, rsvp_id, by)?;
         if let CheckIn::Done(_) = done {
             audit(c, actor, AuditAction::CheckedIn, event, rsvp_id)?;
@@ -56,6 +58,7 @@ pub fn undo_check_in(
 ) -> FlowResult<bool> {
     actor.user()?;
     write_transaction(conn, |c| {
+        events::find_rsvp(c, event.id, rsvp_id)?;
         let undone = events::undo_check_in(c, rsvp_id)?;
         if undone {
             audit(c, actor, AuditAction::CheckInUndone, event, rsvp_id)?;

@@ -92,12 +92,12 @@ pub fn tell_moved(
     chapter: &Chapter,
     event: &Event,
 ) -> FlowResult<()> {
-    for user_id in events::answered(c, event.id)? {
+    for (user_id, status) in events::answered(c, event.id)? {
         let person = users::find(c, user_id)?;
         if person.disabled_at.is_some() {
             continue;
         }
-        let waitlisted = events::my_rsvp(c, event.id, user_id)? == Some(RsvpStatus::Waitlisted);
+        let waitlisted = status == RsvpStatus::Waitlisted;
         notices::event_changed(c, site.links(), chapter, event, &person, waitlisted)?;
     }
     Ok(())

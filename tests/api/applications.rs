@@ -440,16 +440,7 @@ async fn the_qr_code_encodes_the_absolute_apply_url() {
     assert!(res.text().await.unwrap().contains("<svg"));
     let res = app.get("/chapters/beijing/qr.png").await;
     assert_eq!(res.headers().get("content-type").unwrap(), "image/png");
-    let bytes = res.bytes().await.unwrap();
-    let decoder = png::Decoder::new(std::io::Cursor::new(bytes.to_vec()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    let (w, h) = (info.width as usize, info.height as usize);
-    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| buf[y * w + x]);
-    let grids = img.detect_grids();
-    assert_eq!(grids.len(), 1);
-    let (_, content) = grids[0].decode().unwrap();
+    let content = decode_qr(&res.bytes().await.unwrap());
     assert_eq!(
         content,
         format!("{}/chapters/beijing/apply", app.config.base_url)

@@ -214,7 +214,7 @@ async fn journeys(lang: &str) {
             p.content_type().is_some_and(|c| c.subtype() == Some("png"))
         })
         .expect("the ticket's QR code");
-    let ticket = crate::day_of::decode_qr(png.contents());
+    let ticket = decode_qr(png.contents());
     assert!(ticket.starts_with(&app.url("/tickets/")), "{ticket}");
     sign_out(c).await;
     sign_in(c, &app, "organizer@example.org").await;

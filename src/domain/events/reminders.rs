@@ -96,12 +96,15 @@ pub fn mark_reminded(
     Ok(())
 }
 
-/// People to tell about a change of time or place: going or waitlisted.
-pub fn answered(conn: &mut DbConnection, event_id: EventId) -> DomainResult<Vec<UserId>> {
+/// People to tell about a change of time or place: going or waitlisted, with their answer.
+pub fn answered(
+    conn: &mut DbConnection,
+    event_id: EventId,
+) -> DomainResult<Vec<(UserId, RsvpStatus)>> {
     Ok(rsvps::table
         .filter(rsvps::event_id.eq(event_id))
         .filter(rsvps::status.eq_any([RsvpStatus::Going, RsvpStatus::Waitlisted]))
         .order(rsvps::id.asc())
-        .select(rsvps::user_id)
+        .select((rsvps::user_id, rsvps::status))
         .load(conn)?)
 }

@@ -49,11 +49,7 @@ pub fn rsvp(
     user_id: UserId,
     going: bool,
 ) -> DomainResult<(RsvpStatus, Option<UserId>)> {
-    if let DbConnection::Pg(_) = conn {
-        diesel::sql_query("SELECT id FROM events WHERE id = $1 FOR UPDATE")
-            .bind::<diesel::sql_types::BigInt, _>(event.id)
-            .execute(conn)?;
-    }
+    crate::db::lock_row(conn, "events", event.id.get())?;
     let previous = my_rsvp(conn, event.id, user_id)?;
     let status = if going {
         match (previous, event.capacity) {

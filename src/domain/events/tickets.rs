@@ -354,6 +354,8 @@ pub fn walk_in(
             id
         }
         None => {
+            // Racing walk-ins on several instances: the cap is counted under the event's lock.
+            crate::db::lock_row(conn, "events", event.id.get())?;
             let walk_ins: i64 = rsvps::table
                 .filter(rsvps::event_id.eq(event.id))
                 .filter(rsvps::source.eq(RsvpSource::Door))

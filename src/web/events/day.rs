@@ -261,6 +261,17 @@ fn back_to_desk(base: &str, form: &DeskForm, done: &str) -> HttpResponse {
     see_other(format!("{base}?{query}"))
 }
 
+/// The desk's row actions: the event (for staff), where to go back, and who acts.
+async fn desk_row(
+    state: &AppState,
+    req: &HttpRequest,
+    (slug, event_slug, rsvp_id): (String, String, i64),
+) -> Result<(Event, String, flows::Actor, i64), AppError> {
+    let (access, event) = staff_event(state, req, (slug, event_slug)).await?;
+    let base = format!("{}/check-in", event_path(&access.chapter, &event));
+    Ok((event, base, actor(req), rsvp_id))
+}
+
 /// One tap per row.
 pub async fn desk_check_in(
     state: web::Data<AppState>,
@@ -268,13 +279,8 @@ pub async fn desk_check_in(
     path: web::Path<(String, String, i64)>,
     form: web::Form<DeskForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (slug, event_slug, rsvp_id) = path.into_inner();
-    let (access, event) = staff_event(&state, &req, (slug, event_slug)).await?;
-    let base = format!("{}/check-in", event_path(&access.chapter, &event));
-    let (actor, id) = (actor(&req), event.id);
+    let (event, base, actor, rsvp_id) = desk_row(&state, &req, path.into_inner()).await?;
     let done = flow(&state, move |c, _| {
-        // The row must belong to this event (an id from elsewhere is 404).
-        events::find_rsvp(c, id, rsvp_id)?;
         flows::checkin::check_in(c, &actor, &event, rsvp_id)
     })
     .await?;
@@ -292,18 +298,11 @@ pub async fn desk_undo(
     path: web::Path<(String, String, i64)>,
     form: web::Form<DeskForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (slug, event_slug, rsvp_id) = path.into_inner();
-    let (access, event) = staff_event(&state, &req, (slug, event_slug)).await?;
-    let base = format!("{}/check-in", event_path(&access.chapter, &event));
-    let (actor, id) = (actor(&req), event.id);
+    let (event, base, actor, rsvp_id) = desk_row(&state, &req, path.into_inner()).await?;
     let undone = flow(&state, move |c, _| {
-        events::find_rsvp(c, id, rsvp_id)?;
         flows::checkin::undo_check_in(c, &actor, &event, rsvp_id)
     })
     .await?;
-    Ok(back_to_desk(
-        &base,
-        &form,
-        if undone { "undone" } else { "too_late" },
-    ))
+    let done = if undone { "undone" } else { "too_late" };
+    Ok(back_to_desk(&base, &form, done))
 }

@@ -192,25 +192,8 @@ pub async fn door_open_page(
         name: me.user.display_name.clone(),
         ..WalkInForm::default()
     };
-    match result {
-        Ok(already) => walk_in_page(
-            &req,
-            Some((&event, &chapter)),
-            if already { "already" } else { "done" },
-            form,
-            FieldErrors::default(),
-            StatusCode::OK,
-        ),
-        Err(AppError::Conflict(crate::domain::Conflict::DoorFull)) => walk_in_page(
-            &req,
-            Some((&event, &chapter)),
-            "full",
-            form,
-            FieldErrors::default(),
-            StatusCode::CONFLICT,
-        ),
-        Err(e) => Err(e),
-    }
+    let result = result.map(|already| if already { "already" } else { "done" });
+    outcome(&req, (&event, &chapter), form, result)
 }
 
 /// The walk-in form: checked in, and (ticked by default) applied to join. No per-address limit
@@ -265,33 +248,24 @@ pub async fn door_walk_in(
         flows::checkin::walk_in_visitor(c, site, &actor, &ch, &e, &walk_in, locale)
     })
     .await;
-    match result {
-        Ok(()) => walk_in_page(
-            &req,
-            Some((&event, &chapter)),
-            "done",
-            form,
-            FieldErrors::default(),
-            StatusCode::OK,
-        ),
-        Err(AppError::Conflict(crate::domain::Conflict::DoorFull)) => walk_in_page(
-            &req,
-            Some((&event, &chapter)),
-            "full",
-            form,
-            FieldErrors::default(),
-            StatusCode::CONFLICT,
-        ),
-        // A disabled account at the door: the same answer as a full door would leak nothing,
-        // but staff at the desk can still help; say "done" only when it is true.
-        Err(AppError::Forbidden) => walk_in_page(
-            &req,
-            Some((&event, &chapter)),
-            "closed",
-            form,
-            FieldErrors::default(),
-            StatusCode::FORBIDDEN,
-        ),
-        Err(e) => Err(e),
-    }
+    outcome(&req, (&event, &chapter), form, result.map(|()| "done"))
+}
+
+/// The page after a check-in at the door: the state it reached, or why it could not.
+fn outcome(
+    req: &HttpRequest,
+    door: (&Event, &Chapter),
+    form: WalkInForm,
+    result: Result<&'static str, AppError>,
+) -> Result<HttpResponse, AppError> {
+    let (state, status) = match result {
+        Ok(state) => (state, StatusCode::OK),
+        Err(AppError::Conflict(crate::domain::Conflict::DoorFull)) => {
+            ("full", StatusCode::CONFLICT)
+        }
+        // A disabled account: the link works, but not for them; staff at the desk can help.
+        Err(AppError::Forbidden) => ("closed", StatusCode::FORBIDDEN),
+        Err(e) => return Err(e),
+    };
+    walk_in_page(req, Some(door), state, form, FieldErrors::default(), status)
 }
