@@ -39,6 +39,7 @@ diesel::table! {
         member_count -> BigInt,
         description_html -> Nullable<Text>,
         description_en_html -> Nullable<Text>,
+        cfp_open -> Bool,
     }
 }
 
@@ -109,6 +110,7 @@ diesel::table! {
         published_at -> Nullable<Timestamp>,
         body_html -> Nullable<Text>,
         door_key -> Text,
+        cfp_deadline -> Nullable<Timestamp>,
     }
 }
 
@@ -122,6 +124,7 @@ diesel::table! {
         speaker -> Text,
         affiliation -> Text,
         slides_url -> Text,
+        talk_id -> Nullable<BigInt>,
     }
 }
 
@@ -132,6 +135,8 @@ diesel::table! {
         position -> Integer,
         organization -> Text,
         kind -> Text,
+        organization_id -> Nullable<BigInt>,
+        level -> Text,
     }
 }
 
@@ -275,4 +280,122 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     audit_log,
     rate_limits,
+    images,
+    organizations,
+    speaker_profiles,
+    talk_tags,
+    talks,
+    talk_speakers,
+    talk_reviews,
 );
+
+diesel::table! {
+    images (id) {
+        id -> BigInt,
+        hash -> Text,
+        mime -> Text,
+        width -> Integer,
+        height -> Integer,
+        bytes -> Binary,
+        uploaded_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organizations (id) {
+        id -> BigInt,
+        name_zh -> Text,
+        name_en -> Text,
+        website -> Text,
+        description -> Text,
+        logo_hash -> Nullable<Text>,
+        merged_into -> Nullable<BigInt>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    speaker_profiles (user_id) {
+        user_id -> BigInt,
+        affiliation -> Text,
+        bio_zh -> Text,
+        bio_en -> Text,
+        links -> Text,
+        photo_hash -> Nullable<Text>,
+        public -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    talk_tags (id) {
+        id -> BigInt,
+        slug -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    talks (id) {
+        id -> BigInt,
+        chapter_id -> BigInt,
+        call_event_id -> Nullable<BigInt>,
+        proposer_id -> Nullable<BigInt>,
+        title_zh -> Text,
+        title_en -> Text,
+        #[sql_name = "abstract"]
+        abstract_md -> Text,
+        abstract_html -> Text,
+        language -> Text,
+        level -> Text,
+        duration_min -> Integer,
+        tags -> Text,
+        status -> Text,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        slides_url -> Text,
+        recording_url -> Text,
+        placed_event_id -> Nullable<BigInt>,
+        given_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    talk_speakers (id) {
+        id -> BigInt,
+        talk_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        email -> Text,
+        name -> Text,
+        affiliation -> Text,
+        position -> Integer,
+        invite_hash -> Nullable<Text>,
+        invited_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    talk_reviews (talk_id, reviewer_id) {
+        talk_id -> BigInt,
+        reviewer_id -> BigInt,
+        rating -> Integer,
+        comment -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(talks -> chapters (chapter_id));
+diesel::joinable!(talk_speakers -> talks (talk_id));
+diesel::joinable!(talk_reviews -> talks (talk_id));
+diesel::joinable!(event_hosts -> organizations (organization_id));
+diesel::joinable!(speaker_profiles -> users (user_id));
+diesel::joinable!(talk_speakers -> users (user_id));

@@ -38,6 +38,19 @@ crate::text_enum! {
         CheckInUndone => "check_in_undone",
         WalkedIn => "walked_in",
         AnnouncementSent => "announcement_sent",
+        TalkProposed => "talk_proposed",
+        TalkEdited => "talk_edited",
+        TalkWithdrawn => "talk_withdrawn",
+        TalkReviewed => "talk_reviewed",
+        TalkDecided => "talk_decided",
+        TalkPlaced => "talk_placed",
+        CoSpeakerConfirmed => "co_speaker_confirmed",
+        CallChanged => "call_changed",
+        TagsEdited => "tags_edited",
+        OrganizationCreated => "organization_created",
+        OrganizationEdited => "organization_edited",
+        OrganizationsMerged => "organizations_merged",
+        SpeakerProfileSaved => "speaker_profile_saved",
     }
 }
 
@@ -48,6 +61,8 @@ pub enum Object {
     Application(ApplicationId),
     Chapter(ChapterId),
     Event(EventId),
+    Talk(TalkId),
+    Organization(OrganizationId),
 }
 
 impl Object {
@@ -57,6 +72,8 @@ impl Object {
             Object::Application(id) => ("application", id.get()),
             Object::Chapter(id) => ("chapter", id.get()),
             Object::Event(id) => ("event", id.get()),
+            Object::Talk(id) => ("talk", id.get()),
+            Object::Organization(id) => ("organization", id.get()),
         }
     }
 }

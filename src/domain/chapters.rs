@@ -30,6 +30,8 @@ pub struct Chapter {
     /// The descriptions rendered when saved (None for rows not rendered yet).
     pub description_html: Option<String>,
     pub description_en_html: Option<String>,
+    /// The rolling call for speakers is open.
+    pub cfp_open: bool,
 }
 
 impl Chapter {

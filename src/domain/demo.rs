@@ -129,6 +129,116 @@ const EVENT_BODY: &str = "由 openGauss 社区主办，北京鲲鹏联合创新�
 活动围绕 openGauss 的创新特性、商用应用与实践、学术创新、生态构建进行了分享和讨论，\
 并正式成立 openGauss 北京用户组。";
 
+/// The hosts' directory entries (Chinese and English names).
+const ORGANIZATIONS: [(&str, &str); 5] = [
+    ("openGauss 社区", "openGauss Community"),
+    (
+        "北京鲲鹏联合创新中心",
+        "Beijing Kunpeng Joint Innovation Center",
+    ),
+    ("云和恩墨", "Enmotech"),
+    ("深信服", "Sangfor"),
+    ("SphereEx", "SphereEx"),
+];
+
+/// Topics of the nine founding talks, in agenda order.
+const TALK_TAGS: [&str; 9] = [
+    "",
+    "ecosystem",
+    "kernel",
+    "ecosystem",
+    "tools",
+    "security",
+    "ecosystem tools",
+    "ecosystem",
+    "",
+];
+
+/// The founding meetup's agenda as nine guest talks in the archive, and its hosts in the
+/// organizations directory; once (nothing happens when the event already has talks).
+fn seed_archive(conn: &mut DbConnection, chapter_id: super::ids::ChapterId) -> DomainResult<()> {
+    use crate::db::schema::{event_agenda_items, event_hosts, organizations, talk_speakers, talks};
+    use diesel::prelude::*;
+    let Ok(event) = events::find_any(conn, chapter_id, EVENT_SLUG) else {
+        return Ok(());
+    };
+    let seeded: i64 = event_agenda_items::table
+        .filter(event_agenda_items::event_id.eq(event.id))
+        .filter(event_agenda_items::talk_id.is_not_null())
+        .count()
+        .get_result(conn)?;
+    if seeded > 0 {
+        return Ok(());
+    }
+    let at = super::now();
+    for (zh, en) in ORGANIZATIONS {
+        let id = match super::organizations::by_name(conn, zh)? {
+            Some(id) => id,
+            None => diesel::insert_into(organizations::table)
+                .values((
+                    organizations::name_zh.eq(zh),
+                    organizations::name_en.eq(en),
+                    organizations::created_at.eq(at),
+                    organizations::updated_at.eq(at),
+                ))
+                .returning(organizations::id)
+                .get_result(conn)?,
+        };
+        diesel::update(
+            event_hosts::table
+                .filter(event_hosts::event_id.eq(event.id))
+                .filter(event_hosts::organization.eq(zh)),
+        )
+        .set(event_hosts::organization_id.eq(Some(id)))
+        .execute(conn)?;
+    }
+    let rows = events::agenda(conn, event.id)?;
+    for (row, tags) in rows.iter().zip(TALK_TAGS) {
+        let talk_id: super::ids::TalkId = diesel::insert_into(talks::table)
+            .values((
+                talks::chapter_id.eq(chapter_id),
+                talks::title_zh.eq(&row.title),
+                talks::title_en.eq(""),
+                talks::abstract_md.eq(""),
+                talks::abstract_html.eq(""),
+                talks::language.eq("zh"),
+                talks::level.eq("intermediate"),
+                talks::duration_min.eq(30),
+                talks::tags.eq(tags),
+                talks::status.eq(super::talks::TalkStatus::Accepted),
+                talks::created_at.eq(at),
+                talks::updated_at.eq(at),
+            ))
+            .returning(talks::id)
+            .get_result(conn)?;
+        let names: Vec<&str> = row.speaker.split('、').filter(|s| !s.is_empty()).collect();
+        let places: Vec<&str> = row.affiliation.split('、').collect();
+        for (position, name) in (0i32..).zip(&names) {
+            let affiliation = if places.len() == names.len() {
+                places[position as usize]
+            } else {
+                row.affiliation.as_str()
+            };
+            diesel::insert_into(talk_speakers::table)
+                .values((
+                    talk_speakers::talk_id.eq(talk_id),
+                    talk_speakers::email.eq(""),
+                    talk_speakers::name.eq(*name),
+                    talk_speakers::affiliation.eq(affiliation),
+                    talk_speakers::position.eq(position),
+                    talk_speakers::invited_at.eq(at),
+                    talk_speakers::confirmed_at.eq(Some(at)),
+                ))
+                .execute(conn)?;
+        }
+        diesel::update(event_agenda_items::table.find(row.id))
+            .set(event_agenda_items::talk_id.eq(Some(talk_id)))
+            .execute(conn)?;
+    }
+    super::talks::sync_placements(conn, event.id)?;
+    Ok(())
+}
+
 /// A one-time activation link printed for a demo staff account.
 #[derive(Debug, Clone)]
 pub struct ActivationLink {
@@ -163,7 +273,9 @@ fn demo_error(field: &'static str) -> super::FieldErrors {
 /// Loads the demo data unless the Beijing chapter exists. The caller owns the transaction.
 pub fn load(conn: &mut DbConnection) -> DomainResult<DemoReport> {
     match chapters::find_by_slug(conn, CHAPTER_SLUG) {
-        Ok(_) => {
+        Ok(chapter) => {
+            // A database loaded before the talk archive existed gets the founding talks now.
+            seed_archive(conn, chapter.id)?;
             return Ok(DemoReport {
                 loaded: false,
                 activation_links: vec![],
@@ -262,6 +374,7 @@ pub fn load(conn: &mut DbConnection) -> DomainResult<DemoReport> {
         &AGENDA,
         &HOSTS,
     )?;
+    seed_archive(conn, chapter.id)?;
 
     Ok(DemoReport {
         loaded: true,

@@ -87,3 +87,11 @@ id_type!(
     /// A membership row (a person's role in one chapter).
     MembershipId
 );
+id_type!(
+    /// A talk (a proposal, and once given, an archive entry).
+    TalkId
+);
+id_type!(
+    /// An organization in the site-wide directory.
+    OrganizationId
+);

@@ -10,12 +10,16 @@ pub mod contact;
 pub mod demo;
 pub mod events;
 pub mod ids;
+pub mod images;
 pub mod markdown;
 pub mod memberships;
 pub mod one_time_tokens;
+pub mod organizations;
 pub mod passwords;
 pub mod rate_limits;
 pub mod sessions;
+pub mod speakers;
+pub mod talks;
 pub mod text;
 pub mod users;
 
@@ -45,6 +49,8 @@ pub enum Conflict {
     AlreadyMember,
     ApplicationOpen,
     BadEmail,
+    /// The call for speakers this proposal answers is closed.
+    CallClosed,
     /// The chapter sent as many announcements today as it may.
     AnnouncementLimit,
     ChapterArchived,
@@ -56,6 +62,10 @@ pub enum Conflict {
     LastOrganizer,
     NotDecided,
     NotDraft,
+    /// A talk that is no longer a proposal (decided or withdrawn).
+    NotProposed,
+    /// Only an accepted talk can be placed in an agenda.
+    NotAccepted,
     NotOpen,
     NotPublished,
     Reapplied,

@@ -212,3 +212,12 @@ pub fn like_pattern(query: &str) -> String {
         query.trim().to_lowercase().replace(['%', '_', '\\'], "")
     )
 }
+
+/// An optional web link: empty, or http(s) without spaces, at most 500 characters.
+pub fn url_ok(v: &str) -> bool {
+    let v = v.trim();
+    v.is_empty()
+        || ((v.starts_with("https://") || v.starts_with("http://"))
+            && v.len() <= 500
+            && !v.contains(char::is_whitespace))
+}

@@ -11,7 +11,9 @@ pub mod contact;
 pub mod digests;
 pub mod events;
 pub mod members;
+pub mod organizations;
 pub mod reminders;
+pub mod talks;
 
 use crate::domain::audit::{self, AuditAction, Object};
 use crate::domain::ids::*;

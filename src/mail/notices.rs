@@ -14,7 +14,9 @@ use crate::domain::users::{EmailAddress, User};
 use crate::i18n::Locale;
 
 mod events;
+mod talks;
 pub use events::*;
+pub use talks::*;
 
 /// Absolute links into the site, for emails (and QR codes).
 #[derive(Debug, Clone, Copy)]

@@ -420,3 +420,6 @@ impl ContactMessage {
         )
     }
 }
+
+mod talks;
+pub use talks::*;

@@ -67,6 +67,11 @@ impl ChapterAccess {
         ))
     }
 
+    /// Anyone signed in (proposing a talk).
+    pub fn require_signed_in(&self) -> Result<&SignedIn, AppError> {
+        self.require(true)
+    }
+
     /// See the full member list.
     pub fn require_member(&self) -> Result<&SignedIn, AppError> {
         self.require(self.role.is_some())

@@ -107,15 +107,45 @@ pub async fn middleware(
     };
 
     if is_unsafe(req.method()) {
-        let body = match req.extract::<web::Bytes>().await {
-            Ok(b) => b,
-            // Refusals are answered here, inside the request's scope (its id shows).
-            Err(e) if e.as_response_error().status_code() == 413 => {
-                return Ok(req.error_response(AppError::PayloadTooLarge));
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let upload_route = super::request_log::route_of(&req)
+            .is_some_and(|r| super::upload::ROUTES.contains(&&*r));
+        let multipart = upload_route && super::upload::is_multipart(content_type.as_deref());
+        let body = if multipart {
+            match read_capped(&mut req, super::upload::BODY_MAX).await {
+                Ok(b) => b,
+                Err(e) => return Ok(req.error_response(e)),
             }
-            Err(_) => return Ok(req.error_response(AppError::BadRequest)),
+        } else {
+            match req.extract::<web::Bytes>().await {
+                Ok(b) => b,
+                // Refusals are answered here, inside the request's scope (its id shows).
+                Err(e) if e.as_response_error().status_code() == 413 => {
+                    return Ok(req.error_response(AppError::PayloadTooLarge));
+                }
+                Err(_) => return Ok(req.error_response(AppError::BadRequest)),
+            }
         };
-        let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+        let fields: Vec<(String, String)> = if multipart {
+            let parsed = match super::upload::parse(
+                content_type.as_deref().unwrap_or_default(),
+                body.clone(),
+            )
+            .await
+            {
+                Ok(p) => p,
+                Err(e) => return Ok(req.error_response(e)),
+            };
+            let fields = parsed.fields.clone();
+            req.extensions_mut().insert(parsed);
+            fields
+        } else {
+            serde_urlencoded::from_bytes(&body).unwrap_or_default()
+        };
         let sent = fields
             .iter()
             .find(|(k, _)| k == CSRF_FIELD)
@@ -164,6 +194,21 @@ pub async fn middleware(
         let _ = res.response_mut().add_cookie(&cookie);
     }
     Ok(res.map_into_boxed_body())
+}
+
+/// Reads a body of at most `max` bytes (413 past it).
+async fn read_capped(req: &mut ServiceRequest, max: usize) -> Result<web::Bytes, AppError> {
+    use futures_util::StreamExt;
+    let mut payload = req.take_payload();
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| AppError::BadRequest)?;
+        if body.len() + chunk.len() > max {
+            return Err(AppError::PayloadTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 /// The signed-in person, if any.

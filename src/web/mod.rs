@@ -6,9 +6,11 @@ pub mod account;
 pub mod admin;
 pub mod announce;
 pub mod apply;
+pub mod archive;
 pub mod assets;
 pub mod auth;
 pub mod chapter_admin;
+pub mod charts;
 pub mod contact;
 pub mod errors;
 pub mod events;
@@ -17,12 +19,17 @@ pub mod hasher;
 pub mod locale;
 pub mod members;
 pub mod metrics;
+pub mod organizations;
 pub mod page_cache;
+pub mod profiles;
 pub mod public;
 pub mod request_log;
 pub mod respond;
 pub mod review;
+pub mod talk_review;
+pub mod talks;
 pub mod throttle;
+pub mod upload;
 pub mod view;
 
 pub use errors::AppError;
@@ -249,6 +256,31 @@ routes! {
     "/admin/chapters/{slug}/organizer" => { POST chapter_admin::appoint_organizer },
     "/chapters/{slug}/manage/profile" => { GET chapter_admin::profile_form, POST chapter_admin::save_profile },
     "/chapters/{slug}/manage/audit" => { GET chapter_admin::chapter_audit },
+    "/talks" => { GET archive::archive },
+    "/talks.atom" => { GET archive::atom },
+    "/api/v1/talks.json" => { GET archive::json },
+    "/talks/{id}" => { GET archive::talk_page },
+    "/talks/invite/{token}" => { GET talks::invite_page, POST talks::invite_confirm },
+    "/speakers/{id}" => { GET archive::speaker_page },
+    "/account/speaker" => { GET profiles::form, POST profiles::save },
+    "/account/talks" => { GET talks::mine },
+    "/chapters/{slug}/talks/propose" => { GET talks::propose_form, POST talks::propose },
+    "/chapters/{slug}/talks/{id}/edit" => { GET talks::edit_form, POST talks::save },
+    "/chapters/{slug}/talks/{id}/withdraw" => { POST talks::withdraw },
+    "/chapters/{slug}/manage/talks" => { GET talk_review::queue },
+    "/chapters/{slug}/manage/talks/call" => { POST talk_review::set_call },
+    "/chapters/{slug}/manage/talks/{id}" => { GET talk_review::detail },
+    "/chapters/{slug}/manage/talks/{id}/review" => { POST talk_review::review },
+    "/chapters/{slug}/manage/talks/{id}/decision" => { POST talk_review::decide },
+    "/chapters/{slug}/manage/talks/{id}/place" => { POST talk_review::place },
+    "/chapters/{slug}/manage/balance" => { GET talk_review::balance },
+    "/organizations" => { GET organizations::list },
+    "/organizations/new" => { GET organizations::new_form, POST organizations::create },
+    "/organizations/{id}" => { GET organizations::page },
+    "/organizations/{id}/edit" => { GET organizations::edit_form, POST organizations::save },
+    "/admin/organizations/merge" => { POST organizations::merge },
+    "/admin/tags" => { GET organizations::tags_form, POST organizations::save_tags },
+    "/images/{file}" => { GET organizations::image },
 }
 
 /// Wires state, limits, middleware and routes into an actix `App` configuration.

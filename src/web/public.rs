@@ -133,6 +133,8 @@ struct ChapterPage {
     /// The viewer may create events (ambassador, organizer, site admin).
     can_edit_events: bool,
     is_member: bool,
+    /// Organizations that hosted or sponsored its events in the last 12 months, with logos.
+    sponsors: Vec<(crate::domain::organizations::Organization, Option<String>)>,
 }
 
 pub async fn chapter_page(
@@ -152,9 +154,22 @@ pub async fn chapter_page(
             Some(id) => memberships::find(conn, chapter.id, id)?.map(|m| m.role()),
             None => None,
         };
-        Ok((chapter, roster, events, role))
+        let since = crate::domain::now() - chrono::TimeDelta::days(365);
+        let sponsors = crate::domain::organizations::recent_for_chapter(conn, chapter.id, since)?
+            .into_iter()
+            .take(12)
+            .map(|(org, _)| {
+                let logo = match &org.logo_hash {
+                    Some(h) => crate::domain::images::path_for(conn, h)?,
+                    None => None,
+                };
+                Ok((org, logo))
+            })
+            .collect::<Result<Vec<_>, crate::domain::DomainError>>()?;
+        Ok((chapter, roster, events, (role, sponsors)))
     })
     .await?;
+    let (role, sponsors) = role;
     let ui = Frame::new(&req, "");
     let locale = ui.locale;
     let tz = chapter.tz();
@@ -197,6 +212,7 @@ pub async fn chapter_page(
         description_html: chapter.description_html(locale).into_owned(),
         roster,
         roster_more,
+        sponsors,
         upcoming: cards(upcoming),
         past: cards(past),
         ui: Frame {

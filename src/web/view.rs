@@ -65,6 +65,12 @@ pub fn render(page: &impl Template) -> Result<HttpResponse, super::AppError> {
 
 pub use crate::i18n::{date, time_range};
 
+/// A UTC time's date in a time zone, in the reader's language.
+pub fn local_date(t: chrono::NaiveDateTime, tz: chrono_tz::Tz, locale: Locale) -> String {
+    use chrono::TimeZone;
+    date(tz.from_utc_datetime(&t).date_naive(), locale)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

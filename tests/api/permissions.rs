@@ -214,6 +214,52 @@ fn expect(path: &str, method: &str, who: Who) -> Option<Exp> {
         ("POST", "/admin/chapters" | "/admin/chapters/{slug}/edit") => gate(admin, Ok),
         ("POST", "/admin/chapters/{slug}/status") => gate(admin, BadRequest),
         ("POST", "/admin/chapters/{slug}/organizer") => gate(admin, Redirect),
+        // Speakers and sponsors: the archive, its feeds, talks given and organizations are
+        // public; a made-up invitation link, picture or private speaker page is 404.
+        ("GET", "/talks" | "/talks.atom" | "/api/v1/talks.json")
+        | ("GET", "/organizations" | "/organizations/{id}") => Ok,
+        // A demo talk; once the organizer's row has cancelled its event, it was never given.
+        ("GET", "/talks/{id}") => match who {
+            Anonymous | Member | Ambassador => Ok,
+            _ => NotFound,
+        },
+        ("GET" | "POST", "/talks/invite/{token}") => NotFound,
+        ("GET", "/speakers/{id}" | "/images/{file}") => NotFound,
+        ("GET", "/account/speaker" | "/account/talks") => gate(true, Ok),
+        // A picture form posted without its multipart body is a bad request.
+        ("POST", "/account/speaker") => gate(true, BadRequest),
+        ("GET", "/chapters/{slug}/talks/propose") => gate(true, Ok),
+        ("POST", "/chapters/{slug}/talks/propose") => gate(true, Invalid),
+        // The demo's talks have no proposer here: nobody may change or withdraw them.
+        (
+            "GET" | "POST",
+            "/chapters/{slug}/talks/{id}/edit" | "/chapters/{slug}/talks/{id}/withdraw",
+        ) => gate(false, Ok),
+        // Organizers and ambassadors of this chapter review; organizers decide and run the call.
+        ("GET", "/chapters/{slug}/manage/talks" | "/chapters/{slug}/manage/talks/{id}") => {
+            gate(matches!(who, Ambassador | Organizer | SiteAdmin), Ok)
+        }
+        (
+            "POST",
+            "/chapters/{slug}/manage/talks/{id}/review"
+            | "/chapters/{slug}/manage/talks/{id}/place",
+        ) => gate(matches!(who, Ambassador | Organizer | SiteAdmin), Invalid),
+        (
+            "POST",
+            "/chapters/{slug}/manage/talks/call" | "/chapters/{slug}/manage/talks/{id}/decision",
+        ) => gate(organizer, BadRequest),
+        ("GET", "/chapters/{slug}/manage/balance") => gate(organizer, Ok),
+        // Organizers of any chapter keep the directory; site admins merge and edit tags.
+        ("GET", "/organizations/new" | "/organizations/{id}/edit") => {
+            gate(matches!(who, Organizer | OtherOrganizer | SiteAdmin), Ok)
+        }
+        ("POST", "/organizations/new" | "/organizations/{id}/edit") => gate(
+            matches!(who, Organizer | OtherOrganizer | SiteAdmin),
+            BadRequest,
+        ),
+        ("POST", "/admin/organizations/merge") => gate(admin, BadRequest),
+        ("GET", "/admin/tags") => gate(admin, Ok),
+        ("POST", "/admin/tags") => gate(admin, Invalid),
         _ => return None,
     })
 }

@@ -4,6 +4,7 @@ use super::*;
 use crate::db::DbConnection;
 use crate::db::schema::{event_agenda_items, event_hosts, events};
 use crate::domain::ids::*;
+use crate::domain::text::url_ok;
 use crate::domain::{Conflict, DomainError, DomainResult, now};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -19,7 +20,20 @@ pub struct AgendaInput {
     pub speaker: String,
     pub affiliation: String,
     pub slides_url: String,
+    /// The talk this row is (a talk placed from the call for speakers), as its id.
+    pub talk_id: String,
 }
+
+/// A host or sponsor row: the organization (linked to the directory by name), its part and,
+/// for a sponsor, its level.
+#[derive(Debug, Clone, Default)]
+pub struct HostInput {
+    pub organization: String,
+    pub kind: String,
+    pub level: String,
+}
+
+pub const LEVELS: [&str; 3] = ["gold", "silver", "bronze"];
 
 #[derive(Debug, Clone, Default)]
 pub struct EventInput {
@@ -39,7 +53,9 @@ pub struct EventInput {
     pub recording_url: String,
     pub photos_url: String,
     pub agenda: Vec<AgendaInput>,
-    pub hosts: Vec<(String, String)>,
+    pub hosts: Vec<HostInput>,
+    /// This event's own call for speakers closes then (empty: no call of its own).
+    pub cfp_deadline_local: String,
 }
 
 /// A checked event, times in UTC.
@@ -49,9 +65,20 @@ pub struct ValidEvent {
     pub starts_at: NaiveDateTime,
     pub ends_at: NaiveDateTime,
     pub capacity: Option<i32>,
-    /// (time, title, speaker, affiliation, slides) in display order.
-    pub agenda: Vec<(String, String, String, String, String)>,
-    pub hosts: Vec<(String, String)>,
+    /// Agenda rows in display order.
+    pub agenda: Vec<ValidAgendaRow>,
+    pub hosts: Vec<HostInput>,
+    pub cfp_deadline: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ValidAgendaRow {
+    pub time_label: String,
+    pub title: String,
+    pub speaker: String,
+    pub affiliation: String,
+    pub slides_url: String,
+    pub talk_id: Option<TalkId>,
 }
 
 /// Years an event may fall in: iCalendar, feeds and every client handle them.
@@ -78,14 +105,6 @@ fn parse_local(value: &str, tz: chrono_tz::Tz) -> Result<NaiveDateTime, &'static
         .earliest()
         .map(|t| t.naive_utc())
         .ok_or("error.datetime_invalid")
-}
-
-fn url_ok(v: &str) -> bool {
-    let v = v.trim();
-    v.is_empty()
-        || ((v.starts_with("https://") || v.starts_with("http://"))
-            && v.len() <= 500
-            && !v.contains(char::is_whitespace))
 }
 
 pub fn validate(
@@ -173,24 +192,45 @@ pub fn validate(
     if let Some(Err(key)) = input
         .hosts
         .iter()
-        .map(|(org, _)| check_line(org, 200, false))
+        .map(|h| check_line(&h.organization, 200, false))
         .find(Result::is_err)
     {
         errors.add("hosts", key);
     }
-    let hosts: Vec<(String, String)> = input
+    let hosts: Vec<HostInput> = input
         .hosts
         .iter()
-        .filter(|(org, _)| !org.trim().is_empty())
-        .map(|(org, kind)| {
-            let kind = if HOST_KINDS.contains(&kind.as_str()) {
-                kind.clone()
+        .filter(|h| !h.organization.trim().is_empty())
+        .map(|h| {
+            let kind = if HOST_KINDS.contains(&h.kind.as_str()) {
+                h.kind.clone()
             } else {
                 "co-host".to_string()
             };
-            (org.trim().chars().take(200).collect(), kind)
+            let level = if kind == "sponsor" && LEVELS.contains(&h.level.as_str()) {
+                h.level.clone()
+            } else {
+                String::new()
+            };
+            HostInput {
+                organization: h.organization.trim().chars().take(200).collect(),
+                kind,
+                level,
+            }
         })
         .collect();
+    if agenda
+        .iter()
+        .any(|(_, _, a)| !a.talk_id.trim().is_empty() && a.talk_id.trim().parse::<i64>().is_err())
+    {
+        errors.add("agenda", "error.agenda_talk_invalid");
+    }
+    let cfp_deadline = match input.cfp_deadline_local.trim() {
+        "" => None,
+        v => parse_local(v, tz)
+            .map_err(|key| errors.add("cfp_deadline_local", key))
+            .ok(),
+    };
     match (starts, ends, errors.is_empty()) {
         (Some(starts_at), Some(ends_at), true) => Ok(ValidEvent {
             starts_at,
@@ -200,16 +240,18 @@ pub fn validate(
                 .into_iter()
                 .map(|(_, _, a)| {
                     let t = |s: &str, n: usize| s.trim().chars().take(n).collect::<String>();
-                    (
-                        t(&a.time_label, 20),
-                        t(&a.title, 200),
-                        t(&a.speaker, 200),
-                        t(&a.affiliation, 200),
-                        t(&a.slides_url, 500),
-                    )
+                    ValidAgendaRow {
+                        time_label: t(&a.time_label, 20),
+                        title: t(&a.title, 200),
+                        speaker: t(&a.speaker, 200),
+                        affiliation: t(&a.affiliation, 200),
+                        slides_url: t(&a.slides_url, 500),
+                        talk_id: a.talk_id.trim().parse::<i64>().ok().map(TalkId),
+                    }
                 })
                 .collect(),
             hosts,
+            cfp_deadline,
             input: input.clone(),
         }),
         _ => Err(errors),
@@ -221,33 +263,44 @@ fn replace_children(
     event_id: EventId,
     valid: &ValidEvent,
 ) -> DomainResult<()> {
+    // Talks named by the agenda must be accepted talks of this event's own chapter.
+    let chapter_id: ChapterId = events::table
+        .find(event_id)
+        .select(events::chapter_id)
+        .first(conn)?;
+    let talk_ids: Vec<TalkId> = valid.agenda.iter().filter_map(|a| a.talk_id).collect();
+    crate::domain::talks::check_agenda_talks(conn, chapter_id, &talk_ids)?;
     diesel::delete(event_agenda_items::table.filter(event_agenda_items::event_id.eq(event_id)))
         .execute(conn)?;
     diesel::delete(event_hosts::table.filter(event_hosts::event_id.eq(event_id))).execute(conn)?;
-    for (position, (time_label, title, speaker, affiliation, slides)) in (0i32..).zip(&valid.agenda)
-    {
+    for (position, row) in (0i32..).zip(&valid.agenda) {
         diesel::insert_into(event_agenda_items::table)
             .values((
                 event_agenda_items::event_id.eq(event_id),
                 event_agenda_items::position.eq(position),
-                event_agenda_items::time_label.eq(time_label),
-                event_agenda_items::title.eq(title),
-                event_agenda_items::speaker.eq(speaker),
-                event_agenda_items::affiliation.eq(affiliation),
-                event_agenda_items::slides_url.eq(slides),
+                event_agenda_items::time_label.eq(&row.time_label),
+                event_agenda_items::title.eq(&row.title),
+                event_agenda_items::speaker.eq(&row.speaker),
+                event_agenda_items::affiliation.eq(&row.affiliation),
+                event_agenda_items::slides_url.eq(&row.slides_url),
+                event_agenda_items::talk_id.eq(row.talk_id),
             ))
             .execute(conn)?;
     }
-    for (position, (organization, kind)) in (0i32..).zip(&valid.hosts) {
+    for (position, host) in (0i32..).zip(&valid.hosts) {
+        let organization_id = crate::domain::organizations::by_name(conn, &host.organization)?;
         diesel::insert_into(event_hosts::table)
             .values((
                 event_hosts::event_id.eq(event_id),
                 event_hosts::position.eq(position),
-                event_hosts::organization.eq(organization),
-                event_hosts::kind.eq(kind),
+                event_hosts::organization.eq(&host.organization),
+                event_hosts::kind.eq(&host.kind),
+                event_hosts::organization_id.eq(organization_id),
+                event_hosts::level.eq(&host.level),
             ))
             .execute(conn)?;
     }
+    crate::domain::talks::sync_placements(conn, event_id)?;
     Ok(())
 }
 
@@ -285,6 +338,7 @@ pub fn create_draft(
             events::capacity.eq(valid.capacity),
             events::recording_url.eq(i.recording_url.trim()),
             events::photos_url.eq(i.photos_url.trim()),
+            events::cfp_deadline.eq(valid.cfp_deadline),
             events::status.eq(EventStatus::Draft),
             events::created_by.eq(Some(creator)),
             events::created_at.eq(at),
@@ -316,6 +370,7 @@ pub fn update(conn: &mut DbConnection, event_id: EventId, valid: &ValidEvent) ->
             events::capacity.eq(valid.capacity),
             events::recording_url.eq(i.recording_url.trim()),
             events::photos_url.eq(i.photos_url.trim()),
+            events::cfp_deadline.eq(valid.cfp_deadline),
             events::sequence.eq(events::sequence + 1),
             events::updated_at.eq(now()),
         ))
@@ -359,6 +414,7 @@ pub fn publish(conn: &mut DbConnection, id: EventId) -> DomainResult<()> {
     ))
     .execute(conn)?;
     if n == 1 {
+        crate::domain::talks::sync_placements(conn, id)?;
         Ok(())
     } else {
         Err(DomainError::Conflict(Conflict::NotDraft))
@@ -380,6 +436,7 @@ pub fn cancel(conn: &mut DbConnection, id: EventId, message: &str) -> DomainResu
     ))
     .execute(conn)?;
     if n == 1 {
+        crate::domain::talks::sync_placements(conn, id)?;
         Ok(())
     } else {
         Err(DomainError::Conflict(Conflict::NotPublished))
@@ -402,3 +459,15 @@ pub fn delete_draft(conn: &mut DbConnection, id: EventId) -> DomainResult<()> {
 }
 
 pub const EVENTS_PAGE: i64 = 20;
+
+/// Events a talk can be placed in: the chapter's events not cancelled, from a month ago on.
+pub fn placeable(conn: &mut DbConnection, chapter_id: ChapterId) -> DomainResult<Vec<Event>> {
+    Ok(events::table
+        .filter(events::chapter_id.eq(chapter_id))
+        .filter(events::status.ne(EventStatus::Cancelled))
+        .filter(events::starts_at.ge(now() - chrono::TimeDelta::days(30)))
+        .order(events::starts_at.asc())
+        .select(Event::as_select())
+        .limit(100)
+        .load(conn)?)
+}

@@ -50,6 +50,8 @@ pub struct Event {
     pub body_html: Option<String>,
     /// The door QR's key; empty until staff first open the door page.
     pub door_key: String,
+    /// This event's own call for speakers is open until then.
+    pub cfp_deadline: Option<chrono::NaiveDateTime>,
 }
 
 impl Event {
@@ -119,6 +121,8 @@ pub struct AgendaItem {
     pub speaker: String,
     pub affiliation: String,
     pub slides_url: String,
+    /// The talk this row is, if it is one.
+    pub talk_id: Option<TalkId>,
 }
 
 #[derive(Queryable, Selectable, Debug, Clone)]
@@ -129,6 +133,9 @@ pub struct Host {
     pub position: i32,
     pub organization: String,
     pub kind: String,
+    pub organization_id: Option<OrganizationId>,
+    /// A sponsor's level: gold, silver, bronze or none.
+    pub level: String,
 }
 
 impl Host {

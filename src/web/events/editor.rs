@@ -7,7 +7,7 @@ use super::super::{AppError, AppState, flow};
 use super::{editable_event, load_event, require_edit};
 use crate::domain::FieldErrors;
 use crate::domain::chapters::Chapter;
-use crate::domain::events::{self, AgendaInput, EventInput};
+use crate::domain::events::{self, AgendaInput, EventInput, HostInput};
 use crate::flows;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -57,14 +57,14 @@ fn parse_form(body: &[u8]) -> Result<EventInput, AppError> {
             speaker: get(&format!("agenda_{n}_speaker")),
             affiliation: get(&format!("agenda_{n}_affiliation")),
             slides_url: get(&format!("agenda_{n}_slides")),
+            talk_id: get(&format!("agenda_{n}_talk")),
         })
         .collect();
     let hosts = (0..rows("host_"))
-        .map(|n| {
-            (
-                get(&format!("host_{n}_organization")),
-                get(&format!("host_{n}_kind")),
-            )
+        .map(|n| HostInput {
+            organization: get(&format!("host_{n}_organization")),
+            kind: get(&format!("host_{n}_kind")),
+            level: get(&format!("host_{n}_level")),
         })
         .collect();
     Ok(EventInput {
@@ -84,6 +84,7 @@ fn parse_form(body: &[u8]) -> Result<EventInput, AppError> {
         photos_url: get("photos_url"),
         agenda,
         hosts,
+        cfp_deadline_local: get("cfp_deadline_local"),
     })
 }
 
@@ -103,9 +104,11 @@ fn with_blank_rows(mut form: EventInput) -> EventInput {
         position: ((n + i + 1) * 10).to_string(),
         ..AgendaInput::default()
     }));
-    form.hosts.retain(|(org, _)| !org.trim().is_empty());
-    form.hosts
-        .extend((0..2).map(|_| (String::new(), "co-host".to_string())));
+    form.hosts.retain(|h| !h.organization.trim().is_empty());
+    form.hosts.extend((0..2).map(|_| HostInput {
+        kind: "co-host".to_string(),
+        ..HostInput::default()
+    }));
     form
 }
 
@@ -227,12 +230,18 @@ pub async fn edit_event(
                 speaker: a.speaker,
                 affiliation: a.affiliation,
                 slides_url: a.slides_url,
+                talk_id: a.talk_id.map(|t| t.to_string()).unwrap_or_default(),
             })
             .collect(),
         hosts: hosts
             .into_iter()
-            .map(|h| (h.organization, h.kind))
+            .map(|h| HostInput {
+                organization: h.organization,
+                kind: h.kind,
+                level: h.level,
+            })
             .collect(),
+        cfp_deadline_local: event.cfp_deadline.map(local).unwrap_or_default(),
     };
     let action = format!(
         "/chapters/{}/events/{}/edit",

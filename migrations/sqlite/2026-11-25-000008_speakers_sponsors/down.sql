@@ -1,0 +1,14 @@
+DROP TABLE talk_search;
+ALTER TABLE event_agenda_items DROP COLUMN talk_id;
+DROP TABLE talk_reviews;
+DROP TABLE talk_speakers;
+DROP TABLE talks;
+ALTER TABLE events DROP COLUMN cfp_deadline;
+ALTER TABLE chapters DROP COLUMN cfp_open;
+DROP TABLE talk_tags;
+DROP TABLE speaker_profiles;
+DROP INDEX event_hosts_organization_idx;
+ALTER TABLE event_hosts DROP COLUMN level;
+ALTER TABLE event_hosts DROP COLUMN organization_id;
+DROP TABLE organizations;
+DROP TABLE images;

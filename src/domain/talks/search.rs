@@ -1,0 +1,364 @@
+//! The talk archive and its full-text search. Chinese has no spaces between words, and neither
+//! SQLite's FTS5 nor PostgreSQL's `simple` parser segments it, so the app tokenizes: ASCII words
+//! lower-cased, and runs of other letters (Chinese) as overlapping character pairs plus the
+//! run's last character. Those pairs are written as ASCII words (`c` and the code points in
+//! hex), so both backends index the same terms: FTS5 on SQLite, a `tsvector` on PostgreSQL.
+
+use super::{Talk, TalkStatus};
+use crate::db::DbConnection;
+use crate::db::schema::{chapters, events, talk_speakers, talks};
+use crate::domain::DomainResult;
+use crate::domain::ids::*;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text};
+
+/// The terms of a text, in order, repeated terms kept once.
+pub fn terms(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let mut run: Vec<char> = Vec::new();
+    let flush_word = |word: &mut String, out: &mut Vec<String>| {
+        if !word.is_empty() && word.len() <= 40 {
+            out.push(std::mem::take(word));
+        }
+        word.clear();
+    };
+    let flush_run = |run: &mut Vec<char>, out: &mut Vec<String>| {
+        for pair in run.windows(2) {
+            out.push(format!("c{:06x}{:06x}", pair[0] as u32, pair[1] as u32));
+        }
+        if let Some(last) = run.last() {
+            out.push(format!("c{:06x}", *last as u32));
+        }
+        run.clear();
+    };
+    for ch in text.chars() {
+        if ch.is_ascii_alphanumeric() {
+            flush_run(&mut run, &mut out);
+            word.push(ch.to_ascii_lowercase());
+        } else if ch.is_alphanumeric() {
+            flush_word(&mut word, &mut out);
+            run.push(ch);
+        } else {
+            flush_word(&mut word, &mut out);
+            flush_run(&mut run, &mut out);
+        }
+    }
+    flush_word(&mut word, &mut out);
+    flush_run(&mut run, &mut out);
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|t| seen.insert(t.clone()));
+    out
+}
+
+/// A search box's text as the terms every match must hold: the pairs of a Chinese word (a
+/// one-character word as a prefix, so "库" finds "数据库"), and the last ASCII word as a
+/// prefix (typing "replic" finds "replication"). None when there is nothing to search for.
+fn query_terms(query: &str) -> Option<Vec<(String, bool)>> {
+    let mut out: Vec<(String, bool)> = Vec::new();
+    for chunk in query.split(|c: char| !c.is_alphanumeric()) {
+        let mut ascii = String::new();
+        let mut run: Vec<char> = Vec::new();
+        let push_run = |run: &mut Vec<char>, out: &mut Vec<(String, bool)>| {
+            match run.len() {
+                0 => {}
+                1 => out.push((format!("c{:06x}", run[0] as u32), true)),
+                _ => out.extend(
+                    run.windows(2)
+                        .map(|p| (format!("c{:06x}{:06x}", p[0] as u32, p[1] as u32), false)),
+                ),
+            }
+            run.clear();
+        };
+        for ch in chunk.chars() {
+            if ch.is_ascii_alphanumeric() {
+                push_run(&mut run, &mut out);
+                ascii.push(ch.to_ascii_lowercase());
+            } else {
+                if !ascii.is_empty() {
+                    out.push((std::mem::take(&mut ascii), false));
+                }
+                run.push(ch);
+            }
+        }
+        push_run(&mut run, &mut out);
+        if !ascii.is_empty() && ascii.len() <= 40 {
+            out.push((ascii, false));
+        }
+    }
+    if let Some(last) = out.last_mut()
+        && !last.0.starts_with('c')
+    {
+        last.1 = true;
+    }
+    out.dedup();
+    out.truncate(12);
+    (!out.is_empty()).then_some(out)
+}
+
+fn is_pg(conn: &DbConnection) -> bool {
+    matches!(conn, DbConnection::Pg(_))
+}
+
+/// Keeps a talk's search document current: archived talks (accepted and given) are indexed,
+/// others are not.
+pub fn reindex(conn: &mut DbConnection, talk_id: TalkId) -> DomainResult<()> {
+    let talk: Talk = super::find(conn, talk_id)?;
+    let doc = if talk.status == TalkStatus::Accepted && talk.given_at.is_some() {
+        let names: Vec<String> = talk_speakers::table
+            .filter(talk_speakers::talk_id.eq(talk_id))
+            .filter(talk_speakers::confirmed_at.is_not_null())
+            .select(talk_speakers::name)
+            .load(conn)?;
+        let text = format!(
+            "{} {} {} {}",
+            talk.title_zh,
+            talk.title_en,
+            talk.abstract_md,
+            names.join(" ")
+        );
+        terms(&text).join(" ")
+    } else {
+        String::new()
+    };
+    if is_pg(conn) {
+        diesel::sql_query(
+            "UPDATE talks SET search = CASE WHEN $2 = '' THEN NULL \
+             ELSE to_tsvector('simple', $2) END WHERE id = $1",
+        )
+        .bind::<BigInt, _>(talk_id.get())
+        .bind::<Text, _>(&doc)
+        .execute(conn)?;
+    } else {
+        diesel::sql_query("DELETE FROM talk_search WHERE rowid = ?")
+            .bind::<BigInt, _>(talk_id.get())
+            .execute(conn)?;
+        if !doc.is_empty() {
+            diesel::sql_query("INSERT INTO talk_search (rowid, doc) VALUES (?, ?)")
+                .bind::<BigInt, _>(talk_id.get())
+                .bind::<Text, _>(&doc)
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// What the archive is filtered by.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ArchiveFilter {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub chapter: String,
+    #[serde(default)]
+    pub lang: String,
+    #[serde(default)]
+    pub tag: String,
+    #[serde(default)]
+    pub year: String,
+    #[serde(default)]
+    pub page: Option<i64>,
+}
+
+/// One talk in the archive, with its event and chapter.
+#[derive(Debug, Clone)]
+pub struct ArchiveEntry {
+    pub talk: Talk,
+    pub chapter_slug: String,
+    pub chapter_zh: String,
+    pub chapter_en: String,
+    pub event_slug: String,
+    pub event_title_zh: String,
+    pub event_title_en: String,
+    pub event_recording: String,
+}
+
+pub const ARCHIVE_PAGE: i64 = 20;
+
+/// One page of the archive, latest first, and whether there is another.
+pub fn archive(
+    conn: &mut DbConnection,
+    filter: &ArchiveFilter,
+    per_page: i64,
+) -> DomainResult<(Vec<ArchiveEntry>, bool)> {
+    let pg = is_pg(conn);
+    let mut query = talks::table
+        .inner_join(chapters::table)
+        .inner_join(events::table.on(events::id.nullable().eq(talks::placed_event_id)))
+        .filter(talks::given_at.is_not_null())
+        .filter(talks::status.eq(TalkStatus::Accepted))
+        .filter(events::status.eq(crate::domain::events::EventStatus::Published))
+        .select((
+            Talk::as_select(),
+            chapters::slug,
+            chapters::name_zh,
+            chapters::name_en,
+            events::slug,
+            events::title_zh,
+            events::title_en,
+            events::recording_url,
+        ))
+        .into_boxed();
+    if !filter.chapter.is_empty() {
+        query = query.filter(chapters::slug.eq(filter.chapter.clone()));
+    }
+    if super::LANGUAGES.contains(&filter.lang.as_str()) {
+        query = query.filter(talks::language.eq(filter.lang.clone()));
+    }
+    // Tag slugs are lower-case letters, digits and hyphens: nothing else reaches the pattern.
+    let tag: String = filter
+        .tag
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
+        .collect();
+    if !tag.is_empty() {
+        query = query.filter(
+            talks::tags
+                .eq(tag.clone())
+                .or(talks::tags.like(format!("{tag} %")))
+                .or(talks::tags.like(format!("% {tag}")))
+                .or(talks::tags.like(format!("% {tag} %"))),
+        );
+    }
+    if let Ok(year) = filter.year.trim().parse::<i32>()
+        && let (Some(from), Some(to)) = (
+            chrono::NaiveDate::from_ymd_opt(year, 1, 1),
+            chrono::NaiveDate::from_ymd_opt(year + 1, 1, 1),
+        )
+    {
+        // Years are read in China's time: a talk on 1 January at 01:00 belongs to that year.
+        let shift = chrono::TimeDelta::hours(8);
+        query = query
+            .filter(talks::given_at.ge(from.and_time(chrono::NaiveTime::MIN) - shift))
+            .filter(talks::given_at.lt(to.and_time(chrono::NaiveTime::MIN) - shift));
+    }
+    if let Some(terms) = query_terms(&filter.q) {
+        if pg {
+            let tsquery = terms
+                .iter()
+                .map(|(t, prefix)| if *prefix { format!("{t}:*") } else { t.clone() })
+                .collect::<Vec<_>>()
+                .join(" & ");
+            query = query.filter(
+                diesel::dsl::sql::<Bool>("talks.search @@ to_tsquery('simple', ")
+                    .bind::<Text, _>(tsquery)
+                    .sql(")"),
+            );
+        } else {
+            let fts = terms
+                .iter()
+                .map(|(t, prefix)| if *prefix { format!("{t}*") } else { t.clone() })
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            query = query.filter(
+                diesel::dsl::sql::<Bool>(
+                    "talks.id IN (SELECT rowid FROM talk_search WHERE talk_search MATCH ",
+                )
+                .bind::<Text, _>(fts)
+                .sql(")"),
+            );
+        }
+    }
+    let page = filter.page.unwrap_or(0).clamp(0, 10_000);
+    let rows: Vec<Row> = query
+        .order((talks::given_at.desc(), talks::id.desc()))
+        .limit(per_page + 1)
+        .offset(page * per_page)
+        .load(conn)?;
+    let more = rows.len() as i64 > per_page;
+    Ok((
+        rows.into_iter()
+            .take(per_page as usize)
+            .map(entry)
+            .collect(),
+        more,
+    ))
+}
+
+/// The archived talks a person spoke at (confirmed speaker), latest first.
+pub fn given_by(conn: &mut DbConnection, user_id: UserId) -> DomainResult<Vec<ArchiveEntry>> {
+    let ids: Vec<TalkId> = talk_speakers::table
+        .filter(talk_speakers::user_id.eq(user_id))
+        .filter(talk_speakers::confirmed_at.is_not_null())
+        .select(talk_speakers::talk_id)
+        .load(conn)?;
+    entries_of(conn, &ids)
+}
+
+/// One archived talk's entry (none if it is not in the archive).
+pub fn given_entry(conn: &mut DbConnection, id: TalkId) -> DomainResult<Vec<ArchiveEntry>> {
+    entries_of(conn, &[id])
+}
+
+fn entries_of(conn: &mut DbConnection, ids: &[TalkId]) -> DomainResult<Vec<ArchiveEntry>> {
+    let rows: Vec<Row> = talks::table
+        .inner_join(chapters::table)
+        .inner_join(events::table.on(events::id.nullable().eq(talks::placed_event_id)))
+        .filter(talks::id.eq_any(ids))
+        .filter(talks::status.eq(TalkStatus::Accepted))
+        .filter(talks::given_at.is_not_null())
+        .filter(events::status.eq(crate::domain::events::EventStatus::Published))
+        .order((talks::given_at.desc(), talks::id.desc()))
+        .select((
+            Talk::as_select(),
+            chapters::slug,
+            chapters::name_zh,
+            chapters::name_en,
+            events::slug,
+            events::title_zh,
+            events::title_en,
+            events::recording_url,
+        ))
+        .load(conn)?;
+    Ok(rows.into_iter().map(entry).collect())
+}
+
+type Row = (Talk, String, String, String, String, String, String, String);
+
+fn entry(
+    (talk, chapter_slug, chapter_zh, chapter_en, event_slug, tz, te, rec): Row,
+) -> ArchiveEntry {
+    ArchiveEntry {
+        talk,
+        chapter_slug,
+        chapter_zh,
+        chapter_en,
+        event_slug,
+        event_title_zh: tz,
+        event_title_en: te,
+        event_recording: rec,
+    }
+}
+
+/// The years that have archived talks, latest first (for the year filter).
+pub fn years(conn: &mut DbConnection) -> DomainResult<Vec<i32>> {
+    use chrono::Datelike;
+    let first: Option<chrono::NaiveDateTime> = talks::table
+        .filter(talks::given_at.is_not_null())
+        .select(diesel::dsl::min(talks::given_at))
+        .first(conn)?;
+    let last: Option<chrono::NaiveDateTime> = talks::table
+        .filter(talks::given_at.is_not_null())
+        .select(diesel::dsl::max(talks::given_at))
+        .first(conn)?;
+    Ok(match (first, last) {
+        (Some(f), Some(l)) => (f.year()..=l.year()).rev().collect(),
+        _ => Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_is_indexed_as_character_pairs() {
+        let t = terms("数据库 HA");
+        assert!(t.contains(&format!("c{:06x}{:06x}", '数' as u32, '据' as u32)));
+        assert!(t.contains(&format!("c{:06x}", '库' as u32)));
+        assert!(t.contains(&"ha".to_string()));
+        let q = query_terms("据库 repl").unwrap();
+        assert_eq!(q.last().unwrap(), &("repl".to_string(), true));
+        assert!(query_terms(" -- ").is_none());
+    }
+}

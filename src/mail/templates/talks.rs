@@ -1,0 +1,71 @@
+//! The emails of the call for speakers.
+
+use super::*;
+
+/// A proposer named this person as co-speaker: confirm by the link.
+#[derive(Debug, Clone)]
+pub struct TalkInvite {
+    pub proposer: String,
+    pub chapter: String,
+    pub title: String,
+    pub link: String,
+}
+email_parts!(
+    TalkInvite,
+    TalkInviteText,
+    TalkInviteHtml,
+    "emails/talk_invite.txt",
+    "emails/talk_invite.html"
+);
+
+impl TalkInvite {
+    pub fn lead(&self, i: Locale) -> String {
+        i.tf(
+            "email.talk_invite.lead",
+            &[("name", &self.proposer), ("chapter", &self.chapter)],
+        )
+    }
+
+    fn subject(&self, i: Locale) -> String {
+        i.tf(
+            "email.talk_invite.subject",
+            &[("name", &self.proposer), ("title", &self.title)],
+        )
+    }
+}
+
+/// The chapter's decision on a proposal.
+#[derive(Debug, Clone)]
+pub struct TalkDecision {
+    pub name: String,
+    pub chapter: String,
+    pub title: String,
+    /// accepted, declined or waitlisted.
+    pub decision: String,
+    pub message: String,
+    pub link: String,
+}
+email_parts!(
+    TalkDecision,
+    TalkDecisionText,
+    TalkDecisionHtml,
+    "emails/talk_decision.txt",
+    "emails/talk_decision.html"
+);
+
+impl TalkDecision {
+    fn subject(&self, i: Locale) -> String {
+        i.tf(
+            &format!("email.talk_decision.subject_{}", self.decision),
+            &[("chapter", &self.chapter), ("title", &self.title)],
+        )
+    }
+
+    /// The decision's sentence.
+    pub fn lead(&self, i: Locale) -> String {
+        i.tf(
+            &format!("email.talk_decision.lead_{}", self.decision),
+            &[("chapter", &self.chapter), ("title", &self.title)],
+        )
+    }
+}

@@ -1,0 +1,461 @@
+//! The organizations directory: list, page, add and edit (with a logo), merge duplicates; and
+//! the site's talk tags.
+
+use super::auth::RequireUser;
+use super::respond::{actor, see_other, with_status};
+use super::upload::{self, Upload};
+use super::view::{self, Frame};
+use super::{AppError, AppState, db, flow};
+use crate::domain::ids::OrganizationId;
+use crate::domain::images::{self, CleanImage};
+use crate::domain::organizations::{self, Hosting, Organization, OrganizationInput};
+use crate::domain::talks::{self, Tag};
+use crate::domain::{DomainError, FieldErrors};
+use crate::flows;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "orgs/list.html")]
+struct ListPage {
+    ui: Frame,
+    orgs: Vec<(Organization, Option<String>)>,
+    q: String,
+    page: i64,
+    more: bool,
+    can_add: bool,
+}
+
+#[derive(serde::Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    page: Option<i64>,
+}
+
+/// Logo paths of organizations (one query for the page).
+fn with_logos(
+    c: &mut crate::db::DbConnection,
+    orgs: Vec<Organization>,
+) -> Result<Vec<(Organization, Option<String>)>, DomainError> {
+    orgs.into_iter()
+        .map(|o| {
+            let logo = match &o.logo_hash {
+                Some(h) => images::path_for(c, h)?,
+                None => None,
+            };
+            Ok((o, logo))
+        })
+        .collect()
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (q, page) = (query.q.clone(), query.page.unwrap_or(0).clamp(0, 10_000));
+    let me = super::auth::signed_in(&req).map(|s| s.user);
+    let (orgs, more, can_add) = db(&state, move |c| {
+        let (orgs, more) = organizations::list(c, &q, page)?;
+        let can_add = match &me {
+            Some(u) => organizations::may_edit(c, u)?,
+            None => false,
+        };
+        Ok((with_logos(c, orgs)?, more, can_add))
+    })
+    .await?;
+    view::render(&ListPage {
+        ui: Frame::titled(&req, "org.directory"),
+        orgs,
+        q: query.q.clone(),
+        page,
+        more,
+        can_add,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "orgs/page.html")]
+struct OrgPage {
+    ui: Frame,
+    org: Organization,
+    logo: Option<String>,
+    hostings: Vec<Hosting>,
+    can_edit: bool,
+    merge_targets: Vec<Organization>,
+}
+
+impl OrgPage {
+    fn title_of(&self, h: &Hosting) -> String {
+        if self.ui.locale == crate::i18n::Locale::En && !h.title_en.is_empty() {
+            h.title_en.clone()
+        } else {
+            h.title_zh.clone()
+        }
+    }
+    fn when(&self, h: &Hosting) -> String {
+        view::local_date(h.starts_at, chrono_tz::Asia::Shanghai, self.ui.locale)
+    }
+    fn kind_key(&self, h: &Hosting) -> &'static str {
+        match h.kind.as_str() {
+            "host" => "host.host",
+            "sponsor" => "host.sponsor",
+            _ => "host.co_host",
+        }
+    }
+}
+
+pub async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = OrganizationId(id.into_inner());
+    let me = super::auth::signed_in(&req).map(|s| s.user);
+    let is_admin = me.as_ref().is_some_and(|u| u.is_site_admin);
+    let (org, logo, hostings, can_edit, merge_targets) = db(&state, move |c| {
+        let org = organizations::find(c, id)?;
+        let logo = match &org.logo_hash {
+            Some(h) => images::path_for(c, h)?,
+            None => None,
+        };
+        let can_edit = match &me {
+            Some(u) => organizations::may_edit(c, u)?,
+            None => false,
+        };
+        let targets = if is_admin {
+            organizations::list(c, "", 0)?.0
+        } else {
+            Vec::new()
+        };
+        Ok((
+            org.clone(),
+            logo,
+            organizations::hostings(c, org.id)?,
+            can_edit,
+            targets,
+        ))
+    })
+    .await?;
+    if let Some(into) = org.merged_into {
+        return Ok(HttpResponse::MovedPermanently()
+            .insert_header(("Location", format!("/organizations/{into}")))
+            .finish());
+    }
+    let name = org.name(super::locale::of(&req)).to_string();
+    view::render(&OrgPage {
+        ui: Frame::new(&req, name),
+        merge_targets: merge_targets
+            .into_iter()
+            .filter(|o| o.id != org.id)
+            .collect(),
+        org,
+        logo,
+        hostings,
+        can_edit,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "orgs/form.html")]
+struct FormPage {
+    ui: Frame,
+    action: String,
+    form: OrganizationInput,
+    errors: FieldErrors,
+    logo: Option<String>,
+}
+
+fn form_page(
+    req: &HttpRequest,
+    action: String,
+    (form, errors): (OrganizationInput, FieldErrors),
+    logo: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let page = FormPage {
+        ui: Frame::titled(req, "org.form_title"),
+        action,
+        form,
+        errors,
+        logo,
+    };
+    Ok(with_status(view::render(&page)?, status))
+}
+
+async fn require_editor(state: &AppState, me: &super::auth::SignedIn) -> Result<(), AppError> {
+    let user = me.user.clone();
+    if db(state, move |c| organizations::may_edit(c, &user)).await? {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+pub async fn new_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    RequireUser(me): RequireUser,
+) -> Result<HttpResponse, AppError> {
+    require_editor(&state, &me).await?;
+    form_page(
+        &req,
+        "/organizations/new".into(),
+        (OrganizationInput::default(), FieldErrors::default()),
+        None,
+        StatusCode::OK,
+    )
+}
+
+/// Checks the text fields and the picture of an upload form; field errors on failure.
+pub async fn checked_picture(
+    state: &AppState,
+    upload: &Upload,
+    field: &'static str,
+    errors: &mut FieldErrors,
+) -> Result<Option<CleanImage>, AppError> {
+    let Some(bytes) = upload.file(field).map(<[u8]>::to_vec) else {
+        return Ok(None);
+    };
+    if bytes.is_empty() {
+        // A file field sent without a file: nothing chosen.
+        return Ok(None);
+    }
+    // Decoding is CPU work: off the async workers.
+    let _ = state;
+    match web::block(move || images::clean(&bytes)).await? {
+        Ok(image) => Ok(Some(image)),
+        Err(key) => {
+            errors.add(field, key);
+            Ok(None)
+        }
+    }
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    RequireUser(me): RequireUser,
+) -> Result<HttpResponse, AppError> {
+    require_editor(&state, &me).await?;
+    let upload = upload::take(&req)?;
+    let form: OrganizationInput = upload.form()?;
+    let mut errors = FieldErrors::default();
+    let logo = checked_picture(&state, &upload, "logo", &mut errors).await?;
+    let valid = organizations::validate(&form).map_err(|e| {
+        errors.0.extend(e.0);
+    });
+    let (Ok(valid), true) = (valid, errors.is_empty()) else {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return form_page(
+            &req,
+            "/organizations/new".into(),
+            (form, errors),
+            None,
+            status,
+        );
+    };
+    let actor = actor(&req);
+    let org = flow(&state, move |c, _| {
+        flows::organizations::create(c, &actor, &valid, logo.as_ref())
+    })
+    .await?;
+    Ok(see_other(format!("/organizations/{}", org.id)))
+}
+
+pub async fn edit_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    RequireUser(me): RequireUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    require_editor(&state, &me).await?;
+    let id = OrganizationId(id.into_inner());
+    let (org, logo) = db(&state, move |c| {
+        let org = organizations::find(c, id)?;
+        let logo = match &org.logo_hash {
+            Some(h) => images::path_for(c, h)?,
+            None => None,
+        };
+        Ok((org, logo))
+    })
+    .await?;
+    if org.merged_into.is_some() {
+        return Err(AppError::NotFound);
+    }
+    let form = OrganizationInput {
+        name_zh: org.name_zh,
+        name_en: org.name_en,
+        website: org.website,
+        description: org.description,
+    };
+    form_page(
+        &req,
+        format!("/organizations/{id}/edit"),
+        (form, FieldErrors::default()),
+        logo,
+        StatusCode::OK,
+    )
+}
+
+pub async fn save(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    RequireUser(me): RequireUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    require_editor(&state, &me).await?;
+    let id = OrganizationId(id.into_inner());
+    let upload = upload::take(&req)?;
+    let form: OrganizationInput = upload.form()?;
+    let mut errors = FieldErrors::default();
+    let logo = checked_picture(&state, &upload, "logo", &mut errors).await?;
+    let valid = organizations::validate(&form).map_err(|e| errors.0.extend(e.0));
+    let (Ok(valid), true) = (valid, errors.is_empty()) else {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        let action = format!("/organizations/{id}/edit");
+        return form_page(&req, action, (form, errors), None, status);
+    };
+    let actor = actor(&req);
+    flow(&state, move |c, _| {
+        flows::organizations::edit(c, &actor, id, &valid, logo.as_ref())
+    })
+    .await?;
+    Ok(see_other(format!("/organizations/{id}")))
+}
+
+#[derive(serde::Deserialize)]
+pub struct MergeForm {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    into: String,
+}
+
+/// Site admins fold a duplicate into another organization.
+pub async fn merge(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    RequireUser(me): RequireUser,
+    form: web::Form<MergeForm>,
+) -> Result<HttpResponse, AppError> {
+    if !me.user.is_site_admin {
+        return Err(AppError::Forbidden);
+    }
+    let (Ok(from), Ok(into)) = (form.from.parse::<i64>(), form.into.parse::<i64>()) else {
+        return Err(AppError::BadRequest);
+    };
+    let (from, into) = (OrganizationId(from), OrganizationId(into));
+    let actor = actor(&req);
+    match flow(&state, move |c, _| {
+        flows::organizations::merge(c, &actor, from, into)
+    })
+    .await
+    {
+        Ok(_) => Ok(see_other(format!("/organizations/{into}"))),
+        Err(AppError::Invalid(_)) => Err(AppError::BadRequest),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/tags.html")]
+struct TagsPage {
+    ui: Frame,
+    lines: String,
+    errors: FieldErrors,
+    saved: bool,
+}
+
+fn tag_lines(tags: &[Tag]) -> String {
+    tags.iter()
+        .map(|t| format!("{} | {} | {}", t.slug, t.name_zh, t.name_en))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[derive(serde::Deserialize)]
+pub struct TagsQuery {
+    saved: Option<String>,
+}
+
+pub async fn tags_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    RequireUser(me): RequireUser,
+    query: web::Query<TagsQuery>,
+) -> Result<HttpResponse, AppError> {
+    if !me.user.is_site_admin {
+        return Err(AppError::Forbidden);
+    }
+    let tags = db(&state, talks::tags).await?;
+    view::render(&TagsPage {
+        ui: Frame::titled(&req, "tags.title"),
+        lines: tag_lines(&tags),
+        errors: FieldErrors::default(),
+        saved: query.saved.is_some(),
+    })
+}
+
+#[derive(serde::Deserialize)]
+pub struct TagsForm {
+    #[serde(default)]
+    tags: String,
+}
+
+pub async fn save_tags(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    RequireUser(me): RequireUser,
+    form: web::Form<TagsForm>,
+) -> Result<HttpResponse, AppError> {
+    if !me.user.is_site_admin {
+        return Err(AppError::Forbidden);
+    }
+    let (actor, lines) = (actor(&req), form.tags.clone());
+    match flow(&state, move |c, _| {
+        flows::talks::save_tags(c, &actor, &lines)
+    })
+    .await
+    {
+        Ok(_) => Ok(see_other("/admin/tags?saved=1")),
+        Err(AppError::Invalid(errors)) => {
+            let page = TagsPage {
+                ui: Frame::titled(&req, "tags.title"),
+                lines: form.tags.clone(),
+                errors,
+                saved: false,
+            };
+            Ok(with_status(
+                view::render(&page)?,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A stored picture, by its content hash: never changes, so cached for a year.
+pub async fn image(
+    state: web::Data<AppState>,
+    file: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (hash, ext) = file.split_once('.').ok_or(AppError::NotFound)?;
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound);
+    }
+    let h = hash.to_string();
+    let (mime, bytes) = db(&state, move |c| images::load(c, &h)).await?;
+    let expected = if mime == "image/png" { "png" } else { "jpg" };
+    if ext != expected {
+        return Err(AppError::NotFound);
+    }
+    Ok(HttpResponse::Ok()
+        .content_type(mime)
+        .insert_header(("Cache-Control", "public, max-age=31536000, immutable"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Content-Disposition", "inline"))
+        .body(bytes))
+}
