@@ -10,12 +10,19 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
 /// Parents before children (foreign keys).
-pub const TABLES: [&str; 13] = [
+pub const TABLES: [&str; 22] = [
     "users",
     "chapters",
     "memberships",
     "applications",
     "events",
+    "images",
+    "organizations",
+    "speaker_profiles",
+    "talk_tags",
+    "talks",
+    "talk_speakers",
+    "talk_reviews",
     "event_agenda_items",
     "event_hosts",
     "rsvps",
@@ -24,6 +31,8 @@ pub const TABLES: [&str; 13] = [
     "outbox",
     "audit_log",
     "rate_limits",
+    "announcements",
+    "announcement_optouts",
 ];
 
 const BATCH: i64 = 2000;
@@ -74,9 +83,15 @@ fn count(conn: &mut DbConnection, table: &str) -> QueryResult<i64> {
     )
 }
 
-/// The order rows are read in (`rate_limits` has a text key, every other table an id).
+/// The order rows are read in: the table's key.
 fn order_of(table: &str) -> &'static str {
-    if table == "rate_limits" { "key" } else { "id" }
+    match table {
+        "rate_limits" => "key",
+        "speaker_profiles" => "user_id",
+        "talk_reviews" => "talk_id, reviewer_id",
+        "announcement_optouts" => "user_id, chapter_id",
+        _ => "id",
+    }
 }
 
 /// One batch of `table`'s rows as a JSON array of objects.
@@ -87,9 +102,13 @@ fn read_batch(conn: &mut DbConnection, table: &str, offset: i64) -> QueryResult<
             let columns =
                 diesel::sql_query(format!("SELECT name FROM pragma_table_info('{table}')"))
                     .load::<Column>(conn)?;
+            // JSON holds no bytes: pictures travel as PostgreSQL's hex form of bytea.
             let pairs: Vec<String> = columns
                 .iter()
-                .map(|c| format!("'{0}', {0}", c.name))
+                .map(|c| match (table, c.name.as_str()) {
+                    ("images", "bytes") => "'bytes', '\\x' || lower(hex(bytes))".to_string(),
+                    _ => format!("'{0}', {0}", c.name),
+                })
                 .collect();
             format!(
                 "SELECT COALESCE(json_group_array(json_object({})), '[]') AS rows \
@@ -160,7 +179,7 @@ fn copy_all(
             .execute(t)?;
             offset += BATCH;
         }
-        if table != "rate_limits" {
+        if order_of(table) == "id" {
             diesel::sql_query(format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
                  COALESCE((SELECT MAX(id) FROM {table}), 1), \
@@ -168,6 +187,22 @@ fn copy_all(
             ))
             .execute(t)?;
         }
+    }
+    // The archive's search index: SQLite keeps it in an FTS5 table, PostgreSQL in a column.
+    if let DbConnection::Sqlite(_) = source {
+        diesel::sql_query(
+            "SELECT COALESCE(json_group_array(json_object('id', rowid, 'doc', doc)), '[]') \
+             AS rows FROM talk_search",
+        )
+        .get_result::<Json>(source)
+        .and_then(|docs| {
+            diesel::sql_query(
+                "UPDATE talks SET search = to_tsvector('simple', d.doc) \
+                 FROM json_to_recordset($1::json) AS d(id BIGINT, doc TEXT) WHERE talks.id = d.id",
+            )
+            .bind::<Text, _>(&docs.rows)
+            .execute(t)
+        })?;
     }
     // Kept by triggers as memberships arrive one by one; here they arrived with the counts
     // already on the chapter rows.

@@ -395,7 +395,12 @@ pub fn balance(
             .iter()
             .position(|r| (id.is_some() && r.organization_id == id) || r.name.to_lowercase() == key)
         {
-            Some(i) => i,
+            Some(i) => {
+                if rows[i].organization_id.is_none() {
+                    rows[i].organization_id = id;
+                }
+                i
+            }
             None => {
                 rows.push(BalanceRow {
                     name: name.trim().to_string(),

@@ -85,7 +85,7 @@ impl ArchivePage {
         let query = serde_urlencoded::to_string([
             ("q", f.q.as_str()),
             ("chapter", f.chapter.as_str()),
-            ("lang", f.lang.as_str()),
+            ("language", f.language.as_str()),
             ("tag", f.tag.as_str()),
             ("year", f.year.as_str()),
             ("page", &page.to_string()),

@@ -25,3 +25,4 @@ mod pages;
 mod permissions;
 mod proxy;
 mod security;
+mod talks;

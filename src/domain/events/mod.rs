@@ -139,6 +139,14 @@ pub struct Host {
 }
 
 impl Host {
+    pub fn level_key(&self) -> &'static str {
+        match self.level.as_str() {
+            "gold" => "level.gold",
+            "silver" => "level.silver",
+            _ => "level.bronze",
+        }
+    }
+
     pub fn kind_key(&self) -> &'static str {
         match self.kind.as_str() {
             "host" => "host.host",

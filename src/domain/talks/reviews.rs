@@ -101,7 +101,7 @@ pub struct QueueFilter {
     #[serde(default)]
     pub status: String,
     #[serde(default)]
-    pub lang: String,
+    pub language: String,
     #[serde(default)]
     pub tag: String,
     /// "rating" (best first), "oldest", or newest first.
@@ -145,8 +145,8 @@ pub fn queue(
         None if filter.status == "all" => {}
         None => query = query.filter(talks::status.ne(TalkStatus::Withdrawn)),
     }
-    if super::LANGUAGES.contains(&filter.lang.as_str()) {
-        query = query.filter(talks::language.eq(filter.lang.clone()));
+    if super::LANGUAGES.contains(&filter.language.as_str()) {
+        query = query.filter(talks::language.eq(filter.language.clone()));
     }
     let talks: Vec<Talk> = query
         .order(talks::created_at.desc())

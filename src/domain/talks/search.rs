@@ -151,7 +151,7 @@ pub struct ArchiveFilter {
     #[serde(default)]
     pub chapter: String,
     #[serde(default)]
-    pub lang: String,
+    pub language: String,
     #[serde(default)]
     pub tag: String,
     #[serde(default)]
@@ -202,8 +202,8 @@ pub fn archive(
     if !filter.chapter.is_empty() {
         query = query.filter(chapters::slug.eq(filter.chapter.clone()));
     }
-    if super::LANGUAGES.contains(&filter.lang.as_str()) {
-        query = query.filter(talks::language.eq(filter.lang.clone()));
+    if super::LANGUAGES.contains(&filter.language.as_str()) {
+        query = query.filter(talks::language.eq(filter.language.clone()));
     }
     // Tag slugs are lower-case letters, digits and hyphens: nothing else reaches the pattern.
     let tag: String = filter

@@ -180,10 +180,20 @@ pub async fn create_event(
         Err(errors) => return form_page(&req, &access.chapter, action, form, errors, true),
     };
     let (chapter, actor) = (access.chapter.clone(), actor(&req));
-    let event = flow(&state, move |c, _| {
+    let event = match flow(&state, move |c, _| {
         flows::events::create_draft(c, &actor, &chapter, &valid)
     })
-    .await?;
+    .await
+    {
+        Ok(event) => event,
+        Err(AppError::Invalid(errors)) => {
+            return Ok(super::super::respond::with_status(
+                form_page(&req, &access.chapter, action, form, errors, true)?,
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ));
+        }
+        Err(other) => return Err(other),
+    };
     Ok(super::back_to_event(
         &access.chapter.slug,
         &event.slug,
@@ -274,10 +284,20 @@ pub async fn save_event(
         Err(errors) => return form_page(&req, &access.chapter, action, form, errors, false),
     };
     let (e, actor, chapter) = (event.clone(), actor(&req), access.chapter.clone());
-    flow(&state, move |c, site| {
+    // The agenda's talks are checked in the flow's transaction (they must be this chapter's).
+    if let Err(err) = flow(&state, move |c, site| {
         flows::events::save(c, site, &actor, &chapter, &e, &valid)
     })
-    .await?;
+    .await
+    {
+        return match err {
+            AppError::Invalid(errors) => Ok(super::super::respond::with_status(
+                form_page(&req, &access.chapter, action, form, errors, false)?,
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            )),
+            other => Err(other),
+        };
+    }
     Ok(super::back_to_event(
         &access.chapter.slug,
         &event.slug,
