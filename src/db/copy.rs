@@ -142,7 +142,8 @@ pub fn copy(source: &mut DbConnection, target_url: &str) -> Result<Vec<String>, 
         other => CopyError::Db(other),
     })?;
     let mut held = Vec::new();
-    for table in TABLES {
+    // The migrations seed the tag list: those rows are replaced by the source's.
+    for table in TABLES.into_iter().filter(|t| *t != "talk_tags") {
         let n = count(&mut target, table)?;
         if n > 0 {
             held.push(format!("{table}: {n}"));
@@ -165,6 +166,7 @@ fn copy_all(
     t: &mut DbConnection,
     report: &mut Vec<String>,
 ) -> Result<(), CopyError> {
+    diesel::sql_query("DELETE FROM talk_tags").execute(t)?;
     for table in TABLES {
         let mut offset = 0;
         loop {
