@@ -154,14 +154,30 @@ pub fn load(conn: &mut DbConnection, hash: &str) -> DomainResult<(String, Vec<u8
         .ok_or(DomainError::NotFound)
 }
 
-/// The served path of a stored picture, given its hash (its type is part of the path).
-pub fn path_for(conn: &mut DbConnection, hash: &str) -> DomainResult<Option<String>> {
-    Ok(images::table
-        .filter(images::hash.eq(hash))
-        .select(images::mime)
-        .first::<String>(conn)
-        .optional()?
-        .map(|mime| path_of(hash, &mime)))
+/// The served path of a stored picture, if there is one (its type is part of the path).
+pub fn path_for(conn: &mut DbConnection, hash: Option<&str>) -> DomainResult<Option<String>> {
+    Ok(match hash {
+        Some(h) => paths_for(conn, &[h])?.remove(h),
+        None => None,
+    })
+}
+
+/// The served paths of many stored pictures in one query, by hash.
+pub fn paths_for(
+    conn: &mut DbConnection,
+    hashes: &[&str],
+) -> DomainResult<std::collections::HashMap<String, String>> {
+    let rows: Vec<(String, String)> = images::table
+        .filter(images::hash.eq_any(hashes))
+        .select((images::hash, images::mime))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(hash, mime)| {
+            let path = path_of(&hash, &mime);
+            (hash, path)
+        })
+        .collect())
 }
 
 #[cfg(test)]

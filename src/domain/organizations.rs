@@ -324,6 +324,22 @@ pub fn recent_for_chapter(
     Ok(out)
 }
 
+/// Organizations with the served path of their logo (one query for all of them).
+pub fn with_logos(
+    conn: &mut DbConnection,
+    orgs: Vec<Organization>,
+) -> DomainResult<Vec<(Organization, Option<String>)>> {
+    let hashes: Vec<&str> = orgs.iter().filter_map(|o| o.logo_hash.as_deref()).collect();
+    let mut paths = crate::domain::images::paths_for(conn, &hashes)?;
+    Ok(orgs
+        .into_iter()
+        .map(|o| {
+            let logo = o.logo_hash.as_ref().and_then(|h| paths.remove(h));
+            (o, logo)
+        })
+        .collect())
+}
+
 /// Is this person an organizer of some chapter (who may add to the directory)?
 pub fn may_edit(conn: &mut DbConnection, user: &crate::domain::users::User) -> DomainResult<bool> {
     use crate::db::schema::memberships;

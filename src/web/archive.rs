@@ -7,7 +7,7 @@ use crate::domain::chapters::{self, Chapter};
 use crate::domain::ids::{TalkId, UserId};
 use crate::domain::speakers::{self, SpeakerProfile};
 use crate::domain::talks::search::{self, ArchiveEntry, ArchiveFilter};
-use crate::domain::talks::{self, Speaker, Tag, Talk, TalkStatus};
+use crate::domain::talks::{self, Speaker, Tags, Talk};
 use crate::i18n::Locale;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -47,38 +47,12 @@ struct ArchivePage {
     talks: Vec<Shown>,
     more: bool,
     page: i64,
-    tags: Vec<Tag>,
+    tags: Tags,
     chapters: Vec<Chapter>,
     years: Vec<i32>,
 }
 
 impl ArchivePage {
-    fn tag_name(&self, slug: &str) -> String {
-        self.tags
-            .iter()
-            .find(|t| t.slug == slug)
-            .map_or_else(|| slug.to_string(), |t| t.name(self.ui.locale).to_string())
-    }
-    fn chapter_name(&self, e: &ArchiveEntry) -> String {
-        if self.ui.locale == Locale::En && !e.chapter_en.is_empty() {
-            e.chapter_en.clone()
-        } else {
-            e.chapter_zh.clone()
-        }
-    }
-    fn event_title(&self, e: &ArchiveEntry) -> String {
-        if self.ui.locale == Locale::En && !e.event_title_en.is_empty() {
-            e.event_title_en.clone()
-        } else {
-            e.event_title_zh.clone()
-        }
-    }
-    fn when(&self, e: &ArchiveEntry) -> String {
-        e.talk
-            .given_at
-            .map(|t| view::local_date(t, chrono_tz::Asia::Shanghai, self.ui.locale))
-            .unwrap_or_default()
-    }
     /// The query string of this view at another page.
     fn page_link(&self, page: i64) -> String {
         let f = &self.filter;
@@ -133,32 +107,7 @@ pub async fn archive(
 struct TalkPage {
     ui: Frame,
     shown: Shown,
-    tags: Vec<Tag>,
-}
-
-impl TalkPage {
-    fn tag_name(&self, slug: &str) -> String {
-        self.tags
-            .iter()
-            .find(|t| t.slug == slug)
-            .map_or_else(|| slug.to_string(), |t| t.name(self.ui.locale).to_string())
-    }
-    fn event_title(&self) -> String {
-        let e = &self.shown.entry;
-        if self.ui.locale == Locale::En && !e.event_title_en.is_empty() {
-            e.event_title_en.clone()
-        } else {
-            e.event_title_zh.clone()
-        }
-    }
-    fn when(&self) -> String {
-        self.shown
-            .entry
-            .talk
-            .given_at
-            .map(|t| view::local_date(t, chrono_tz::Asia::Shanghai, self.ui.locale))
-            .unwrap_or_default()
-    }
+    tags: Tags,
 }
 
 /// A talk in the archive; talks not (yet) given are not public.
@@ -169,11 +118,7 @@ pub async fn talk_page(
 ) -> Result<HttpResponse, AppError> {
     let id = TalkId(id.into_inner());
     let (shown, tags) = db(&state, move |c| {
-        let talk = talks::find(c, id)?;
-        if talk.status != TalkStatus::Accepted || talk.given_at.is_none() {
-            return Err(DomainError::NotFound);
-        }
-        let entries = search::given_entry(c, talk.id)?;
+        let entries = search::given_entry(c, id)?;
         let mut shown = with_speakers(c, entries)?;
         Ok((shown.pop().ok_or(DomainError::NotFound)?, talks::tags(c)?))
     })
@@ -198,19 +143,6 @@ struct SpeakerPage {
 }
 
 impl SpeakerPage {
-    fn event_title(&self, e: &ArchiveEntry) -> String {
-        if self.ui.locale == Locale::En && !e.event_title_en.is_empty() {
-            e.event_title_en.clone()
-        } else {
-            e.event_title_zh.clone()
-        }
-    }
-    fn when(&self, e: &ArchiveEntry) -> String {
-        e.talk
-            .given_at
-            .map(|t| view::local_date(t, chrono_tz::Asia::Shanghai, self.ui.locale))
-            .unwrap_or_default()
-    }
     fn affiliation(&self) -> &str {
         if self.profile.affiliation.is_empty() {
             &self.organization
@@ -229,10 +161,7 @@ pub async fn speaker_page(
     let id = UserId(id.into_inner());
     let (name, organization, profile, photo, talks) = db(&state, move |c| {
         let (name, organization, profile) = speakers::public(c, id)?;
-        let photo = match &profile.photo_hash {
-            Some(h) => crate::domain::images::path_for(c, h)?,
-            None => None,
-        };
+        let photo = crate::domain::images::path_for(c, profile.photo_hash.as_deref())?;
         Ok((name, organization, profile, photo, search::given_by(c, id)?))
     })
     .await?;
@@ -337,7 +266,7 @@ pub async fn json(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
                     "url": sp.user_id.filter(|_| *public).map(|u| format!("{base}/speakers/{u}")),
                 })).collect::<Vec<_>>(),
                 "slides_url": t.slides_url,
-                "recording_url": if t.recording_url.is_empty() { &s.entry.event_recording } else { &t.recording_url },
+                "recording_url": s.entry.recording(),
             })
         })
         .collect();

@@ -3,14 +3,14 @@
 
 use super::auth::RequireUser;
 use super::respond::{actor, see_other, with_status};
-use super::upload::{self, Upload};
+use super::upload::{self, FormData};
 use super::view::{self, Frame};
 use super::{AppError, AppState, db, flow};
+use crate::domain::FieldErrors;
 use crate::domain::ids::OrganizationId;
 use crate::domain::images::{self, CleanImage};
 use crate::domain::organizations::{self, Hosting, Organization, OrganizationInput};
-use crate::domain::talks::{self, Tag};
-use crate::domain::{DomainError, FieldErrors};
+use crate::domain::talks::{self, Tags};
 use crate::flows;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -34,22 +34,6 @@ pub struct ListQuery {
     page: Option<i64>,
 }
 
-/// Logo paths of organizations (one query for the page).
-fn with_logos(
-    c: &mut crate::db::DbConnection,
-    orgs: Vec<Organization>,
-) -> Result<Vec<(Organization, Option<String>)>, DomainError> {
-    orgs.into_iter()
-        .map(|o| {
-            let logo = match &o.logo_hash {
-                Some(h) => images::path_for(c, h)?,
-                None => None,
-            };
-            Ok((o, logo))
-        })
-        .collect()
-}
-
 pub async fn list(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -63,7 +47,7 @@ pub async fn list(
             Some(u) => organizations::may_edit(c, u)?,
             None => false,
         };
-        Ok((with_logos(c, orgs)?, more, can_add))
+        Ok((organizations::with_logos(c, orgs)?, more, can_add))
     })
     .await?;
     view::render(&ListPage {
@@ -117,10 +101,7 @@ pub async fn page(
     let is_admin = me.as_ref().is_some_and(|u| u.is_site_admin);
     let (org, logo, hostings, can_edit, merge_targets) = db(&state, move |c| {
         let org = organizations::find(c, id)?;
-        let logo = match &org.logo_hash {
-            Some(h) => images::path_for(c, h)?,
-            None => None,
-        };
+        let logo = images::path_for(c, org.logo_hash.as_deref())?;
         let can_edit = match &me {
             Some(u) => organizations::may_edit(c, u)?,
             None => false,
@@ -211,8 +192,7 @@ pub async fn new_form(
 
 /// Checks the text fields and the picture of an upload form; field errors on failure.
 pub async fn checked_picture(
-    state: &AppState,
-    upload: &Upload,
+    upload: &FormData,
     field: &'static str,
     errors: &mut FieldErrors,
 ) -> Result<Option<CleanImage>, AppError> {
@@ -224,7 +204,6 @@ pub async fn checked_picture(
         return Ok(None);
     }
     // Decoding is CPU work: off the async workers.
-    let _ = state;
     match web::block(move || images::clean(&bytes)).await? {
         Ok(image) => Ok(Some(image)),
         Err(key) => {
@@ -243,7 +222,7 @@ pub async fn create(
     let upload = upload::take(&req)?;
     let form: OrganizationInput = upload.form()?;
     let mut errors = FieldErrors::default();
-    let logo = checked_picture(&state, &upload, "logo", &mut errors).await?;
+    let logo = checked_picture(&upload, "logo", &mut errors).await?;
     let valid = organizations::validate(&form).map_err(|e| {
         errors.0.extend(e.0);
     });
@@ -275,10 +254,7 @@ pub async fn edit_form(
     let id = OrganizationId(id.into_inner());
     let (org, logo) = db(&state, move |c| {
         let org = organizations::find(c, id)?;
-        let logo = match &org.logo_hash {
-            Some(h) => images::path_for(c, h)?,
-            None => None,
-        };
+        let logo = images::path_for(c, org.logo_hash.as_deref())?;
         Ok((org, logo))
     })
     .await?;
@@ -311,7 +287,7 @@ pub async fn save(
     let upload = upload::take(&req)?;
     let form: OrganizationInput = upload.form()?;
     let mut errors = FieldErrors::default();
-    let logo = checked_picture(&state, &upload, "logo", &mut errors).await?;
+    let logo = checked_picture(&upload, "logo", &mut errors).await?;
     let valid = organizations::validate(&form).map_err(|e| errors.0.extend(e.0));
     let (Ok(valid), true) = (valid, errors.is_empty()) else {
         let status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -369,8 +345,9 @@ struct TagsPage {
     saved: bool,
 }
 
-fn tag_lines(tags: &[Tag]) -> String {
-    tags.iter()
+fn tag_lines(tags: &Tags) -> String {
+    tags.0
+        .iter()
         .map(|t| format!("{} | {} | {}", t.slug, t.name_zh, t.name_en))
         .collect::<Vec<_>>()
         .join("\n")

@@ -37,10 +37,7 @@ async fn current_photo(
 ) -> Result<(Option<speakers::SpeakerProfile>, Option<String>), AppError> {
     db(state, move |c| {
         let profile = speakers::find(c, id)?;
-        let photo = match profile.as_ref().and_then(|p| p.photo_hash.clone()) {
-            Some(h) => images::path_for(c, &h)?,
-            None => None,
-        };
+        let photo = images::path_for(c, profile.as_ref().and_then(|p| p.photo_hash.as_deref()))?;
         Ok((profile, photo))
     })
     .await
@@ -84,7 +81,7 @@ pub async fn save(
     let upload = upload::take(&req)?;
     let form: ProfileInput = upload.form()?;
     let mut errors = FieldErrors::default();
-    let photo = checked_picture(&state, &upload, "photo", &mut errors).await?;
+    let photo = checked_picture(&upload, "photo", &mut errors).await?;
     if let Err(e) = speakers::validate(&form) {
         errors.0.extend(e.0);
     }

@@ -155,17 +155,9 @@ pub async fn chapter_page(
             None => None,
         };
         let since = crate::domain::now() - chrono::TimeDelta::days(365);
-        let sponsors = crate::domain::organizations::recent_for_chapter(conn, chapter.id, since)?
-            .into_iter()
-            .take(12)
-            .map(|(org, _)| {
-                let logo = match &org.logo_hash {
-                    Some(h) => crate::domain::images::path_for(conn, h)?,
-                    None => None,
-                };
-                Ok((org, logo))
-            })
-            .collect::<Result<Vec<_>, crate::domain::DomainError>>()?;
+        let recent = crate::domain::organizations::recent_for_chapter(conn, chapter.id, since)?;
+        let orgs = recent.into_iter().take(12).map(|(org, _)| org).collect();
+        let sponsors = crate::domain::organizations::with_logos(conn, orgs)?;
         Ok((chapter, roster, events, (role, sponsors)))
     })
     .await?;

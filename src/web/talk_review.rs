@@ -10,7 +10,7 @@ use crate::domain::events::{self, Event, EventStatus};
 use crate::domain::ids::TalkId;
 use crate::domain::organizations::{self, BalanceRow};
 use crate::domain::talks::reviews::{self, QueueEntry, QueueFilter, Review};
-use crate::domain::talks::{self, Speaker, Tag, Talk, TalkStatus};
+use crate::domain::talks::{self, Speaker, Tags, Talk, TalkStatus};
 use crate::domain::{Conflict, FieldErrors};
 use crate::flows;
 use actix_web::http::StatusCode;
@@ -25,7 +25,7 @@ struct QueuePage {
     chapter_name: String,
     filter: QueueFilter,
     entries: Vec<QueueEntry>,
-    tags: Vec<Tag>,
+    tags: Tags,
     can_manage: bool,
 }
 
@@ -98,7 +98,7 @@ struct DetailPage {
     mine: Option<Review>,
     average: String,
     events: Vec<Event>,
-    tags: Vec<Tag>,
+    tags: Tags,
     can_decide: bool,
     errors: FieldErrors,
     /// The review form's input, kept on an error.
@@ -108,12 +108,6 @@ struct DetailPage {
 }
 
 impl DetailPage {
-    fn tag_name(&self, slug: &str) -> String {
-        self.tags
-            .iter()
-            .find(|t| t.slug == slug)
-            .map_or_else(|| slug.to_string(), |t| t.name(self.ui.locale).to_string())
-    }
     fn event_label(&self, e: &Event) -> String {
         format!(
             "{} · {}",
@@ -131,7 +125,7 @@ struct Loaded {
     speakers: Vec<Speaker>,
     reviews: Vec<Review>,
     events: Vec<Event>,
-    tags: Vec<Tag>,
+    tags: Tags,
 }
 
 async fn load(state: &AppState, access: &ChapterAccess, id: i64) -> Result<Loaded, AppError> {
@@ -192,6 +186,20 @@ fn detail_page(
         ui,
     };
     Ok(with_status(view::render(&page)?, status))
+}
+
+/// The proposal's page again, after a refused action: with field errors or a notice.
+async fn again(
+    state: &AppState,
+    req: &HttpRequest,
+    access: ChapterAccess,
+    id: i64,
+    errors: FieldErrors,
+    (notice, status): (&'static str, StatusCode),
+) -> Result<HttpResponse, AppError> {
+    let loaded = load(state, &access, id).await?;
+    let nothing = (errors, String::new(), String::new());
+    detail_page(req, access, loaded, nothing, (notice, status))
 }
 
 #[derive(serde::Deserialize)]
@@ -294,14 +302,8 @@ pub async fn decide(
         errors.add("message", key);
     }
     if !errors.is_empty() {
-        let loaded = load(&state, &access, id).await?;
-        return detail_page(
-            &req,
-            access,
-            loaded,
-            (errors, String::new(), String::new()),
-            ("", StatusCode::UNPROCESSABLE_ENTITY),
-        );
+        let invalid = ("", StatusCode::UNPROCESSABLE_ENTITY);
+        return again(&state, &req, access, id, errors, invalid).await;
     }
     let (actor, chapter, message) = (actor(&req), access.chapter.clone(), form.message.clone());
     match flow(&state, move |c, site| {
@@ -321,14 +323,8 @@ pub async fn decide(
             access.chapter.slug
         ))),
         Err(AppError::Conflict(Conflict::AlreadyDecided)) => {
-            let loaded = load(&state, &access, id).await?;
-            detail_page(
-                &req,
-                access,
-                loaded,
-                (FieldErrors::default(), String::new(), String::new()),
-                ("already_decided", StatusCode::CONFLICT),
-            )
+            let notice = ("already_decided", StatusCode::CONFLICT);
+            again(&state, &req, access, id, FieldErrors::default(), notice).await
         }
         Err(e) => Err(e),
     }
@@ -361,16 +357,10 @@ pub async fn place(
     let event = match event {
         Ok(e) if e.status != EventStatus::Cancelled => e,
         _ => {
-            let loaded = load(&state, &access, id).await?;
             let mut errors = FieldErrors::default();
             errors.add("event", "error.invalid_choice");
-            return detail_page(
-                &req,
-                access,
-                loaded,
-                (errors, String::new(), String::new()),
-                ("", StatusCode::UNPROCESSABLE_ENTITY),
-            );
+            let invalid = ("", StatusCode::UNPROCESSABLE_ENTITY);
+            return again(&state, &req, access, id, errors, invalid).await;
         }
     };
     let (actor, chapter, label) = (actor(&req), access.chapter.clone(), form.time_label.clone());
@@ -384,24 +374,12 @@ pub async fn place(
             access.chapter.slug
         ))),
         Err(AppError::Conflict(Conflict::NotAccepted)) => {
-            let loaded = load(&state, &access, id).await?;
-            detail_page(
-                &req,
-                access,
-                loaded,
-                (FieldErrors::default(), String::new(), String::new()),
-                ("not_accepted", StatusCode::CONFLICT),
-            )
+            let notice = ("not_accepted", StatusCode::CONFLICT);
+            again(&state, &req, access, id, FieldErrors::default(), notice).await
         }
         Err(AppError::Invalid(errors)) => {
-            let loaded = load(&state, &access, id).await?;
-            detail_page(
-                &req,
-                access,
-                loaded,
-                (errors, String::new(), String::new()),
-                ("", StatusCode::UNPROCESSABLE_ENTITY),
-            )
+            let invalid = ("", StatusCode::UNPROCESSABLE_ENTITY);
+            again(&state, &req, access, id, errors, invalid).await
         }
         Err(e) => Err(e),
     }

@@ -9,7 +9,7 @@ use super::{AppError, AppState, db, flow};
 use crate::domain::chapters::Chapter;
 use crate::domain::events::Event;
 use crate::domain::ids::TalkId;
-use crate::domain::talks::{self, OpenCalls, Tag, Talk, TalkInput};
+use crate::domain::talks::{self, OpenCalls, Tags, Talk, TalkInput};
 use crate::domain::{Conflict, FieldErrors};
 use crate::flows;
 use actix_web::http::StatusCode;
@@ -23,7 +23,7 @@ struct ProposePage {
     chapter: Chapter,
     chapter_name: String,
     calls: OpenCalls,
-    tags: Vec<Tag>,
+    tags: Tags,
     form: TalkInput,
     errors: FieldErrors,
     /// None: a new proposal; Some: editing this talk.
@@ -50,15 +50,8 @@ impl ProposePage {
 }
 
 fn parse_form(body: &[u8]) -> Result<TalkInput, AppError> {
-    let fields: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(body).map_err(|_| AppError::BadRequest)?;
-    let get = |k: &str| {
-        fields
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let form = super::upload::FormData::urlencoded(body)?;
+    let get = |k: &str| form.field(k);
     Ok(TalkInput {
         title_zh: get("title_zh"),
         title_en: get("title_en"),
@@ -66,12 +59,7 @@ fn parse_form(body: &[u8]) -> Result<TalkInput, AppError> {
         language: get("language"),
         level: get("level"),
         duration: get("duration"),
-        tags: fields
-            .iter()
-            .filter(|(k, _)| k == "tags")
-            .map(|(_, v)| v.clone())
-            .take(20)
-            .collect(),
+        tags: form.all("tags").map(str::to_string).take(20).collect(),
         co_speakers: get("co_speakers"),
         event: get("event"),
         slides_url: get("slides_url"),
@@ -82,7 +70,7 @@ fn parse_form(body: &[u8]) -> Result<TalkInput, AppError> {
 struct Context {
     access: ChapterAccess,
     calls: OpenCalls,
-    tags: Vec<Tag>,
+    tags: Tags,
 }
 
 async fn context(state: &AppState, req: &HttpRequest, slug: &str) -> Result<Context, AppError> {
@@ -162,7 +150,7 @@ pub async fn propose(
 ) -> Result<HttpResponse, AppError> {
     let ctx = context(&state, &req, &slug).await?;
     let form = parse_form(&body)?;
-    let known: Vec<String> = ctx.tags.iter().map(|t| t.slug.clone()).collect();
+    let known = ctx.tags.slugs();
     let valid = match talks::validate(&form, &known) {
         Ok(v) => v,
         Err(errors) => {
@@ -277,7 +265,7 @@ pub async fn save(
             ..TalkInput::default()
         };
     }
-    let known: Vec<String> = ctx.tags.iter().map(|t| t.slug.clone()).collect();
+    let known = ctx.tags.slugs();
     let valid = match talks::validate(&form, &known) {
         Ok(v) => v,
         Err(errors) => {

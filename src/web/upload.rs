@@ -16,14 +16,30 @@ pub const ROUTES: [&str; 3] = [
     "/organizations/{id}/edit",
 ];
 
-/// A parsed multipart form: its text fields and its file fields.
+/// A parsed form: its text fields and, for multipart, its file fields.
 #[derive(Debug, Clone, Default)]
-pub struct Upload {
+pub struct FormData {
     pub fields: Vec<(String, String)>,
     pub files: Vec<(String, Vec<u8>)>,
 }
 
-impl Upload {
+impl FormData {
+    /// A `application/x-www-form-urlencoded` body (forms with repeated or numbered fields).
+    pub fn urlencoded(body: &[u8]) -> Result<FormData, AppError> {
+        Ok(FormData {
+            fields: serde_urlencoded::from_bytes(body).map_err(|_| AppError::BadRequest)?,
+            files: Vec::new(),
+        })
+    }
+
+    /// Every value of a repeated field (checkboxes).
+    pub fn all(&self, name: &str) -> impl Iterator<Item = &str> {
+        self.fields
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     pub fn field(&self, name: &str) -> String {
         self.fields
             .iter()
@@ -58,11 +74,11 @@ pub fn is_multipart(content_type: Option<&str>) -> bool {
 
 /// Parses a whole multipart body. A file field sent with no file (an empty name and no bytes)
 /// counts as none chosen.
-pub async fn parse(content_type: &str, body: web::Bytes) -> Result<Upload, AppError> {
+pub async fn parse(content_type: &str, body: web::Bytes) -> Result<FormData, AppError> {
     let boundary = multer::parse_boundary(content_type).map_err(|_| AppError::BadRequest)?;
     let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
     let mut multipart = multer::Multipart::new(stream, boundary);
-    let mut upload = Upload::default();
+    let mut upload = FormData::default();
     while let Some(field) = multipart
         .next_field()
         .await
@@ -87,8 +103,8 @@ pub async fn parse(content_type: &str, body: web::Bytes) -> Result<Upload, AppEr
 }
 
 /// The parsed form the middleware left for this request.
-pub fn take(req: &HttpRequest) -> Result<Upload, AppError> {
+pub fn take(req: &HttpRequest) -> Result<FormData, AppError> {
     req.extensions_mut()
-        .remove::<Upload>()
+        .remove::<FormData>()
         .ok_or(AppError::BadRequest)
 }

@@ -136,11 +136,31 @@ impl Tag {
     }
 }
 
-pub fn tags(conn: &mut DbConnection) -> DomainResult<Vec<Tag>> {
-    Ok(talk_tags::table
-        .order((talk_tags::position.asc(), talk_tags::id.asc()))
-        .select(Tag::as_select())
-        .load(conn)?)
+/// The site's tags, in their order.
+#[derive(Debug, Clone, Default)]
+pub struct Tags(pub Vec<Tag>);
+
+impl Tags {
+    /// A tag's name in a language (a slug no longer in the list shows as itself).
+    pub fn name_of(&self, slug: &str, locale: Locale) -> String {
+        self.0
+            .iter()
+            .find(|t| t.slug == slug)
+            .map_or_else(|| slug.to_string(), |t| t.name(locale).to_string())
+    }
+
+    pub fn slugs(&self) -> Vec<String> {
+        self.0.iter().map(|t| t.slug.clone()).collect()
+    }
+}
+
+pub fn tags(conn: &mut DbConnection) -> DomainResult<Tags> {
+    Ok(Tags(
+        talk_tags::table
+            .order((talk_tags::position.asc(), talk_tags::id.asc()))
+            .select(Tag::as_select())
+            .load(conn)?,
+    ))
 }
 
 /// Replaces the site's tag list with `slug | 中文 | English` lines; tags in use keep working

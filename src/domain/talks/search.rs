@@ -9,6 +9,7 @@ use crate::db::DbConnection;
 use crate::db::schema::{chapters, events, talk_speakers, talks};
 use crate::domain::DomainResult;
 use crate::domain::ids::*;
+use crate::i18n::Locale;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
 
@@ -171,6 +172,42 @@ pub struct ArchiveEntry {
     pub event_title_zh: String,
     pub event_title_en: String,
     pub event_recording: String,
+    pub chapter_tz: String,
+}
+
+impl ArchiveEntry {
+    pub fn chapter_name(&self, locale: Locale) -> &str {
+        match locale {
+            Locale::En if !self.chapter_en.is_empty() => &self.chapter_en,
+            _ => &self.chapter_zh,
+        }
+    }
+
+    pub fn event_title(&self, locale: Locale) -> &str {
+        match locale {
+            Locale::En if !self.event_title_en.is_empty() => &self.event_title_en,
+            _ => &self.event_title_zh,
+        }
+    }
+
+    /// The day it was given, in its chapter's time zone.
+    pub fn given_on(&self, locale: Locale) -> String {
+        use chrono::TimeZone;
+        let tz: chrono_tz::Tz = self.chapter_tz.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+        self.talk
+            .given_at
+            .map(|t| crate::i18n::date(tz.from_utc_datetime(&t).date_naive(), locale))
+            .unwrap_or_default()
+    }
+
+    /// The recording: the talk's own, else the whole event's.
+    pub fn recording(&self) -> &str {
+        if self.talk.recording_url.is_empty() {
+            &self.event_recording
+        } else {
+            &self.talk.recording_url
+        }
+    }
 }
 
 pub const ARCHIVE_PAGE: i64 = 20;
@@ -197,6 +234,7 @@ pub fn archive(
             events::title_zh,
             events::title_en,
             events::recording_url,
+            chapters::time_zone,
         ))
         .into_boxed();
     if !filter.chapter.is_empty() {
@@ -308,15 +346,28 @@ fn entries_of(conn: &mut DbConnection, ids: &[TalkId]) -> DomainResult<Vec<Archi
             events::title_zh,
             events::title_en,
             events::recording_url,
+            chapters::time_zone,
         ))
         .load(conn)?;
     Ok(rows.into_iter().map(entry).collect())
 }
 
-type Row = (Talk, String, String, String, String, String, String, String);
+/// A talk with its chapter's slug, names and time zone, and its event's slug, titles and
+/// recording.
+type Row = (
+    Talk,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
 
 fn entry(
-    (talk, chapter_slug, chapter_zh, chapter_en, event_slug, tz, te, rec): Row,
+    (talk, chapter_slug, chapter_zh, chapter_en, event_slug, zh, en, rec, tz): Row,
 ) -> ArchiveEntry {
     ArchiveEntry {
         talk,
@@ -324,9 +375,10 @@ fn entry(
         chapter_zh,
         chapter_en,
         event_slug,
-        event_title_zh: tz,
-        event_title_en: te,
+        event_title_zh: zh,
+        event_title_en: en,
         event_recording: rec,
+        chapter_tz: tz,
     }
 }
 

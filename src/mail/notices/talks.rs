@@ -65,11 +65,7 @@ pub fn talk_decision(
         }
         .render(l)
     };
-    let key = format!(
-        "talk-decision:{}:{}:{}",
-        talk.id,
-        decision.as_str(),
-        crate::domain::now().and_utc().timestamp()
-    );
+    // A talk takes each decision once at most (waitlisted, then accepted or declined).
+    let key = format!("talk-decision:{}:{}", talk.id, decision.as_str());
     enqueue_for(conn, proposer, key, render)
 }

@@ -27,17 +27,10 @@ struct FormPage {
 
 /// The form as posted: agenda rows `agenda_{n}_{field}`, host rows `host_{n}_{field}`.
 fn parse_form(body: &[u8]) -> Result<EventInput, AppError> {
-    let fields: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(body).map_err(|_| AppError::BadRequest)?;
-    let get = |k: &str| {
-        fields
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let form = super::super::upload::FormData::urlencoded(body)?;
+    let get = |k: &str| form.field(k);
     let rows = |prefix: &str| -> usize {
-        fields
+        form.fields
             .iter()
             .filter_map(|(k, _)| {
                 k.strip_prefix(prefix)?
