@@ -193,7 +193,7 @@ fn copy_all(
     // The archive's search index: SQLite keeps it in an FTS5 table, PostgreSQL in a column.
     if let DbConnection::Sqlite(_) = source {
         diesel::sql_query(
-            "SELECT COALESCE(json_group_array(json_object('id', rowid, 'doc', doc)), '[]') \
+            "SELECT COALESCE(json_group_array(json_object('id', talk_id, 'doc', doc)), '[]') \
              AS rows FROM talk_search",
         )
         .get_result::<Json>(source)

@@ -135,4 +135,7 @@ ALTER TABLE event_agenda_items ADD COLUMN talk_id BIGINT REFERENCES talks (id) O
 
 -- The archive's search index: one document per talk in the archive, of words and CJK
 -- character pairs that the app tokenizes (so Chinese is searchable without a segmenter).
-CREATE VIRTUAL TABLE talk_search USING fts5 (doc, tokenize = 'unicode61 remove_diacritics 0');
+-- Its rowid is the archive's order (the time the talk was given, then the talk), so a search
+-- reads matches newest first and stops at a page; talks.search_key remembers it.
+CREATE VIRTUAL TABLE talk_search USING fts5 (doc, talk_id UNINDEXED, tokenize = 'unicode61 remove_diacritics 0');
+ALTER TABLE talks ADD COLUMN search_key BIGINT;

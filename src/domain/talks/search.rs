@@ -131,17 +131,41 @@ pub fn reindex(conn: &mut DbConnection, talk_id: TalkId) -> DomainResult<()> {
         .bind::<Text, _>(&doc)
         .execute(conn)?;
     } else {
-        diesel::sql_query("DELETE FROM talk_search WHERE rowid = ?")
-            .bind::<BigInt, _>(talk_id.get())
-            .execute(conn)?;
-        if !doc.is_empty() {
-            diesel::sql_query("INSERT INTO talk_search (rowid, doc) VALUES (?, ?)")
-                .bind::<BigInt, _>(talk_id.get())
-                .bind::<Text, _>(&doc)
+        let old: Option<i64> = talks::table
+            .find(talk_id)
+            .select(diesel::dsl::sql::<diesel::sql_types::Nullable<BigInt>>(
+                "search_key",
+            ))
+            .first(conn)?;
+        if let Some(old) = old {
+            diesel::sql_query("DELETE FROM talk_search WHERE rowid = ?")
+                .bind::<BigInt, _>(old)
                 .execute(conn)?;
         }
+        let key = match talk.given_at.filter(|_| !doc.is_empty()) {
+            Some(given) => {
+                let key = search_key(given, talk_id);
+                diesel::sql_query("INSERT INTO talk_search (rowid, doc, talk_id) VALUES (?, ?, ?)")
+                    .bind::<BigInt, _>(key)
+                    .bind::<Text, _>(&doc)
+                    .bind::<BigInt, _>(talk_id.get())
+                    .execute(conn)?;
+                Some(key)
+            }
+            None => None,
+        };
+        diesel::sql_query("UPDATE talks SET search_key = ? WHERE id = ?")
+            .bind::<diesel::sql_types::Nullable<BigInt>, _>(key)
+            .bind::<BigInt, _>(talk_id.get())
+            .execute(conn)?;
     }
     Ok(())
+}
+
+/// The SQLite index's rowid: the second the talk was given, then the talk's id (its low 22
+/// bits; two talks share a key only if given in the same second 4 million ids apart).
+fn search_key(given: chrono::NaiveDateTime, id: TalkId) -> i64 {
+    (given.and_utc().timestamp() << 22) | (id.get() & ((1 << 22) - 1))
 }
 
 /// What the archive is filtered by.
@@ -212,105 +236,206 @@ impl ArchiveEntry {
 
 pub const ARCHIVE_PAGE: i64 = 20;
 
+/// How many of the newest talks a PostgreSQL search walks before it reads the GIN index.
+const WALK: i64 = 2000;
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// A PostgreSQL search. A common word: walking the newest talks and checking each fills a
+/// page after a few rows. A rare one: its talks come from the GIN index and are sorted. The
+/// planner cannot tell them apart (it walked all 100 k talks for a word in none), so the walk
+/// is tried first, over the newest `WALK` talks only.
+/// The archive's page query: talk ids in the archive's order.
+type PageQuery = talks::BoxedQuery<'static, <DbConnection as diesel::Connection>::Backend, BigInt>;
+
+fn pg_search(
+    conn: &mut DbConnection,
+    base: impl Fn() -> PageQuery,
+    tsquery: &str,
+    limit: i64,
+) -> DomainResult<Vec<TalkId>> {
+    let matches = || {
+        diesel::dsl::sql::<Bool>("talks.search @@ to_tsquery('simple', ")
+            .bind::<Text, _>(tsquery.to_string())
+            .sql(")")
+    };
+    let oldest_walked: Option<chrono::NaiveDateTime> = talks::table
+        .filter(talks::given_at.is_not_null())
+        .order(talks::given_at.desc())
+        .select(talks::given_at.assume_not_null())
+        .offset(WALK - 1)
+        .first(conn)
+        .optional()?;
+    let Some(oldest) = oldest_walked else {
+        // Fewer talks than the walk: walking them all is the whole answer.
+        return Ok(base().filter(matches()).load(conn)?);
+    };
+    let walked: Vec<TalkId> = base()
+        .filter(matches())
+        .filter(talks::given_at.ge(oldest))
+        .load(conn)?;
+    if walked.len() as i64 == limit {
+        return Ok(walked);
+    }
+    // Not a page among the newest: the matches come from the GIN index and are sorted.
+    // Ordering by an expression the `given_at` index cannot give keeps the planner from
+    // walking that index instead.
+    let unindexed =
+        diesel::dsl::sql::<diesel::sql_types::Timestamp>("talks.given_at + interval '0 seconds'");
+    Ok(base()
+        .filter(matches())
+        .order((unindexed.desc(), talks::id.desc()))
+        .load(conn)?)
+}
+
 /// One page of the archive, latest first, and whether there is another.
 pub fn archive(
     conn: &mut DbConnection,
     filter: &ArchiveFilter,
     per_page: i64,
 ) -> DomainResult<(Vec<ArchiveEntry>, bool)> {
-    let pg = is_pg(conn);
-    let mut query = talks::table
-        .inner_join(chapters::table)
-        .inner_join(events::table.on(events::id.nullable().eq(talks::placed_event_id)))
-        .filter(talks::given_at.is_not_null())
-        .filter(talks::status.eq(TalkStatus::Accepted))
-        .filter(events::status.eq(crate::domain::events::EventStatus::Published))
-        .select((
-            Talk::as_select(),
-            chapters::slug,
-            chapters::name_zh,
-            chapters::name_en,
-            events::slug,
-            events::title_zh,
-            events::title_en,
-            events::recording_url,
-            chapters::time_zone,
-        ))
-        .into_boxed();
-    if !filter.chapter.is_empty() {
-        query = query.filter(chapters::slug.eq(filter.chapter.clone()));
-    }
-    if super::LANGUAGES.contains(&filter.language.as_str()) {
-        query = query.filter(talks::language.eq(filter.language.clone()));
-    }
     // Tag slugs are lower-case letters, digits and hyphens: nothing else reaches the pattern.
     let tag: String = filter
         .tag
         .chars()
         .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
         .collect();
-    if !tag.is_empty() {
-        query = query.filter(
-            talks::tags
-                .eq(tag.clone())
-                .or(talks::tags.like(format!("{tag} %")))
-                .or(talks::tags.like(format!("% {tag}")))
-                .or(talks::tags.like(format!("% {tag} %"))),
-        );
-    }
-    if let Ok(year) = filter.year.trim().parse::<i32>()
-        && let (Some(from), Some(to)) = (
-            chrono::NaiveDate::from_ymd_opt(year, 1, 1),
-            chrono::NaiveDate::from_ymd_opt(year + 1, 1, 1),
-        )
-    {
-        // Years are read in China's time: a talk on 1 January at 01:00 belongs to that year.
+    let tag_patterns = [
+        tag.clone(),
+        format!("{tag} %"),
+        format!("% {tag}"),
+        format!("% {tag} %"),
+    ];
+    // Years are read in China's time: a talk on 1 January at 01:00 belongs to that year.
+    let years = filter.year.trim().parse::<i32>().ok().and_then(|year| {
+        let start = |y| chrono::NaiveDate::from_ymd_opt(y, 1, 1);
         let shift = chrono::TimeDelta::hours(8);
-        query = query
-            .filter(talks::given_at.ge(from.and_time(chrono::NaiveTime::MIN) - shift))
-            .filter(talks::given_at.lt(to.and_time(chrono::NaiveTime::MIN) - shift));
-    }
-    if let Some(terms) = query_terms(&filter.q) {
-        if pg {
-            let tsquery = terms
-                .iter()
-                .map(|(t, prefix)| if *prefix { format!("{t}:*") } else { t.clone() })
-                .collect::<Vec<_>>()
-                .join(" & ");
-            query = query.filter(
-                diesel::dsl::sql::<Bool>("talks.search @@ to_tsquery('simple', ")
-                    .bind::<Text, _>(tsquery)
-                    .sql(")"),
+        Some((
+            start(year)?.and_time(chrono::NaiveTime::MIN) - shift,
+            start(year + 1)?.and_time(chrono::NaiveTime::MIN) - shift,
+        ))
+    });
+    let language = super::LANGUAGES
+        .contains(&filter.language.as_str())
+        .then(|| filter.language.clone());
+    let page = filter.page.unwrap_or(0).clamp(0, 10_000);
+    let (limit, offset) = (per_page + 1, page * per_page);
+    let terms = query_terms(&filter.q);
+    let mut ids: Vec<TalkId> = match (&terms, &mut *conn) {
+        (Some(terms), DbConnection::Sqlite(c)) => {
+            // The index's rowid is the archive's order: matches are read newest first and
+            // the filters checked on each, so the read stops at a page.
+            let mut sql = String::from(
+                "SELECT talk_search.talk_id AS id FROM talk_search \
+                 JOIN talks t ON t.id = talk_search.talk_id WHERE talk_search MATCH ?",
             );
-        } else {
+            if !filter.chapter.is_empty() {
+                sql.push_str(" AND t.chapter_id IN (SELECT id FROM chapters WHERE slug = ?)");
+            }
+            if language.is_some() {
+                sql.push_str(" AND t.language = ?");
+            }
+            if !tag.is_empty() {
+                sql.push_str(
+                    " AND (t.tags = ? OR t.tags LIKE ? OR t.tags LIKE ? OR t.tags LIKE ?)",
+                );
+            }
+            if years.is_some() {
+                sql.push_str(" AND talk_search.rowid >= ? AND talk_search.rowid < ?");
+            }
+            sql.push_str(" ORDER BY talk_search.rowid DESC LIMIT ? OFFSET ?");
             let fts = terms
                 .iter()
                 .map(|(t, prefix)| if *prefix { format!("{t}*") } else { t.clone() })
                 .collect::<Vec<_>>()
                 .join(" AND ");
-            query = query.filter(
-                diesel::dsl::sql::<Bool>(
-                    "talks.id IN (SELECT rowid FROM talk_search WHERE talk_search MATCH ",
-                )
-                .bind::<Text, _>(fts)
-                .sql(")"),
-            );
+            let mut q = diesel::sql_query(sql)
+                .into_boxed::<diesel::sqlite::Sqlite>()
+                .bind::<Text, _>(fts);
+            if !filter.chapter.is_empty() {
+                q = q.bind::<Text, _>(filter.chapter.clone());
+            }
+            if let Some(language) = language {
+                q = q.bind::<Text, _>(language);
+            }
+            if !tag.is_empty() {
+                for pattern in tag_patterns {
+                    q = q.bind::<Text, _>(pattern);
+                }
+            }
+            if let Some((from, to)) = years {
+                let key = |t: chrono::NaiveDateTime| t.and_utc().timestamp() << 22;
+                q = q.bind::<BigInt, _>(key(from)).bind::<BigInt, _>(key(to));
+            }
+            let rows: Vec<IdRow> = q
+                .bind::<BigInt, _>(limit)
+                .bind::<BigInt, _>(offset)
+                .load(c)?;
+            rows.into_iter().map(|r| TalkId(r.id)).collect()
         }
-    }
-    let page = filter.page.unwrap_or(0).clamp(0, 10_000);
-    let rows: Vec<Row> = query
-        .order((talks::given_at.desc(), talks::id.desc()))
-        .limit(per_page + 1)
-        .offset(page * per_page)
-        .load(conn)?;
-    let more = rows.len() as i64 > per_page;
-    Ok((
-        rows.into_iter()
-            .take(per_page as usize)
-            .map(entry)
-            .collect(),
-        more,
-    ))
+        _ => {
+            // The page is chosen from `talks` alone, walking its index on `given_at` (a talk
+            // has one only while it sits in a published event's agenda); its display rows are
+            // read after. Joining first lets a planner start from the chapter and sort all.
+            let base = || -> PageQuery {
+                let mut query = talks::table
+                    .filter(talks::given_at.is_not_null())
+                    .filter(talks::status.eq(TalkStatus::Accepted))
+                    .select(talks::id)
+                    .into_boxed();
+                if !filter.chapter.is_empty() {
+                    query = query.filter(
+                        talks::chapter_id.eq_any(
+                            chapters::table
+                                .filter(chapters::slug.eq(filter.chapter.clone()))
+                                .select(chapters::id),
+                        ),
+                    );
+                }
+                if let Some(language) = &language {
+                    query = query.filter(talks::language.eq(language.clone()));
+                }
+                if !tag.is_empty() {
+                    let [exact, first, last, middle] = tag_patterns.clone();
+                    query = query.filter(
+                        talks::tags
+                            .eq(exact)
+                            .or(talks::tags.like(first))
+                            .or(talks::tags.like(last))
+                            .or(talks::tags.like(middle)),
+                    );
+                }
+                if let Some((from, to)) = years {
+                    query = query
+                        .filter(talks::given_at.ge(from))
+                        .filter(talks::given_at.lt(to));
+                }
+                query
+                    .order((talks::given_at.desc(), talks::id.desc()))
+                    .limit(limit)
+                    .offset(offset)
+            };
+            match terms {
+                None => base().load(conn)?,
+                Some(terms) => {
+                    let tsquery = terms
+                        .iter()
+                        .map(|(t, prefix)| if *prefix { format!("{t}:*") } else { t.clone() })
+                        .collect::<Vec<_>>()
+                        .join(" & ");
+                    pg_search(conn, base, &tsquery, limit)?
+                }
+            }
+        }
+    };
+    let more = ids.len() as i64 > per_page;
+    ids.truncate(per_page as usize);
+    // Same order as the page (entries_of sorts by given_at, then id, both descending).
+    Ok((entries_of(conn, &ids)?, more))
 }
 
 /// The archived talks a person spoke at (confirmed speaker), latest first.
