@@ -19,6 +19,7 @@ async fn main() {
     let mut config = ogug::config::Config::for_data_dir(dir.path(), &url);
     config.mail_worker = false;
     let ticket: String;
+    let speaker_path: String;
     {
         let mut conn = pool.get().unwrap();
         ogug::cli::load_demo(&mut conn, &config).unwrap();
@@ -116,6 +117,51 @@ async fn main() {
                     .unwrap();
             }
         }
+        // A speaker with a public page: the founding meetup's kernel talk, linked to an account.
+        use ogug::db::schema::talk_speakers;
+        let speaker = ogug::domain::users::create(
+            &mut conn,
+            &ogug::domain::users::UserProfile {
+                email: &ogug::domain::users::EmailAddress::parse("zhu.jinwei@example.org").unwrap(),
+                display_name: "朱金伟",
+                organization: "华为",
+                job_title: "",
+                locale: ogug::i18n::Locale::ZhCn,
+                roster_visible: false,
+            },
+            false,
+        )
+        .unwrap();
+        diesel::update(talk_speakers::table.filter(talk_speakers::name.eq("朱金伟")))
+            .set(talk_speakers::user_id.eq(Some(speaker.id)))
+            .execute(&mut conn)
+            .unwrap();
+        let mut photo = Vec::new();
+        image::RgbImage::from_fn(320, 320, |x, y| {
+            image::Rgb([40 + (x / 3) as u8, 90 + (y / 4) as u8, 173])
+        })
+        .write_to(
+            &mut std::io::Cursor::new(&mut photo),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+        let clean = ogug::domain::images::clean(&photo).unwrap();
+        let hash = ogug::domain::images::store(&mut conn, &clean, Some(speaker.id)).unwrap();
+        ogug::domain::speakers::save(
+            &mut conn,
+            speaker.id,
+            &ogug::domain::speakers::ProfileInput {
+                affiliation: "openGauss 内核技术研发团队经理、openGauss 布道师".into(),
+                bio_zh: "长期从事数据库内核研发，关注线程模型、执行器与高可用。".into(),
+                bio_en: "Works on database kernels: threading, the executor and high availability."
+                    .into(),
+                links: "https://gitee.com/opengauss".into(),
+                public: Some("on".into()),
+            },
+        )
+        .unwrap();
+        ogug::domain::speakers::set_photo(&mut conn, speaker.id, &hash).unwrap();
+        speaker_path = format!("/speakers/{}", speaker.id);
         ticket = rsvps::table
             .filter(rsvps::checked_in_at.is_null())
             .filter(rsvps::ticket.is_not_null())
@@ -142,7 +188,8 @@ async fn main() {
     let ticket_path = format!("/tickets/{ticket}");
     let desk_path = format!("{meetup}/check-in");
     let door_path = format!("{meetup}/door");
-    let pages: [(&str, &str); 8] = [
+    let balance_path = "/chapters/beijing/manage/balance";
+    let pages: [(&str, &str); 11] = [
         ("home", "/"),
         ("chapter", "/chapters/beijing"),
         ("apply", "/chapters/beijing/apply"),
@@ -150,7 +197,10 @@ async fn main() {
             "event",
             "/chapters/beijing/events/2021-05-29-beijing-meetup",
         ),
+        ("talks", "/talks"),
+        ("speaker", &speaker_path),
         ("review-queue", "/chapters/beijing/manage/applications"),
+        ("balance", balance_path),
         ("ticket", &ticket_path),
         ("desk", &desk_path),
         ("door", &door_path),

@@ -20,6 +20,27 @@ pub struct Bar {
     pub total_x: u32,
 }
 
+/// A label's room, in half-width characters (a Chinese character takes two).
+const LABEL_UNITS: usize = 26;
+
+/// The label cut to `units` half-width characters, with an ellipsis when cut.
+fn fit(label: &str, units: usize) -> String {
+    let width = |c: char| if c.is_ascii() { 1 } else { 2 };
+    if label.chars().map(width).sum::<usize>() <= units {
+        return label.to_string();
+    }
+    let mut used = 0;
+    let mut out: String = label
+        .chars()
+        .take_while(|c| {
+            used += width(*c);
+            used < units - 1
+        })
+        .collect();
+    out.push('…');
+    out
+}
+
 /// The site's colours for the series.
 const COLOURS: [&str; 3] = ["#0b5cad", "#2f9e6e", "#d98a1c"];
 const ROW: u32 = 28;
@@ -50,11 +71,7 @@ impl BarChart {
                         x += w;
                     }
                 }
-                let label = if label.chars().count() > 14 {
-                    format!("{}…", label.chars().take(13).collect::<String>())
-                } else {
-                    label
-                };
+                let label = fit(&label, LABEL_UNITS);
                 Bar {
                     label,
                     y,

@@ -250,3 +250,113 @@ async fn the_three_journeys_in_chinese() {
 async fn the_three_journeys_in_english() {
     journeys("en").await;
 }
+
+/// The speaker's journey in a browser: propose → review → accept → place in an agenda → the
+/// public event page and the speaker page show it (with the photo uploaded from a file).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_talk_goes_from_proposal_to_the_speaker_page() {
+    use diesel::prelude::*;
+    let Some(driver) = driver().await else { return };
+    let c = &driver.client;
+    let app = spawn_app().await;
+    app.set_password("organizer@example.org", PW);
+    let speaker_id = app.member("speaker@example.org", "beijing", Role::Member, PW);
+    {
+        use ogug::db::schema::events;
+        let starts = ogug::domain::now() + chrono::TimeDelta::days(7);
+        diesel::update(events::table)
+            .set((
+                events::starts_at.eq(starts),
+                events::ends_at.eq(starts + chrono::TimeDelta::hours(4)),
+            ))
+            .execute(&mut app.conn())
+            .unwrap();
+    }
+    c.goto(&app.url("/?lang=zh-CN")).await.unwrap();
+
+    // The speaker proposes from the chapter page (a field error first).
+    sign_in(c, &app, "speaker@example.org").await;
+    c.goto(&app.url("/chapters/beijing")).await.unwrap();
+    click(c, "#propose-link").await;
+    fill(c, "title_zh", "浏览器里提交的议题").await;
+    fill(c, "duration", "999").await;
+    click(c, "form.narrow button[type=submit]").await;
+    wait_text(c, "5 到 180").await;
+    fill(c, "abstract", "讲讲 openGauss 的**逻辑复制**。").await;
+    fill(c, "duration", "30").await;
+    click(c, "input[name=tags][value=ha]").await;
+    click(c, "form.narrow button[type=submit]").await;
+    wait_text(c, "id=\"talk-proposed\"").await;
+
+    // Her speaker profile, with a photo chosen from a file.
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("me.png");
+    image::RgbImage::from_fn(120, 120, |x, y| image::Rgb([x as u8, y as u8, 160]))
+        .save(&photo)
+        .unwrap();
+    c.goto(&app.url("/account/speaker")).await.unwrap();
+    fill(c, "bio_zh", "openGauss 社区开发者").await;
+    find(c, "#f-photo")
+        .await
+        .send_keys(photo.to_str().unwrap())
+        .await
+        .unwrap();
+    click(c, "input[name=public]").await;
+    click(c, "form[enctype='multipart/form-data'] button[type=submit]").await;
+    wait_text(c, "id=\"profile-saved\"").await;
+    sign_out(c).await;
+
+    // The organizer rates, accepts and places it.
+    sign_in(c, &app, "organizer@example.org").await;
+    c.goto(&app.url("/chapters/beijing/manage/talks"))
+        .await
+        .unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::LinkText("浏览器里提交的议题"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click(c, "input[name=rating][value='5']").await;
+    click(c, "form[action$='/review'] button[type=submit]").await;
+    wait_text(c, "<span id=\"average\">5.0</span>").await;
+    click(c, "button[name=decision][value=accept]").await;
+    wait_text(c, "id=\"decided\"").await;
+    fill(c, "time_label", "18:30").await;
+    click(c, "form[action$='/place'] button[type=submit]").await;
+    wait_text(c, "id=\"placed\"").await;
+    sign_out(c).await;
+
+    // Everyone sees it on the event page, the talk page and the speaker page.
+    c.goto(&app.url(&format!(
+        "/chapters/beijing/events/{}",
+        ogug::domain::demo::EVENT_SLUG
+    )))
+    .await
+    .unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::LinkText("浏览器里提交的议题"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(c, "<strong>逻辑复制</strong>").await;
+    c.goto(&app.url(&format!("/speakers/{speaker_id}")))
+        .await
+        .unwrap();
+    let html = wait_text(c, "浏览器里提交的议题").await;
+    assert!(html.contains("openGauss 社区开发者"));
+    let src = find(c, "img.speaker-photo")
+        .await
+        .attr("src")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(src.starts_with("/images/"), "{src}");
+    let mail = wait_for_mail(&app, |m| m.to == "speaker@example.org").await;
+    assert!(mail.subject.contains("浏览器里提交的议题"));
+}
