@@ -676,3 +676,71 @@ async fn the_founding_meetup_talks_are_in_the_archive() {
     let (_, en) = app.get_html("/talks?language=zh&q=openGauss&lang=en").await;
     assert!(en.matches(r#"<li class="card">"#).count() >= 4);
 }
+
+/// Past the newest 2,000 talks (where a PostgreSQL search first looks), a rare word's old talk
+/// is still found, in order, and a common word pages deep; on SQLite the same answers.
+#[tokio::test]
+async fn searching_finds_old_talks_beyond_the_newest_two_thousand() {
+    use ogug::db::schema::{events, talk_speakers};
+    let app = spawn_app().await;
+    let mut conn = app.conn();
+    let chapter = ogug::domain::chapters::find_by_slug(&mut conn, "beijing").unwrap();
+    let event: (ogug::domain::ids::EventId, chrono::NaiveDateTime) = events::table
+        .select((events::id, events::starts_at))
+        .first(&mut conn)
+        .unwrap();
+    let now = ogug::domain::now();
+    ogug::db::write_transaction(&mut conn, |c| -> ogug::domain::DomainResult<()> {
+        for i in 0..2100i64 {
+            // The first is the oldest and the only one with the rare word.
+            let title = if i == 0 {
+                "冷门话题 zanzibar"
+            } else {
+                "常见话题 common"
+            };
+            let id: ogug::domain::ids::TalkId = diesel::insert_into(talks::table)
+                .values((
+                    talks::chapter_id.eq(chapter.id),
+                    talks::title_zh.eq(title),
+                    talks::title_en.eq(""),
+                    talks::abstract_md.eq(""),
+                    talks::abstract_html.eq(""),
+                    talks::language.eq("zh"),
+                    talks::level.eq("beginner"),
+                    talks::duration_min.eq(20),
+                    talks::status.eq("accepted"),
+                    talks::placed_event_id.eq(Some(event.0)),
+                    talks::given_at.eq(Some(event.1 + chrono::TimeDelta::days(i))),
+                    talks::created_at.eq(now),
+                    talks::updated_at.eq(now),
+                ))
+                .returning(talks::id)
+                .get_result(c)?;
+            diesel::insert_into(talk_speakers::table)
+                .values((
+                    talk_speakers::talk_id.eq(id),
+                    talk_speakers::email.eq(""),
+                    talk_speakers::name.eq("讲师"),
+                    talk_speakers::position.eq(0),
+                    talk_speakers::invited_at.eq(now),
+                    talk_speakers::confirmed_at.eq(Some(now)),
+                ))
+                .execute(c)?;
+            ogug::domain::talks::search::reindex(c, id)?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    drop(conn);
+    let (_, rare) = app.get_html("/talks?q=zanzibar").await;
+    assert_eq!(rare.matches(r#"<li class="card">"#).count(), 1);
+    assert!(rare.contains("冷门话题"));
+    let (_, rare_zh) = app.get_html("/talks?q=%E5%86%B7%E9%97%A8").await; // 冷门
+    assert!(rare_zh.contains("冷门话题"));
+    // Page 104 of the common word holds the oldest of its 2,099 talks (20 a page).
+    let (_, deep) = app.get_html("/talks?q=common&page=104").await;
+    assert_eq!(deep.matches(r#"<li class="card">"#).count(), 19);
+    assert!(!deep.contains(r#"rel="next""#));
+    let (_, none) = app.get_html("/talks?q=common+zanzibar").await;
+    assert!(none.contains("archive-empty"));
+}
