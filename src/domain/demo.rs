@@ -157,7 +157,7 @@ const TALK_TAGS: [&str; 9] = [
 /// The founding meetup's agenda as nine guest talks in the archive, and its hosts in the
 /// organizations directory; once (nothing happens when the event already has talks).
 fn seed_archive(conn: &mut DbConnection, chapter_id: super::ids::ChapterId) -> DomainResult<()> {
-    use crate::db::schema::{event_agenda_items, event_hosts, organizations, talk_speakers, talks};
+    use crate::db::schema::{event_agenda_items, event_hosts, organizations, talks};
     use diesel::prelude::*;
     let Ok(event) = events::find_any(conn, chapter_id, EVENT_SLUG) else {
         return Ok(());
@@ -211,26 +211,7 @@ fn seed_archive(conn: &mut DbConnection, chapter_id: super::ids::ChapterId) -> D
             ))
             .returning(talks::id)
             .get_result(conn)?;
-        let names: Vec<&str> = row.speaker.split('、').filter(|s| !s.is_empty()).collect();
-        let places: Vec<&str> = row.affiliation.split('、').collect();
-        for (position, name) in (0i32..).zip(&names) {
-            let affiliation = if places.len() == names.len() {
-                places[position as usize]
-            } else {
-                row.affiliation.as_str()
-            };
-            diesel::insert_into(talk_speakers::table)
-                .values((
-                    talk_speakers::talk_id.eq(talk_id),
-                    talk_speakers::email.eq(""),
-                    talk_speakers::name.eq(*name),
-                    talk_speakers::affiliation.eq(affiliation),
-                    talk_speakers::position.eq(position),
-                    talk_speakers::invited_at.eq(at),
-                    talk_speakers::confirmed_at.eq(Some(at)),
-                ))
-                .execute(conn)?;
-        }
+        super::talks::add_speakers(conn, talk_id, &row.speaker, &row.affiliation)?;
         diesel::update(event_agenda_items::table.find(row.id))
             .set(event_agenda_items::talk_id.eq(Some(talk_id)))
             .execute(conn)?;

@@ -744,3 +744,63 @@ async fn searching_finds_old_talks_beyond_the_newest_two_thousand() {
     let (_, none) = app.get_html("/talks?q=common+zanzibar").await;
     assert!(none.contains("archive-empty"));
 }
+
+/// Agenda rows typed in by hand with a speaker are talks of the archive once the event is
+/// published, and follow later edits; rows without a speaker are not talks.
+#[tokio::test]
+async fn typed_agenda_rows_with_a_speaker_join_the_archive() {
+    let app = spawn_app().await;
+    let organizer = app.organizer_of("beijing").await;
+    let mut fields = vec![
+        ("title_zh", "手写议程的活动"),
+        ("starts_local", "2030-03-01T14:00"),
+        ("ends_local", "2030-03-01T17:00"),
+        ("mode", "offline"),
+        ("agenda_0_title", "openGauss 资源池化"),
+        ("agenda_0_speaker", "韩梅梅、Tom"),
+        ("agenda_0_affiliation", "华为、Enmotech"),
+        ("agenda_1_title", "茶歇"),
+    ];
+    let res = organizer
+        .post_form("/chapters/beijing/events", &fields)
+        .await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let location = res.location();
+    let event = location.split(['/', '?']).nth(4).unwrap().to_string();
+    let path = format!("/chapters/beijing/events/{event}");
+    // A draft's talks are not in the archive yet (asked signed in: anonymous pages are cached
+    // for two seconds).
+    let (_, archive) = organizer.get_html("/talks?q=%E8%B5%84%E6%BA%90").await; // 资源
+    assert!(archive.contains("archive-empty"));
+    let res = organizer.post_form(&format!("{path}/publish"), &[]).await;
+    assert!(res.status().is_redirection(), "publish: {}", res.status());
+    let (_, archive) = organizer.get_html("/talks?q=%E8%B5%84%E6%BA%90").await;
+    assert!(archive.contains("openGauss 资源池化"), "{archive}");
+    assert!(archive.contains("Tom（Enmotech）"));
+    let (_, all) = organizer.get_html("/talks").await;
+    assert!(!all.contains("茶歇"), "a break is no talk");
+
+    // The editor keeps the row's talk; a new title follows into the archive.
+    let form = organizer.get_html(&format!("{path}/edit")).await.1;
+    let talk = form
+        .split(r#"name="agenda_0_talk" value=""#)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    fields.push(("agenda_0_talk", &talk));
+    fields[4] = ("agenda_0_title", "openGauss 资源池化架构");
+    let res = organizer.post_form(&format!("{path}/edit"), &fields).await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let (status, page) = organizer.get_html(&format!("/talks/{talk}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("openGauss 资源池化架构"));
+    let guests: i64 = talks::table
+        .filter(talks::title_zh.like("openGauss 资源池化%"))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(guests, 1, "the same talk, not a second one");
+}

@@ -274,6 +274,9 @@ fn replace_children(
         .execute(conn)?;
     diesel::delete(event_hosts::table.filter(event_hosts::event_id.eq(event_id))).execute(conn)?;
     for (position, row) in (0i32..).zip(&valid.agenda) {
+        // A row with a speaker is a talk: typed in by hand, it becomes a guest talk of the
+        // archive (kept in step with the row); a proposed talk stays as it is.
+        let talk_id = crate::domain::talks::guest_talk(conn, chapter_id, row)?;
         diesel::insert_into(event_agenda_items::table)
             .values((
                 event_agenda_items::event_id.eq(event_id),
@@ -283,7 +286,7 @@ fn replace_children(
                 event_agenda_items::speaker.eq(&row.speaker),
                 event_agenda_items::affiliation.eq(&row.affiliation),
                 event_agenda_items::slides_url.eq(&row.slides_url),
-                event_agenda_items::talk_id.eq(row.talk_id),
+                event_agenda_items::talk_id.eq(talk_id),
             ))
             .execute(conn)?;
     }

@@ -527,3 +527,100 @@ pub fn check_agenda_talks(
         )))
     }
 }
+
+/// The talk an agenda row stands for. A proposed talk (it has a proposer) is left as it is. A
+/// row typed in by hand with a speaker becomes, or keeps in step, a guest talk: its title,
+/// slides and speakers follow the row (speakers split on "、", each with the affiliation at
+/// the same place, or all of it). A row without a speaker (a break, an opening) is no talk.
+pub fn guest_talk(
+    conn: &mut DbConnection,
+    chapter_id: ChapterId,
+    row: &crate::domain::events::ValidAgendaRow,
+) -> DomainResult<Option<TalkId>> {
+    let existing = match row.talk_id {
+        Some(id) => Some(super::find(conn, id)?),
+        None => None,
+    };
+    if existing.as_ref().is_some_and(|t| t.proposer_id.is_some()) {
+        return Ok(row.talk_id);
+    }
+    if row.speaker.trim().is_empty() {
+        return Ok(None);
+    }
+    let chinese = !row.title.is_ascii();
+    let (title_zh, title_en) = if chinese {
+        (row.title.as_str(), "")
+    } else {
+        ("", row.title.as_str())
+    };
+    let at = now();
+    let id = match existing {
+        Some(talk) => {
+            diesel::update(talks::table.find(talk.id))
+                .set((
+                    talks::title_zh.eq(title_zh),
+                    talks::title_en.eq(title_en),
+                    talks::slides_url.eq(&row.slides_url),
+                    talks::updated_at.eq(at),
+                ))
+                .execute(conn)?;
+            diesel::delete(talk_speakers::table.filter(talk_speakers::talk_id.eq(talk.id)))
+                .execute(conn)?;
+            talk.id
+        }
+        None => diesel::insert_into(talks::table)
+            .values((
+                talks::chapter_id.eq(chapter_id),
+                talks::title_zh.eq(title_zh),
+                talks::title_en.eq(title_en),
+                talks::abstract_md.eq(""),
+                talks::abstract_html.eq(""),
+                talks::language.eq(if chinese { "zh" } else { "en" }),
+                talks::level.eq("intermediate"),
+                talks::duration_min.eq(30),
+                talks::status.eq(TalkStatus::Accepted),
+                talks::slides_url.eq(&row.slides_url),
+                talks::created_at.eq(at),
+                talks::updated_at.eq(at),
+            ))
+            .returning(talks::id)
+            .get_result(conn)?,
+    };
+    add_speakers(conn, id, &row.speaker, &row.affiliation)?;
+    Ok(Some(id))
+}
+
+/// Confirmed speakers typed in by hand: names split on "、", each with the affiliation at the
+/// same place when there are as many, else all of it.
+pub fn add_speakers(
+    conn: &mut DbConnection,
+    talk_id: TalkId,
+    speaker: &str,
+    affiliation: &str,
+) -> DomainResult<()> {
+    let at = now();
+    let names: Vec<&str> = speaker
+        .split('、')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let places: Vec<&str> = affiliation.split('、').map(str::trim).collect();
+    for (position, name) in (0i32..).zip(&names) {
+        let place = match places.get(position as usize) {
+            Some(p) if places.len() == names.len() => p,
+            _ => affiliation,
+        };
+        diesel::insert_into(talk_speakers::table)
+            .values((
+                talk_speakers::talk_id.eq(talk_id),
+                talk_speakers::email.eq(""),
+                talk_speakers::name.eq(*name),
+                talk_speakers::affiliation.eq(place),
+                talk_speakers::position.eq(position),
+                talk_speakers::invited_at.eq(at),
+                talk_speakers::confirmed_at.eq(Some(at)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
