@@ -11,6 +11,7 @@ pub mod demo;
 pub mod events;
 pub mod ids;
 pub mod images;
+pub mod insights;
 pub mod markdown;
 pub mod memberships;
 pub mod one_time_tokens;

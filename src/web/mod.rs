@@ -12,10 +12,12 @@ pub mod auth;
 pub mod chapter_admin;
 pub mod charts;
 pub mod contact;
+pub mod csv;
 pub mod errors;
 pub mod events;
 pub mod feeds;
 pub mod hasher;
+pub mod insights;
 pub mod locale;
 pub mod members;
 pub mod metrics;
@@ -274,6 +276,11 @@ routes! {
     "/chapters/{slug}/manage/talks/{id}/decision" => { POST talk_review::decide },
     "/chapters/{slug}/manage/talks/{id}/place" => { POST talk_review::place },
     "/chapters/{slug}/manage/balance" => { GET talk_review::balance },
+    "/chapters/{slug}/manage/insights" => { GET insights::chapter_page },
+    "/chapters/{slug}/manage/insights.csv" => { GET insights::chapter_csv },
+    "/admin/insights" => { GET insights::site_page },
+    "/admin/insights.csv" => { GET insights::site_csv },
+    "/stats" => { GET insights::stats },
     "/organizations" => { GET organizations::list },
     "/organizations/new" => { GET organizations::new_form, POST organizations::create },
     "/organizations/{id}" => { GET organizations::page },

@@ -249,6 +249,15 @@ fn expect(path: &str, method: &str, who: Who) -> Option<Exp> {
             "/chapters/{slug}/manage/talks/call" | "/chapters/{slug}/manage/talks/{id}/decision",
         ) => gate(organizer, BadRequest),
         ("GET", "/chapters/{slug}/manage/balance") => gate(organizer, Ok),
+        // Insights: ambassadors see the event half; a CSV without a series is the organizers'
+        // (an unknown series: 404). Site insights are the admins'; the totals are public.
+        ("GET", "/chapters/{slug}/manage/insights") => {
+            gate(matches!(who, Ambassador | Organizer | SiteAdmin), Ok)
+        }
+        ("GET", "/chapters/{slug}/manage/insights.csv") => gate(organizer, NotFound),
+        ("GET", "/admin/insights") => gate(admin, Ok),
+        ("GET", "/admin/insights.csv") => gate(admin, NotFound),
+        ("GET", "/stats") => Ok,
         // Organizers of any chapter keep the directory; site admins merge and edit tags.
         ("GET", "/organizations/new" | "/organizations/{id}/edit") => {
             gate(matches!(who, Organizer | OtherOrganizer | SiteAdmin), Ok)

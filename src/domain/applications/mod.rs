@@ -46,7 +46,8 @@ pub struct Application {
     pub confirmed_at: Option<NaiveDateTime>,
     pub organizers_notified_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
-    /// Where it was made: "form" (the apply page) or "door" (a walk-in at an event).
+    /// Where it was made: "form" (the apply page), "signed_in" (the apply page, signed in) or
+    /// "door" (a walk-in at an event).
     pub source: String,
 }
 

@@ -243,6 +243,7 @@ pub fn submit(
             applications::created_at.eq(at),
             applications::confirmed_at.eq(confirmed.then_some(at)),
             applications::updated_at.eq(at),
+            applications::source.eq(if confirmed { "signed_in" } else { "form" }),
         ))
         .returning(applications::all_columns)
         .get_result::<Application>(conn)

@@ -51,36 +51,24 @@ pub async fn attendees_csv(
     let (_access, event) = editable_event(&state, &req, path.into_inner()).await?;
     let id = event.id;
     let rows = db(&state, move |c| events::attendees(c, id)).await?;
-    let cell = |s: &str| {
-        // Quote every cell; neutralise spreadsheet formulas (CSV injection).
-        let s = if s.starts_with(['=', '+', '-', '@']) {
-            format!("'{s}")
-        } else {
-            s.to_string()
-        };
-        format!("\"{}\"", s.replace('"', "\"\""))
-    };
     let mut out = String::from("name,email,organization,status,rsvp_at,checked_in_at,source\n");
     for (name, email, org, status, at, checked_in, source) in rows {
         let checked_in = checked_in
             .map(|t| t.and_utc().to_rfc3339())
             .unwrap_or_default();
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{}\n",
-            cell(&name),
-            cell(&email),
-            cell(&org),
-            cell(&status),
-            cell(&at.and_utc().to_rfc3339()),
-            cell(&checked_in),
-            cell(&source)
-        ));
+        let at = at.and_utc().to_rfc3339();
+        out.push_str(&crate::web::csv::line([
+            name.as_str(),
+            &email,
+            &org,
+            &status,
+            &at,
+            &checked_in,
+            &source,
+        ]));
     }
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{}-attendees.csv\"", event.slug),
-        ))
-        .body(out))
+    Ok(crate::web::csv::response(
+        &format!("{}-attendees.csv", event.slug),
+        out,
+    ))
 }

@@ -1,0 +1,13 @@
+-- Insights (the join funnel, decisions, members, events and talks per month): where an
+-- application came from, and the indexes their aggregates read.
+
+-- "signed_in": made while signed in, so it needed no confirmation link. Earlier rows are known
+-- by that: a user from the start and confirmed the moment they were made.
+UPDATE applications SET source = 'signed_in'
+ WHERE source = 'form' AND user_id IS NOT NULL AND confirmed_at = created_at;
+
+CREATE INDEX applications_chapter_created_idx ON applications (chapter_id, created_at);
+CREATE INDEX applications_chapter_decided_idx ON applications (chapter_id, decided_at);
+CREATE INDEX memberships_chapter_joined_idx ON memberships (chapter_id, joined_at, role);
+CREATE INDEX rsvps_user_idx ON rsvps (user_id, event_id);
+CREATE INDEX talks_chapter_given_idx ON talks (chapter_id, given_at);

@@ -1,0 +1,392 @@
+//! One chapter's insights: who applies and what becomes of them (organizers), and its events
+//! and talks (organizers and ambassadors).
+
+use super::{Dialect, Keyed, Percentiles, Period, Ranked, load, percentile_sql, percentiles};
+use crate::db::DbConnection;
+use crate::domain::DomainResult;
+use crate::domain::ids::ChapterId;
+use chrono::{NaiveDateTime, TimeDelta};
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
+use std::collections::BTreeMap;
+
+/// Applications made in the period, and how far they got.
+#[derive(QueryableByName, Debug, Default, Clone, PartialEq)]
+pub struct Funnel {
+    #[diesel(sql_type = BigInt)]
+    pub applied: i64,
+    #[diesel(sql_type = BigInt)]
+    pub confirmed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub approved: i64,
+    #[diesel(sql_type = BigInt)]
+    pub rejected: i64,
+    #[diesel(sql_type = BigInt)]
+    pub withdrawn: i64,
+    /// Approved, and said "going" (or joined a waitlist) for an event of the chapter.
+    #[diesel(sql_type = BigInt)]
+    pub rsvped: i64,
+    /// Approved, and checked in at an event of the chapter.
+    #[diesel(sql_type = BigInt)]
+    pub checked_in: i64,
+}
+
+impl Funnel {
+    pub fn decided(&self) -> i64 {
+        self.approved + self.rejected + self.withdrawn
+    }
+}
+
+/// Applications made in one month, by what became of them.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Outcomes {
+    pub month: String,
+    pub approved: i64,
+    pub rejected: i64,
+    pub withdrawn: i64,
+    /// Still waiting for a decision (or for the applicant's confirmation).
+    pub open: i64,
+}
+
+/// Members at the end of a month, by their role today.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Members {
+    pub month: String,
+    pub organizers: i64,
+    pub ambassadors: i64,
+    pub members: i64,
+}
+
+/// Where applicants came from: the apply form, the door of an event, or signed in.
+pub const SOURCES: [&str; 3] = ["form", "door", "signed_in"];
+
+pub struct Applicants {
+    pub funnel: Funnel,
+    pub outcomes: Vec<Outcomes>,
+    /// Time from confirmation to decision (seconds), per month of decision.
+    pub decisions: Vec<(String, Option<Percentiles>)>,
+    /// The same over the whole period.
+    pub decision: Option<Percentiles>,
+    /// Confirmed applications waiting more than 7 days now.
+    pub waiting: i64,
+    pub members: Vec<Members>,
+    /// Counts in `SOURCES` order.
+    pub sources: [i64; 3],
+    /// The ten organizations most applicants named.
+    pub organizations: Vec<(String, i64)>,
+}
+
+fn counts(rows: &[Keyed], key: &str) -> BTreeMap<String, i64> {
+    rows.iter()
+        .filter(|r| r.grp == key)
+        .map(|r| (r.sub.clone(), r.n))
+        .collect()
+}
+
+/// The organizer half: applications, decisions and members.
+pub fn applicants(
+    conn: &mut DbConnection,
+    chapter: ChapterId,
+    period: &Period,
+    now: NaiveDateTime,
+) -> DomainResult<Applicants> {
+    let sql = Dialect::of(conn);
+    let c = chapter.0;
+    let made = sql.within("a.created_at", period);
+    let attended = |extra: &str| {
+        format!(
+            "COUNT(CASE WHEN a.status = 'approved' AND EXISTS (SELECT 1 FROM rsvps r \
+               JOIN events e ON e.id = r.event_id WHERE r.user_id = a.user_id \
+               AND e.chapter_id = a.chapter_id AND e.status = 'published'{extra}) THEN 1 END)"
+        )
+    };
+    let funnel = load::<Funnel>(
+        conn,
+        &format!(
+            "SELECT COUNT(*) AS applied, COUNT(a.confirmed_at) AS confirmed, \
+               COUNT(CASE WHEN a.status = 'approved' THEN 1 END) AS approved, \
+               COUNT(CASE WHEN a.status = 'rejected' THEN 1 END) AS rejected, \
+               COUNT(CASE WHEN a.status = 'withdrawn' THEN 1 END) AS withdrawn, \
+               {} AS rsvped, {} AS checked_in \
+             FROM applications a WHERE a.chapter_id = {c} AND {made}",
+            attended(" AND (r.status <> 'not_going' OR r.checked_in_at IS NOT NULL)"),
+            attended(" AND r.checked_in_at IS NOT NULL"),
+        ),
+    )?
+    .pop()
+    .unwrap_or_default();
+
+    // Outcomes per month and sources, in one pass.
+    let by_month = load::<Keyed>(
+        conn,
+        &format!(
+            "SELECT {} AS grp, a.status || ':' || a.source AS sub, COUNT(*) AS n \
+             FROM applications a WHERE a.chapter_id = {c} AND {made} GROUP BY 1, 2",
+            sql.month("a.created_at", period)
+        ),
+    )?;
+    let mut sources = [0; 3];
+    let mut outcomes: Vec<Outcomes> = period
+        .months()
+        .into_iter()
+        .map(|month| Outcomes {
+            month,
+            ..Outcomes::default()
+        })
+        .collect();
+    for row in &by_month {
+        let (status, source) = row.sub.split_once(':').unwrap_or((&row.sub, ""));
+        if let Some(i) = SOURCES.iter().position(|s| *s == source) {
+            sources[i] += row.n;
+        }
+        if let Some(o) = outcomes.iter_mut().find(|o| o.month == row.grp) {
+            match status {
+                "approved" => o.approved += row.n,
+                "rejected" => o.rejected += row.n,
+                "withdrawn" => o.withdrawn += row.n,
+                _ => o.open += row.n,
+            }
+        }
+    }
+
+    let organizations = load::<Keyed>(
+        conn,
+        &format!(
+            "SELECT a.organization AS grp, '' AS sub, COUNT(*) AS n FROM applications a \
+             WHERE a.chapter_id = {c} AND {made} AND a.organization <> '' \
+             GROUP BY a.organization ORDER BY n DESC, a.organization LIMIT 10"
+        ),
+    )?
+    .into_iter()
+    .map(|r| (r.grp, r.n))
+    .collect();
+
+    let decided = format!(
+        "FROM applications a WHERE a.chapter_id = {c} AND a.status IN ('approved', 'rejected') \
+         AND {}",
+        sql.within("a.decided_at", period)
+    );
+    let wait = sql.seconds_between("a.decided_at", "COALESCE(a.confirmed_at, a.created_at)");
+    let ranked = load::<Ranked>(
+        conn,
+        &percentile_sql(&format!(
+            "SELECT {} AS grp, {wait} AS v {decided} UNION ALL SELECT '*' AS grp, {wait} AS v {decided}",
+            sql.month("a.decided_at", period)
+        )),
+    )?;
+    let mut by_month = percentiles(&ranked);
+    let decision = by_month.remove("*");
+    let decisions = period
+        .months()
+        .into_iter()
+        .map(|m| {
+            let p = by_month.get(&m).copied();
+            (m, p)
+        })
+        .collect();
+
+    let waiting = load::<Keyed>(
+        conn,
+        &format!(
+            "SELECT '' AS grp, '' AS sub, COUNT(*) AS n FROM applications a \
+             WHERE a.chapter_id = {c} AND a.status = 'pending' \
+             AND COALESCE(a.confirmed_at, a.created_at) < {}",
+            sql.ts(now - TimeDelta::days(7))
+        ),
+    )?
+    .first()
+    .map_or(0, |r| r.n);
+
+    // Members who joined before the period, then each month's joins, by role.
+    let joined = load::<Keyed>(
+        conn,
+        &format!(
+            "SELECT CASE WHEN m.joined_at < {} THEN '' ELSE {} END AS grp, m.role AS sub, \
+               COUNT(*) AS n FROM memberships m \
+             WHERE m.chapter_id = {c} AND m.joined_at < {} GROUP BY 1, 2",
+            sql.ts(period.start),
+            sql.month("m.joined_at", period),
+            sql.ts(period.end),
+        ),
+    )?;
+    let mut running = counts(&joined, "");
+    let members = period
+        .months()
+        .into_iter()
+        .map(|month| {
+            for (role, n) in counts(&joined, &month) {
+                *running.entry(role).or_default() += n;
+            }
+            let of = |role: &str| running.get(role).copied().unwrap_or(0);
+            Members {
+                organizers: of("organizer"),
+                ambassadors: of("ambassador"),
+                members: of("member"),
+                month,
+            }
+        })
+        .collect();
+
+    Ok(Applicants {
+        funnel,
+        outcomes,
+        decisions,
+        decision,
+        waiting,
+        members,
+        sources,
+        organizations,
+    })
+}
+
+/// A month of events: how many, and their RSVPs.
+#[derive(QueryableByName, Debug, Default, Clone, PartialEq)]
+pub struct EventMonth {
+    #[diesel(sql_type = Text)]
+    pub grp: String,
+    #[diesel(sql_type = BigInt)]
+    pub events: i64,
+    #[diesel(sql_type = BigInt)]
+    pub going: i64,
+    #[diesel(sql_type = BigInt)]
+    pub checked_in: i64,
+    /// Going, not checked in, and the event is over.
+    #[diesel(sql_type = BigInt)]
+    pub no_shows: i64,
+    #[diesel(sql_type = BigInt)]
+    pub waitlisted: i64,
+}
+
+/// One event of the period and its RSVPs.
+#[derive(QueryableByName, Debug, Clone, PartialEq)]
+pub struct EventLine {
+    #[diesel(sql_type = Text)]
+    pub slug: String,
+    #[diesel(sql_type = Text)]
+    pub title_zh: String,
+    #[diesel(sql_type = Text)]
+    pub title_en: String,
+    #[diesel(sql_type = Timestamp)]
+    pub starts_at: NaiveDateTime,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub capacity: Option<i32>,
+    #[diesel(sql_type = BigInt)]
+    pub ended: i64,
+    #[diesel(sql_type = BigInt)]
+    pub going: i64,
+    #[diesel(sql_type = BigInt)]
+    pub checked_in: i64,
+    #[diesel(sql_type = BigInt)]
+    pub no_shows: i64,
+    #[diesel(sql_type = BigInt)]
+    pub waitlisted: i64,
+}
+
+/// Talks given in one month, by language.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct TalkMonth {
+    pub month: String,
+    pub zh: i64,
+    pub en: i64,
+}
+
+/// The most events the per-event table lists (the newest); the months count them all.
+pub const EVENT_LINES: i64 = 100;
+
+pub struct Gatherings {
+    pub months: Vec<EventMonth>,
+    pub events: Vec<EventLine>,
+    pub talks: Vec<TalkMonth>,
+    /// Talks proposed in the period.
+    pub proposed: i64,
+}
+
+/// The event half: published events starting in the period, their RSVPs, and talks given.
+pub fn gatherings(
+    conn: &mut DbConnection,
+    chapter: ChapterId,
+    period: &Period,
+    now: NaiveDateTime,
+) -> DomainResult<Gatherings> {
+    let sql = Dialect::of(conn);
+    let c = chapter.0;
+    let over = format!("e.ends_at < {}", sql.ts(now));
+    let tallies = format!(
+        "COUNT(CASE WHEN r.status = 'going' THEN 1 END) AS going, \
+         COUNT(r.checked_in_at) AS checked_in, \
+         COUNT(CASE WHEN r.status = 'going' AND r.checked_in_at IS NULL AND {over} THEN 1 END) AS no_shows, \
+         COUNT(CASE WHEN r.status = 'waitlisted' THEN 1 END) AS waitlisted"
+    );
+    let from = format!(
+        "FROM events e LEFT JOIN rsvps r ON r.event_id = e.id \
+         WHERE e.chapter_id = {c} AND e.status = 'published' AND {}",
+        sql.within("e.starts_at", period)
+    );
+    let found = load::<EventMonth>(
+        conn,
+        &format!(
+            "SELECT {} AS grp, COUNT(DISTINCT e.id) AS events, {tallies} {from} GROUP BY 1",
+            sql.month("e.starts_at", period)
+        ),
+    )?;
+    let months = period
+        .months()
+        .into_iter()
+        .map(|m| {
+            found
+                .iter()
+                .find(|f| f.grp == m)
+                .cloned()
+                .unwrap_or(EventMonth {
+                    grp: m,
+                    ..EventMonth::default()
+                })
+        })
+        .collect();
+    let events = load::<EventLine>(
+        conn,
+        &format!(
+            "SELECT e.slug, e.title_zh, e.title_en, e.starts_at, e.capacity, \
+               CAST(CASE WHEN {over} THEN 1 ELSE 0 END AS BIGINT) AS ended, {tallies} {from} \
+             GROUP BY e.id, e.slug, e.title_zh, e.title_en, e.starts_at, e.capacity, e.ends_at \
+             ORDER BY e.starts_at DESC, e.id DESC LIMIT {EVENT_LINES}"
+        ),
+    )?;
+    let given = load::<Keyed>(
+        conn,
+        &format!(
+            "SELECT {} AS grp, t.language AS sub, COUNT(*) AS n FROM talks t \
+             WHERE t.chapter_id = {c} AND t.status = 'accepted' AND {} GROUP BY 1, 2",
+            sql.month("t.given_at", period),
+            sql.within("t.given_at", period)
+        ),
+    )?;
+    let talks = period
+        .months()
+        .into_iter()
+        .map(|month| {
+            let of = counts(&given, &month);
+            TalkMonth {
+                zh: of.get("zh").copied().unwrap_or(0),
+                en: of.get("en").copied().unwrap_or(0),
+                month,
+            }
+        })
+        .collect();
+    let proposed = load::<Keyed>(
+        conn,
+        &format!(
+            "SELECT '' AS grp, '' AS sub, COUNT(*) AS n FROM talks t \
+             WHERE t.chapter_id = {c} AND t.proposer_id IS NOT NULL AND {}",
+            sql.within("t.created_at", period)
+        ),
+    )?
+    .first()
+    .map_or(0, |r| r.n);
+    Ok(Gatherings {
+        months,
+        events,
+        talks,
+        proposed,
+    })
+}
