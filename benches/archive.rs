@@ -11,7 +11,7 @@ mod common;
 use diesel::prelude::*;
 use ogug::db::schema::{talk_speakers, talks, users};
 use ogug::db::write_transaction;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 const CONNECTIONS: usize = 64;
 const PASSWORD: &str = "bench passphrase 2021";
@@ -187,39 +187,6 @@ fn seed(conn: &mut ogug::db::DbConnection, chapter_id: ogug::domain::ids::Chapte
     }
 }
 
-/// Drives `url` with 64 connections for the configured time: (requests/s, p50 ms, p99 ms).
-async fn load(client: &reqwest::Client, url: String) -> (f64, f64, f64) {
-    let seconds: u64 = std::env::var("OGUG_BENCH_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5);
-    let until = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..CONNECTIONS {
-        let (client, url) = (client.clone(), url.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut times = Vec::new();
-            while Instant::now() < until {
-                let t = Instant::now();
-                let res = client.get(&url).send().await.unwrap();
-                assert!(res.status().is_success(), "{}", res.status());
-                res.bytes().await.unwrap();
-                times.push(t.elapsed().as_secs_f64() * 1000.0);
-            }
-            times
-        }));
-    }
-    let mut all = Vec::new();
-    for t in tasks {
-        all.extend(t.await.unwrap());
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    all.sort_by(f64::total_cmp);
-    let at = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
-    (all.len() as f64 / elapsed, at(0.5), at(0.99))
-}
-
 async fn run() {
     let n: usize = std::env::var("OGUG_BENCH_TALKS")
         .ok()
@@ -251,38 +218,8 @@ async fn run() {
         seeded.elapsed().as_secs_f64()
     );
 
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let app = ogug::Application::build_on(listener, config.clone(), pool.clone()).unwrap();
-    tokio::spawn(app.run_until_stopped());
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let login_page = client
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let marker = r#"name="csrf_token" value=""#;
-    let start = login_page.find(marker).unwrap() + marker.len();
-    let csrf = login_page[start..].split('"').next().unwrap();
-    let res = client
-        .post(format!("{base}/login"))
-        .form(&[
-            ("csrf_token", csrf),
-            ("email", "organizer@example.org"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_redirection(), "sign-in: {}", res.status());
+    let base = common::serve(config.clone(), pool.clone());
+    let client = common::signed_in(&base, "organizer@example.org", PASSWORD).await;
     println!(
         "| /talks query ({n} talks, 64 connections, signed in) | matches | req/s | p50 ms | p99 ms |"
     );
@@ -313,7 +250,7 @@ async fn run() {
         } else {
             ""
         };
-        let (rps, p50, p99) = load(&client, url).await;
+        let (rps, p50, p99) = common::load(&client, url, CONNECTIONS).await;
         println!("| {name} | {shown}{more} | {rps:.0} | {p50:.1} | {p99:.1} |");
     }
 }

@@ -6,6 +6,10 @@
 #[path = "../tests/api/webdriver.rs"]
 mod webdriver;
 
+#[allow(dead_code)]
+#[path = "../benches/common/history.rs"]
+mod history;
+
 use fantoccini::Locator;
 use ogug::domain::memberships::Role;
 
@@ -173,7 +177,7 @@ async fn main() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     config.base_url = format!("http://127.0.0.1:{port}");
-    let app = ogug::Application::build_on(listener, config, pool).unwrap();
+    let app = ogug::Application::build_on(listener, config, pool.clone()).unwrap();
     tokio::spawn(app.run_until_stopped());
     let base = format!("http://127.0.0.1:{port}");
 
@@ -211,39 +215,88 @@ async fn main() {
         c.set_window_size(width, height).await.unwrap();
         for (name, path) in pages {
             if name == "review-queue" {
-                c.goto(&format!("{base}/login")).await.unwrap();
-                if let Ok(email) = c.find(Locator::Css("[name='email']")).await {
-                    email.send_keys("organizer@example.org").await.unwrap();
-                    c.find(Locator::Css("[name='password']"))
-                        .await
-                        .unwrap()
-                        .send_keys(PW)
-                        .await
-                        .unwrap();
-                    c.find(Locator::Css("form[action='/login'] button"))
-                        .await
-                        .unwrap()
-                        .click()
-                        .await
-                        .unwrap();
-                    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-                }
+                sign_in(c, &base).await;
             }
-            c.goto(&format!("{base}{path}")).await.unwrap();
-            if let Ok(axe_path) = std::env::var("AXE_JS") {
-                audit(c, &axe_path, name, label).await;
-            }
-            let png = c.screenshot().await.unwrap();
-            let file = out.join(format!("{name}-{label}.png"));
-            std::fs::write(&file, png).unwrap();
-            println!("wrote {}", file.display());
+            shoot(c, &base, path, &out, name, label).await;
         }
-        // Sign out so the next width starts anonymous again.
-        if let Ok(button) = c.find(Locator::Css("form[action='/logout'] button")).await {
-            button.click().await.unwrap();
-            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        }
+        sign_out(c).await;
     }
+    // Insights want a year of history: the generated one (as the insights bench's small
+    // scale, over 12 months) goes into Beijing after the other pages are taken.
+    {
+        let mut conn = pool.get().unwrap();
+        let chapter = ogug::domain::chapters::find_by_slug(&mut conn, "beijing").unwrap();
+        let year = history::Scale {
+            chapters: 1,
+            members: 300,
+            applications: 420,
+            events: 14,
+            rsvps: 300,
+            talks: 30,
+            days: 365,
+        };
+        history::seed(&mut conn, chapter.id.0, &year, ogug::domain::now());
+    }
+    for (label, width, height) in [("desktop", 1280u32, 1400u32), ("phone", 390, 844)] {
+        c.set_window_size(width, height).await.unwrap();
+        sign_in(c, &base).await;
+        shoot(
+            c,
+            &base,
+            "/chapters/beijing/manage/insights",
+            &out,
+            "insights",
+            label,
+        )
+        .await;
+        sign_out(c).await;
+    }
+}
+
+async fn sign_in(c: &fantoccini::Client, base: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    if let Ok(email) = c.find(Locator::Css("[name='email']")).await {
+        email.send_keys("organizer@example.org").await.unwrap();
+        c.find(Locator::Css("[name='password']"))
+            .await
+            .unwrap()
+            .send_keys(PW)
+            .await
+            .unwrap();
+        c.find(Locator::Css("form[action='/login'] button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+}
+
+/// Signs out, so the next width starts anonymous again.
+async fn sign_out(c: &fantoccini::Client) {
+    if let Ok(button) = c.find(Locator::Css("form[action='/logout'] button")).await {
+        button.click().await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+}
+
+async fn shoot(
+    c: &fantoccini::Client,
+    base: &str,
+    path: &str,
+    out: &std::path::Path,
+    name: &str,
+    label: &str,
+) {
+    c.goto(&format!("{base}{path}")).await.unwrap();
+    if let Ok(axe_path) = std::env::var("AXE_JS") {
+        audit(c, &axe_path, name, label).await;
+    }
+    let png = c.screenshot().await.unwrap();
+    let file = out.join(format!("{name}-{label}.png"));
+    std::fs::write(&file, png).unwrap();
+    println!("wrote {}", file.display());
 }
 
 /// Runs axe-core (from npm; path in AXE_JS) in the page and prints its violations.

@@ -1,7 +1,7 @@
 //! One chapter's insights: who applies and what becomes of them (organizers), and its events
 //! and talks (organizers and ambassadors).
 
-use super::{Dialect, Keyed, Percentiles, Period, Ranked, load, percentile_sql, percentiles};
+use super::{Dialect, Keyed, KeyedPercentiles, Percentiles, Period, load};
 use crate::db::DbConnection;
 use crate::domain::DomainResult;
 use crate::domain::ids::ChapterId;
@@ -67,7 +67,7 @@ pub struct Applicants {
     pub decisions: Vec<(String, Option<Percentiles>)>,
     /// The same over the whole period.
     pub decision: Option<Percentiles>,
-    /// Confirmed applications waiting more than 7 days now.
+    /// Applications waiting for a decision (confirmed) that were made more than 7 days ago.
     pub waiting: i64,
     pub members: Vec<Members>,
     /// Counts in `SOURCES` order.
@@ -167,14 +167,20 @@ pub fn applicants(
         sql.within("a.decided_at", period)
     );
     let wait = sql.seconds_between("a.decided_at", "COALESCE(a.confirmed_at, a.created_at)");
-    let ranked = load::<Ranked>(
+    let mut by_month: BTreeMap<String, Percentiles> = load::<KeyedPercentiles>(
         conn,
-        &percentile_sql(&format!(
-            "SELECT {} AS grp, {wait} AS v {decided} UNION ALL SELECT '*' AS grp, {wait} AS v {decided}",
-            sql.month("a.decided_at", period)
-        )),
-    )?;
-    let mut by_month = percentiles(&ranked);
+        &format!(
+            "{} UNION ALL {}",
+            sql.percentiles_sql(&format!(
+                "SELECT {} AS grp, {wait} AS v {decided}",
+                sql.month("a.decided_at", period)
+            )),
+            sql.percentiles_sql(&format!("SELECT '*' AS grp, {wait} AS v {decided}")),
+        ),
+    )?
+    .into_iter()
+    .map(|k| (k.grp, k.p))
+    .collect();
     let decision = by_month.remove("*");
     let decisions = period
         .months()
@@ -190,23 +196,27 @@ pub fn applicants(
         &format!(
             "SELECT '' AS grp, '' AS sub, COUNT(*) AS n FROM applications a \
              WHERE a.chapter_id = {c} AND a.status = 'pending' \
-             AND COALESCE(a.confirmed_at, a.created_at) < {}",
+             AND a.created_at < {}",
             sql.ts(now - TimeDelta::days(7))
         ),
     )?
     .first()
     .map_or(0, |r| r.n);
 
-    // Members who joined before the period, then each month's joins, by role.
+    // Members who joined before the period, then each month's joins, by role: ranges of the
+    // (chapter, role, joined_at) index.
+    let roles = "m.role IN ('organizer', 'ambassador', 'member')";
     let joined = load::<Keyed>(
         conn,
         &format!(
-            "SELECT CASE WHEN m.joined_at < {} THEN '' ELSE {} END AS grp, m.role AS sub, \
-               COUNT(*) AS n FROM memberships m \
-             WHERE m.chapter_id = {c} AND m.joined_at < {} GROUP BY 1, 2",
+            "SELECT '' AS grp, m.role AS sub, COUNT(*) AS n FROM memberships m \
+             WHERE m.chapter_id = {c} AND {roles} AND m.joined_at < {} GROUP BY m.role \
+             UNION ALL \
+             SELECT {} AS grp, m.role AS sub, COUNT(*) AS n FROM memberships m \
+             WHERE m.chapter_id = {c} AND {roles} AND {} GROUP BY 1, 2",
             sql.ts(period.start),
             sql.month("m.joined_at", period),
-            sql.ts(period.end),
+            sql.within("m.joined_at", period),
         ),
     )?;
     let mut running = counts(&joined, "");

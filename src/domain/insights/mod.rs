@@ -1,18 +1,19 @@
 //! Insights: a chapter's join funnel and life in numbers. Every number is an aggregate the
 //! database computes (counts grouped by month, percentiles by window functions); no rows are
-//! loaded to be counted here. Months are the chapter's: the SQL shifts each timestamp by the
-//! time zone's offset, which changes only at the transitions computed here.
+//! loaded to be counted here. Months are the chapter's: each local month's first instant in UTC
+//! is computed here (so daylight saving time is exact), and the SQL sorts a timestamp into its
+//! month by comparing it with those instants.
 
 pub mod chapter;
 pub mod site;
 
 use super::FieldErrors;
 use crate::db::DbConnection;
-use chrono::{Datelike, NaiveDate, NaiveDateTime, Offset, TimeDelta, TimeZone};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta, TimeZone};
 use chrono_tz::Tz;
 use diesel::pg::Pg;
 use diesel::query_builder::QueryFragment;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Double, Text};
 use diesel::sqlite::Sqlite;
 use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
@@ -28,8 +29,8 @@ pub struct Period {
     /// UTC bounds: [start, end).
     pub start: NaiveDateTime,
     pub end: NaiveDateTime,
-    /// The zone's offset (seconds east of UTC) from each UTC instant on; the first is `start`.
-    offsets: Vec<(NaiveDateTime, i32)>,
+    /// Each month the period touches ("YYYY-MM") and the UTC instant it starts (the first: `start`).
+    month_starts: Vec<(String, NaiveDateTime)>,
 }
 
 /// The UTC instant of a local midnight (the first one, in a fold; an hour later in a gap).
@@ -45,10 +46,6 @@ fn midnight_utc(tz: Tz, day: NaiveDate) -> NaiveDateTime {
     }
 }
 
-fn offset_at(tz: Tz, utc: NaiveDateTime) -> i32 {
-    tz.offset_from_utc_datetime(&utc).fix().local_minus_utc()
-}
-
 /// The first day of the month `back` months before `day`'s.
 fn months_back(day: NaiveDate, back: i32) -> NaiveDate {
     let index = day.year() * 12 + day.month0() as i32 - back;
@@ -59,27 +56,16 @@ impl Period {
     pub fn new(from: NaiveDate, to: NaiveDate, tz: Tz) -> Period {
         let start = midnight_utc(tz, from);
         let end = midnight_utc(tz, to.succ_opt().unwrap_or(to));
-        // Walk day by day; where the offset changes, find the second it does.
-        let mut offsets = vec![(start, offset_at(tz, start))];
-        let mut at = start;
-        while at < end {
-            let next = (at + TimeDelta::days(1)).min(end);
-            let before = offsets.last().map_or(0, |o| o.1);
-            if offset_at(tz, next) != before {
-                // Whole seconds after `at`: the offset is `before` at lo and not at hi.
-                let (mut lo, mut hi) = (0, (next - at).num_seconds());
-                while hi - lo > 1 {
-                    let mid = (lo + hi) / 2;
-                    if offset_at(tz, at + TimeDelta::seconds(mid)) == before {
-                        lo = mid;
-                    } else {
-                        hi = mid;
-                    }
-                }
-                let change = at + TimeDelta::seconds(hi);
-                offsets.push((change, offset_at(tz, change)));
-            }
-            at = next;
+        let mut month_starts = Vec::new();
+        let mut month = months_back(from, 0);
+        while month <= to {
+            let at = if month_starts.is_empty() {
+                start
+            } else {
+                midnight_utc(tz, month)
+            };
+            month_starts.push((month.format("%Y-%m").to_string(), at));
+            month = months_back(month, -1);
         }
         Period {
             from,
@@ -87,7 +73,7 @@ impl Period {
             tz,
             start,
             end,
-            offsets,
+            month_starts,
         }
     }
 
@@ -133,13 +119,7 @@ impl Period {
 
     /// Each month the period touches, as "YYYY-MM".
     pub fn months(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut month = months_back(self.from, 0);
-        while month <= self.to {
-            out.push(month.format("%Y-%m").to_string());
-            month = months_back(month, -1);
-        }
-        out
+        self.month_starts.iter().map(|(m, _)| m.clone()).collect()
     }
 
     /// Whether the period is the default (the last 12 months up to today).
@@ -181,38 +161,26 @@ impl Dialect {
         )
     }
 
-    /// The chapter-local month ("YYYY-MM") of the UTC timestamp `col`, inside the period.
+    /// The chapter-local month ("YYYY-MM") of the UTC timestamp `col`, inside the period: a
+    /// balanced tree of comparisons with the months' first instants (a handful per row, where
+    /// formatting each timestamp in SQL would cost more).
     pub fn month(self, col: &str, period: &Period) -> String {
-        let seconds = |o: i32| {
-            if self.pg {
-                o.to_string()
-            } else {
-                format!("'{o:+} seconds'")
-            }
-        };
-        let offset = match period.offsets.as_slice() {
-            [] => seconds(0),
-            [(_, only)] => seconds(*only),
-            [first, rest @ ..] => {
-                let mut case = String::from("CASE");
-                let mut current = first.1;
-                for (from, offset) in rest {
-                    case.push_str(&format!(
-                        " WHEN {col} < {} THEN {}",
-                        self.ts(*from),
-                        seconds(current)
-                    ));
-                    current = *offset;
+        fn tree(sql: Dialect, col: &str, months: &[(String, NaiveDateTime)]) -> String {
+            match months {
+                [] => "''".into(),
+                [(only, _)] => format!("'{only}'"),
+                _ => {
+                    let (before, after) = months.split_at(months.len() / 2);
+                    format!(
+                        "CASE WHEN {col} < {} THEN {} ELSE {} END",
+                        sql.ts(after[0].1),
+                        tree(sql, col, before),
+                        tree(sql, col, after)
+                    )
                 }
-                case.push_str(&format!(" ELSE {} END", seconds(current)));
-                case
             }
-        };
-        if self.pg {
-            format!("to_char({col} + ({offset}) * INTERVAL '1 second', 'YYYY-MM')")
-        } else {
-            format!("strftime('%Y-%m', {col}, {offset})")
         }
+        tree(self, col, &period.month_starts)
     }
 
     /// Whole seconds from `earlier` to `later`.
@@ -248,64 +216,45 @@ pub(crate) struct Keyed {
     pub n: i64,
 }
 
-/// One ranked value of a percentile query: the `k`-th (from 0) of `n` under `key`.
-#[derive(QueryableByName, Debug)]
-pub(crate) struct Ranked {
-    #[diesel(sql_type = Text)]
-    pub grp: String,
-    #[diesel(sql_type = BigInt)]
-    pub k: i64,
-    #[diesel(sql_type = BigInt)]
-    pub n: i64,
-    #[diesel(sql_type = BigInt)]
-    pub v: i64,
-}
-
-/// The median and 90th percentile of `n` values, interpolated between ranks (as PostgreSQL's
-/// `percentile_cont` does).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+/// The median and 90th percentile of `n` values (interpolated between ranks).
+#[derive(QueryableByName, Debug, Clone, Copy, PartialEq, Default)]
 pub struct Percentiles {
+    #[diesel(sql_type = BigInt)]
     pub n: i64,
+    #[diesel(sql_type = Double)]
     pub median: f64,
+    #[diesel(sql_type = Double)]
     pub p90: f64,
 }
 
-/// Ranked values whose rank can be a percentile's: the SQL for `values` (columns `grp`, `v`).
-pub(crate) fn percentile_sql(values: &str) -> String {
-    // floor and ceil of p·(n-1) in integers, for p = 0.5 and 0.9.
-    format!(
-        "SELECT grp, k, n, v FROM (\
-           SELECT grp, v, ROW_NUMBER() OVER (PARTITION BY grp ORDER BY v) - 1 AS k, \
-                  COUNT(*) OVER (PARTITION BY grp) AS n FROM ({values}) AS vals\
-         ) AS ranked \
-         WHERE k = (n - 1) / 2 OR k = n / 2 OR k = (9 * (n - 1)) / 10 OR k = (9 * (n - 1) + 9) / 10"
-    )
+/// Percentiles under a key.
+#[derive(QueryableByName, Debug)]
+pub(crate) struct KeyedPercentiles {
+    #[diesel(sql_type = Text)]
+    pub grp: String,
+    #[diesel(embed)]
+    pub p: Percentiles,
 }
 
-/// The percentiles per key from the ranked rows.
-pub(crate) fn percentiles(rows: &[Ranked]) -> std::collections::BTreeMap<String, Percentiles> {
-    let mut out = std::collections::BTreeMap::new();
-    for row in rows {
-        out.entry(row.grp.clone()).or_insert_with(|| {
-            let n = row.n;
-            let at = |p: f64| {
-                let pos = p * (n - 1) as f64;
-                let (lo, hi) = (pos.floor() as i64, pos.ceil() as i64);
-                let value = |k: i64| {
-                    rows.iter()
-                        .find(|r| r.grp == row.grp && r.k == k)
-                        .map_or(0.0, |r| r.v as f64)
-                };
-                value(lo) + (pos - lo as f64) * (value(hi) - value(lo))
-            };
-            Percentiles {
-                n,
-                median: at(0.5),
-                p90: at(0.9),
-            }
-        });
+impl Dialect {
+    /// The continuous percentile `p` (0–1) of `expr` over a group: PostgreSQL's ordered-set
+    /// aggregate, SQLite's percentile extension (built in: see .cargo/config.toml).
+    fn percentile(self, expr: &str, p: f64) -> String {
+        if self.pg {
+            format!("percentile_cont({p}) WITHIN GROUP (ORDER BY {expr})")
+        } else {
+            format!("percentile_cont({expr}, {p})")
+        }
     }
-    out
+
+    /// `n`, median and 90th percentile of column `v` of `values`, per `grp`.
+    pub(crate) fn percentiles_sql(self, values: &str) -> String {
+        format!(
+            "SELECT grp, COUNT(*) AS n, {} AS median, {} AS p90 FROM ({values}) AS vals GROUP BY grp",
+            self.percentile("v", 0.5),
+            self.percentile("v", 0.9)
+        )
+    }
 }
 
 #[cfg(test)]
@@ -324,7 +273,6 @@ mod tests {
         assert_eq!(p.months()[0], "2025-12");
         // Shanghai is 8 hours ahead: local midnight is 16:00 UTC the day before.
         assert_eq!(p.start.to_string(), "2025-11-30 16:00:00");
-        assert_eq!(p.offsets.len(), 1);
     }
 
     #[test]
@@ -353,36 +301,30 @@ mod tests {
     }
 
     #[test]
-    fn daylight_saving_changes_are_found_to_the_second() {
+    fn months_start_at_local_midnight_also_across_daylight_saving_time() {
         let p = Period::new(
-            day("2026-01-01"),
-            day("2026-12-31"),
+            day("2026-02-10"),
+            day("2026-04-30"),
             chrono_tz::Europe::Berlin,
         );
-        let changes: Vec<String> = p.offsets.iter().map(|(t, o)| format!("{t} {o}")).collect();
+        let starts: Vec<String> = p
+            .month_starts
+            .iter()
+            .map(|(m, t)| format!("{m} {t}"))
+            .collect();
         assert_eq!(
-            changes,
+            starts,
             [
-                "2025-12-31 23:00:00 3600",
-                "2026-03-29 01:00:00 7200",
-                "2026-10-25 01:00:00 3600"
+                "2026-02 2026-02-09 23:00:00",
+                "2026-03 2026-02-28 23:00:00",
+                "2026-04 2026-03-31 22:00:00"
             ]
         );
-    }
-
-    #[test]
-    fn percentiles_interpolate_between_ranks() {
-        let rows: Vec<Ranked> = [(3, 5), (5, 13), (6, 21)]
-            .into_iter()
-            .map(|(k, v)| Ranked {
-                grp: "m".into(),
-                k,
-                n: 7,
-                v,
-            })
-            .collect();
-        let p = percentiles(&rows)["m"];
-        assert_eq!(p.median, 5.0);
-        assert!((p.p90 - 16.2).abs() < 1e-9);
+        let sql = Dialect { pg: false }.month("t", &p);
+        assert_eq!(
+            sql,
+            "CASE WHEN t < '2026-02-28 23:00:00' THEN '2026-02' ELSE CASE WHEN t < \
+             '2026-03-31 22:00:00' THEN '2026-03' ELSE '2026-04' END END"
+        );
     }
 }

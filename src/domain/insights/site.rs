@@ -1,6 +1,6 @@
 //! The whole site's insights: every chapter side by side (site admins), and the public totals.
 
-use super::{Dialect, Percentiles, Period, Ranked, load, percentile_sql, percentiles};
+use super::{Dialect, KeyedPercentiles, Percentiles, Period, load};
 use crate::db::DbConnection;
 use crate::domain::DomainResult;
 use chrono::{NaiveDateTime, TimeDelta};
@@ -28,7 +28,7 @@ pub struct ChapterLine {
     /// Of the applications made in the period.
     #[diesel(sql_type = BigInt)]
     pub approved: i64,
-    /// Confirmed applications waiting more than 7 days now.
+    /// Applications waiting for a decision (confirmed) that were made more than 7 days ago.
     #[diesel(sql_type = BigInt)]
     pub waiting: i64,
     #[diesel(sql_type = BigInt)]
@@ -68,12 +68,13 @@ pub fn chapters(
         conn,
         &format!(
             "SELECT c.id, c.slug, c.name_zh, c.name_en, c.member_count AS members, \
-               (SELECT COUNT(*) FROM memberships m WHERE m.chapter_id = c.id AND {joined}) AS joined, \
+               (SELECT COUNT(*) FROM memberships m WHERE m.chapter_id = c.id \
+                  AND m.role IN ('organizer', 'ambassador', 'member') AND {joined}) AS joined, \
                (SELECT COUNT(*) FROM applications a WHERE a.chapter_id = c.id AND {made}) AS applied, \
                (SELECT COUNT(*) FROM applications a WHERE a.chapter_id = c.id AND {made} \
                   AND a.status = 'approved') AS approved, \
                (SELECT COUNT(*) FROM applications a WHERE a.chapter_id = c.id \
-                  AND a.status = 'pending' AND COALESCE(a.confirmed_at, a.created_at) < {week}) AS waiting, \
+                  AND a.status = 'pending' AND a.created_at < {week}) AS waiting, \
                (SELECT COUNT(*) FROM events e WHERE e.chapter_id = c.id \
                   AND e.status = 'published' AND {starts}) AS events, \
                {going} AS going, {checked_in} AS checked_in, {no_shows} AS no_shows, \
@@ -93,17 +94,19 @@ pub fn chapters(
             given = sql.within("t.given_at", period),
         ),
     )?;
-    let ranked = load::<Ranked>(
+    let by_chapter: std::collections::BTreeMap<String, Percentiles> = load::<KeyedPercentiles>(
         conn,
-        &percentile_sql(&format!(
+        &sql.percentiles_sql(&format!(
             "SELECT CAST(a.chapter_id AS TEXT) AS grp, {} AS v FROM applications a \
-             WHERE a.chapter_id IN (SELECT id FROM chapters) \
-             AND a.status IN ('approved', 'rejected') AND {}",
+                 WHERE a.chapter_id IN (SELECT id FROM chapters) \
+                 AND a.status IN ('approved', 'rejected') AND {}",
             sql.seconds_between("a.decided_at", "COALESCE(a.confirmed_at, a.created_at)"),
             sql.within("a.decided_at", period)
         )),
-    )?;
-    let by_chapter = percentiles(&ranked);
+    )?
+    .into_iter()
+    .map(|k| (k.grp, k.p))
+    .collect();
     Ok(lines
         .into_iter()
         .map(|line| ChapterInsight {
