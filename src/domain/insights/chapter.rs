@@ -93,24 +93,25 @@ pub fn applicants(
     let sql = Dialect::of(conn);
     let c = chapter.0;
     let made = sql.within("a.created_at", period);
-    let attended = |extra: &str| {
-        format!(
-            "COUNT(CASE WHEN a.status = 'approved' AND EXISTS (SELECT 1 FROM rsvps r \
-               JOIN events e ON e.id = r.event_id WHERE r.user_id = a.user_id \
-               AND e.chapter_id = a.chapter_id AND e.status = 'published'{extra}) THEN 1 END)"
-        )
-    };
+    // An approved applicant's furthest step at the chapter's events, one probe each:
+    // 2 checked in, 1 going or waitlisted, 0 or NULL neither.
+    let furthest = format!(
+        "CASE WHEN a.status = 'approved' THEN (SELECT MAX(CASE \
+           WHEN r.checked_in_at IS NOT NULL THEN 2 WHEN r.status <> 'not_going' THEN 1 ELSE 0 END) \
+           FROM rsvps r JOIN events e ON e.id = r.event_id \
+           WHERE r.user_id = a.user_id AND e.chapter_id = {c} AND e.status = 'published') END"
+    );
     let funnel = load::<Funnel>(
         conn,
         &format!(
-            "SELECT COUNT(*) AS applied, COUNT(a.confirmed_at) AS confirmed, \
-               COUNT(CASE WHEN a.status = 'approved' THEN 1 END) AS approved, \
-               COUNT(CASE WHEN a.status = 'rejected' THEN 1 END) AS rejected, \
-               COUNT(CASE WHEN a.status = 'withdrawn' THEN 1 END) AS withdrawn, \
-               {} AS rsvped, {} AS checked_in \
-             FROM applications a WHERE a.chapter_id = {c} AND {made}",
-            attended(" AND (r.status <> 'not_going' OR r.checked_in_at IS NOT NULL)"),
-            attended(" AND r.checked_in_at IS NOT NULL"),
+            "SELECT COUNT(*) AS applied, COUNT(f.confirmed_at) AS confirmed, \
+               COUNT(CASE WHEN f.status = 'approved' THEN 1 END) AS approved, \
+               COUNT(CASE WHEN f.status = 'rejected' THEN 1 END) AS rejected, \
+               COUNT(CASE WHEN f.status = 'withdrawn' THEN 1 END) AS withdrawn, \
+               COUNT(CASE WHEN f.furthest >= 1 THEN 1 END) AS rsvped, \
+               COUNT(CASE WHEN f.furthest = 2 THEN 1 END) AS checked_in \
+             FROM (SELECT a.status, a.confirmed_at, {furthest} AS furthest \
+                   FROM applications a WHERE a.chapter_id = {c} AND {made}) AS f"
         ),
     )?
     .pop()

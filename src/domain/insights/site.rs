@@ -6,41 +6,64 @@ use crate::domain::DomainResult;
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
+use std::collections::BTreeMap;
 
 /// One chapter's line: each count is over the period unless it says otherwise.
-#[derive(QueryableByName, Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChapterLine {
-    #[diesel(sql_type = BigInt)]
     pub id: i64,
-    #[diesel(sql_type = Text)]
     pub slug: String,
-    #[diesel(sql_type = Text)]
     pub name_zh: String,
-    #[diesel(sql_type = Text)]
     pub name_en: String,
     /// Members now.
-    #[diesel(sql_type = BigInt)]
     pub members: i64,
-    #[diesel(sql_type = BigInt)]
     pub joined: i64,
-    #[diesel(sql_type = BigInt)]
     pub applied: i64,
     /// Of the applications made in the period.
-    #[diesel(sql_type = BigInt)]
     pub approved: i64,
     /// Applications waiting for a decision (confirmed) that were made more than 7 days ago.
-    #[diesel(sql_type = BigInt)]
     pub waiting: i64,
-    #[diesel(sql_type = BigInt)]
     pub events: i64,
-    #[diesel(sql_type = BigInt)]
     pub going: i64,
-    #[diesel(sql_type = BigInt)]
     pub checked_in: i64,
-    #[diesel(sql_type = BigInt)]
     pub no_shows: i64,
-    #[diesel(sql_type = BigInt)]
     pub talks: i64,
+}
+
+/// A chapter and the counts that are ranges of its own indexes.
+#[derive(QueryableByName)]
+struct ChapterRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    slug: String,
+    #[diesel(sql_type = Text)]
+    name_zh: String,
+    #[diesel(sql_type = Text)]
+    name_en: String,
+    #[diesel(sql_type = BigInt)]
+    members: i64,
+    #[diesel(sql_type = BigInt)]
+    joined: i64,
+    #[diesel(sql_type = BigInt)]
+    waiting: i64,
+    #[diesel(sql_type = BigInt)]
+    events: i64,
+    #[diesel(sql_type = BigInt)]
+    talks: i64,
+}
+
+/// Up to three counts per chapter.
+#[derive(QueryableByName, Default, Clone, Copy)]
+struct Tallies {
+    #[diesel(sql_type = BigInt)]
+    chapter_id: i64,
+    #[diesel(sql_type = BigInt)]
+    a: i64,
+    #[diesel(sql_type = BigInt)]
+    b: i64,
+    #[diesel(sql_type = BigInt)]
+    c: i64,
 }
 
 /// A chapter's line and its time to decision.
@@ -49,57 +72,66 @@ pub struct ChapterInsight {
     pub decision: Option<Percentiles>,
 }
 
-/// Every chapter, busiest first. Each count is a subquery on the chapter's own index range,
-/// so the work grows with the period's rows, not the tables'.
+/// Every chapter, busiest first: a few passes over the period's index ranges, each grouped by
+/// chapter (applications, RSVPs, decision times), and per-chapter counts of the rest.
 pub fn chapters(
     conn: &mut DbConnection,
     period: &Period,
     now: NaiveDateTime,
 ) -> DomainResult<Vec<ChapterInsight>> {
     let sql = Dialect::of(conn);
-    let rsvps = |cond: &str| {
-        format!(
-            "(SELECT COUNT(*) FROM events e JOIN rsvps r ON r.event_id = e.id \
-              WHERE e.chapter_id = c.id AND e.status = 'published' AND {} AND {cond})",
-            sql.within("e.starts_at", period)
-        )
-    };
-    let lines = load::<ChapterLine>(
+    let rows = load::<ChapterRow>(
         conn,
         &format!(
             "SELECT c.id, c.slug, c.name_zh, c.name_en, c.member_count AS members, \
                (SELECT COUNT(*) FROM memberships m WHERE m.chapter_id = c.id \
                   AND m.role IN ('organizer', 'ambassador', 'member') AND {joined}) AS joined, \
-               (SELECT COUNT(*) FROM applications a WHERE a.chapter_id = c.id AND {made}) AS applied, \
-               (SELECT COUNT(*) FROM applications a WHERE a.chapter_id = c.id AND {made} \
-                  AND a.status = 'approved') AS approved, \
                (SELECT COUNT(*) FROM applications a WHERE a.chapter_id = c.id \
                   AND a.status = 'pending' AND a.created_at < {week}) AS waiting, \
                (SELECT COUNT(*) FROM events e WHERE e.chapter_id = c.id \
                   AND e.status = 'published' AND {starts}) AS events, \
-               {going} AS going, {checked_in} AS checked_in, {no_shows} AS no_shows, \
                (SELECT COUNT(*) FROM talks t WHERE t.chapter_id = c.id \
                   AND t.status = 'accepted' AND {given}) AS talks \
              FROM chapters c ORDER BY c.member_count DESC, c.id",
             joined = sql.within("m.joined_at", period),
-            made = sql.within("a.created_at", period),
             week = sql.ts(now - TimeDelta::days(7)),
             starts = sql.within("e.starts_at", period),
-            going = rsvps("r.status = 'going'"),
-            checked_in = rsvps("r.checked_in_at IS NOT NULL"),
-            no_shows = rsvps(&format!(
-                "r.status = 'going' AND r.checked_in_at IS NULL AND e.ends_at < {}",
-                sql.ts(now)
-            )),
             given = sql.within("t.given_at", period),
         ),
     )?;
-    let by_chapter: std::collections::BTreeMap<String, Percentiles> = load::<KeyedPercentiles>(
+    let by_chapter = |tallies: Vec<Tallies>| -> BTreeMap<i64, Tallies> {
+        tallies.into_iter().map(|t| (t.chapter_id, t)).collect()
+    };
+    let applications = by_chapter(load::<Tallies>(
+        conn,
+        &format!(
+            "SELECT a.chapter_id, COUNT(*) AS a, \
+               COUNT(CASE WHEN a.status = 'approved' THEN 1 END) AS b, CAST(0 AS BIGINT) AS c \
+             FROM applications a WHERE a.chapter_id IN (SELECT id FROM chapters) AND {} \
+             GROUP BY a.chapter_id",
+            sql.within("a.created_at", period)
+        ),
+    )?);
+    let rsvps = by_chapter(load::<Tallies>(
+        conn,
+        &format!(
+            "SELECT e.chapter_id, COUNT(CASE WHEN r.status = 'going' THEN 1 END) AS a, \
+               COUNT(r.checked_in_at) AS b, \
+               COUNT(CASE WHEN r.status = 'going' AND r.checked_in_at IS NULL \
+                 AND e.ends_at < {} THEN 1 END) AS c \
+             FROM events e JOIN rsvps r ON r.event_id = e.id \
+             WHERE e.chapter_id IN (SELECT id FROM chapters) AND e.status = 'published' AND {} \
+             GROUP BY e.chapter_id",
+            sql.ts(now),
+            sql.within("e.starts_at", period)
+        ),
+    )?);
+    let decisions: BTreeMap<String, Percentiles> = load::<KeyedPercentiles>(
         conn,
         &sql.percentiles_sql(&format!(
             "SELECT CAST(a.chapter_id AS TEXT) AS grp, {} AS v FROM applications a \
-                 WHERE a.chapter_id IN (SELECT id FROM chapters) \
-                 AND a.status IN ('approved', 'rejected') AND {}",
+             WHERE a.chapter_id IN (SELECT id FROM chapters) \
+             AND a.status IN ('approved', 'rejected') AND {}",
             sql.seconds_between("a.decided_at", "COALESCE(a.confirmed_at, a.created_at)"),
             sql.within("a.decided_at", period)
         )),
@@ -107,11 +139,30 @@ pub fn chapters(
     .into_iter()
     .map(|k| (k.grp, k.p))
     .collect();
-    Ok(lines
+    Ok(rows
         .into_iter()
-        .map(|line| ChapterInsight {
-            decision: by_chapter.get(&line.id.to_string()).copied(),
-            line,
+        .map(|r| {
+            let apps = applications.get(&r.id).copied().unwrap_or_default();
+            let rsvp = rsvps.get(&r.id).copied().unwrap_or_default();
+            ChapterInsight {
+                decision: decisions.get(&r.id.to_string()).copied(),
+                line: ChapterLine {
+                    id: r.id,
+                    slug: r.slug,
+                    name_zh: r.name_zh,
+                    name_en: r.name_en,
+                    members: r.members,
+                    joined: r.joined,
+                    applied: apps.a,
+                    approved: apps.b,
+                    waiting: r.waiting,
+                    events: r.events,
+                    going: rsvp.a,
+                    checked_in: rsvp.b,
+                    no_shows: rsvp.c,
+                    talks: r.talks,
+                },
+            }
         })
         .collect())
 }
