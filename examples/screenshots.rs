@@ -237,7 +237,8 @@ async fn main() {
         };
         history::seed(&mut conn, chapter.id.0, &year, ogug::domain::now());
     }
-    for (label, width, height) in [("desktop", 1280u32, 1400u32), ("phone", 390, 844)] {
+    // Tall windows: the period form, the numbers and the first charts.
+    for (label, width, height) in [("desktop", 1280u32, 1400u32), ("phone", 390, 2200)] {
         c.set_window_size(width, height).await.unwrap();
         sign_in(c, &base).await;
         shoot(

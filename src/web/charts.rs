@@ -52,7 +52,7 @@ impl BarChart {
     /// One series, no legend: narrow enough for a phone.
     pub fn single(rows: Vec<(String, i64)>) -> BarChart {
         let rows = rows.into_iter().map(|(l, v)| (l, [v, 0, 0])).collect();
-        BarChart::build(rows, Vec::new(), 150, 270)
+        BarChart::build(rows, Vec::new(), 120, 190)
     }
 
     fn build(
@@ -119,7 +119,7 @@ impl BarChart {
 }
 
 /// A chart over months: stacked columns, or lines with a dot per month. Months are the x axis
-/// ("YYYY-MM"); every k-th is labelled so that at most 12 labels show.
+/// ("YYYY-MM"); every k-th is labelled so that at most 6 labels show.
 pub struct MonthChart {
     pub width: u32,
     pub height: u32,
@@ -160,14 +160,16 @@ pub struct Line {
 
 pub struct Legend {
     pub x: u32,
+    pub y: u32,
     pub colour: &'static str,
     pub name: String,
 }
 
-const M_WIDTH: u32 = 480;
+const M_WIDTH: u32 = 360;
 const M_HEIGHT: u32 = 240;
 const M_LEFT: u32 = 44;
-const M_TOP: u32 = 30;
+/// Room above the plot for two rows of legend.
+const M_TOP: u32 = 46;
 const M_BOTTOM: u32 = 200;
 const MONTHS_EN: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -219,7 +221,10 @@ impl Frame {
             .collect();
         let n = u32::try_from(months.len()).unwrap_or(1).max(1);
         let slot = ((M_WIDTH - M_LEFT - 8) / n).max(1);
-        let every = n.div_ceil(12) as usize;
+        // At most 6 labels (a phone shows the chart ~320 px wide); the year under the first
+        // label of each year.
+        let every = n.div_ceil(6) as usize;
+        let mut last_year = "";
         let labels = months
             .iter()
             .enumerate()
@@ -237,7 +242,8 @@ impl Frame {
                             .unwrap_or("")
                             .to_string(),
                     },
-                    year: (i == 0 || number == 1).then(|| year.to_string()),
+                    year: (std::mem::replace(&mut last_year, year) != year)
+                        .then(|| year.to_string()),
                 }
             })
             .collect();
@@ -245,7 +251,9 @@ impl Frame {
             .into_iter()
             .enumerate()
             .map(|(i, name)| Legend {
-                x: M_LEFT + u32::try_from(i).unwrap_or(0) * 108,
+                // Two per row: a name has half the width (a phone shows it at ~90 %).
+                x: M_LEFT + u32::try_from(i % 2).unwrap_or(0) * (M_WIDTH - M_LEFT) / 2,
+                y: 4 + u32::try_from(i / 2).unwrap_or(0) * 18,
                 colour: COLOURS[i % COLOURS.len()],
                 name,
             })
@@ -392,5 +400,6 @@ mod tests {
         assert_eq!(chart.columns[0].segments.len(), 2);
         assert_eq!(chart.labels[0].year.as_deref(), Some("2026"));
         assert_eq!(chart.labels[1].month, "Feb");
+        assert_eq!(chart.labels[1].year, None);
     }
 }
