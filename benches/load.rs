@@ -475,6 +475,14 @@ async fn run() {
         at += 2;
     }
 
+    // OGUG_BENCH_ONLY=<text>: only the endpoints whose name holds it, and the server's pid
+    // first (to attach a profiler: `perf record -g -p <pid>`).
+    let only = std::env::var("OGUG_BENCH_ONLY").ok();
+    if let Some(only) = &only {
+        endpoints.retain(|(name, ..)| name.contains(only.as_str()));
+        println!("server pid {}", server.id());
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    }
     println!(
         "\nogug load benchmark · backend={backend} · scale={scale} · {CONNECTIONS} connections · {seconds}s each"
     );
@@ -506,6 +514,11 @@ async fn run() {
             stats.errors,
             rps / ceiling_now * 100.0
         );
+    }
+    if only.is_some() {
+        let _ = server.kill();
+        let _ = server.wait();
+        return;
     }
     // Sign-in storm: the chapter page's p99 while 16 connections sign in at full argon2 cost.
     let storm_token = csrf_cookie.clone();
