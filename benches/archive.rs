@@ -9,7 +9,7 @@
 mod common;
 
 use diesel::prelude::*;
-use ogug::db::schema::{talk_speakers, talks, users};
+use ogug::db::schema::{talk_speakers, talks};
 use ogug::db::write_transaction;
 use std::time::Instant;
 
@@ -194,19 +194,9 @@ async fn run() {
         .unwrap_or(100_000);
     let dir = tempfile::tempdir().unwrap();
     let bench_db = common::BenchDb::new(dir.path());
-    let (url, backend) = (bench_db.url.clone(), bench_db.backend);
-    let pool = ogug::db::connect(&url, 8).unwrap();
-    let mut config = ogug::config::Config::for_data_dir(dir.path(), &url);
-    config.mail_worker = false;
+    let backend = bench_db.backend;
+    let (pool, config) = common::demo(&bench_db, dir.path(), PASSWORD);
     let mut conn = pool.get().unwrap();
-    ogug::cli::load_demo(&mut conn, &config).unwrap();
-    let hash = ogug::domain::passwords::hash(PASSWORD).unwrap();
-    let organizer: ogug::domain::ids::UserId = users::table
-        .filter(users::email.eq("organizer@example.org"))
-        .select(users::id)
-        .first(&mut conn)
-        .unwrap();
-    ogug::domain::accounts::set_password(&mut conn, organizer, &hash, None).unwrap();
     let chapter = ogug::domain::chapters::find_by_slug(&mut conn, "beijing").unwrap();
     let seeded = Instant::now();
     seed(&mut conn, chapter.id, n);

@@ -60,19 +60,9 @@ fn attendees(conn: &mut ogug::db::DbConnection, event_id: i64, n: usize, prefix:
 async fn run() {
     let dir = tempfile::tempdir().unwrap();
     let bench_db = common::BenchDb::new(dir.path());
-    let (url, backend) = (bench_db.url.clone(), bench_db.backend);
-    let pool = ogug::db::connect(&url, 8).unwrap();
-    let mut config = ogug::config::Config::for_data_dir(dir.path(), &url);
-    config.mail_worker = false;
+    let backend = bench_db.backend;
+    let (pool, config) = common::demo(&bench_db, dir.path(), PASSWORD);
     let mut conn = pool.get().unwrap();
-    ogug::cli::load_demo(&mut conn, &config).unwrap();
-    let hash = ogug::domain::passwords::hash(PASSWORD).unwrap();
-    let organizer: ogug::domain::ids::UserId = users::table
-        .filter(users::email.eq("organizer@example.org"))
-        .select(users::id)
-        .first(&mut conn)
-        .unwrap();
-    ogug::domain::accounts::set_password(&mut conn, organizer, &hash, None).unwrap();
     let event_id: i64 = events::table
         .filter(events::slug.eq(EVENT_SLUG))
         .select(events::id)

@@ -55,6 +55,30 @@ impl Drop for BenchDb {
 
 pub mod history;
 
+/// The demo loaded into `db`, the organizer's password set to `password`: a pool and the
+/// server's configuration (mail worker off).
+pub fn demo(
+    db: &BenchDb,
+    dir: &std::path::Path,
+    password: &str,
+) -> (ogug::db::Pool, ogug::config::Config) {
+    use diesel::prelude::*;
+    let pool = ogug::db::connect(&db.url, 8).unwrap();
+    let mut config = ogug::config::Config::for_data_dir(dir, &db.url);
+    config.mail_worker = false;
+    let mut conn = pool.get().unwrap();
+    ogug::cli::load_demo(&mut conn, &config).unwrap();
+    let organizer: ogug::domain::ids::UserId = ogug::db::schema::users::table
+        .filter(ogug::db::schema::users::email.eq("organizer@example.org"))
+        .select(ogug::db::schema::users::id)
+        .first(&mut conn)
+        .unwrap();
+    let hash = ogug::domain::passwords::hash(password).unwrap();
+    ogug::domain::accounts::set_password(&mut conn, organizer, &hash, None).unwrap();
+    drop(conn);
+    (pool, config)
+}
+
 /// Serves `pool` on a random loopback port (in this process); the base URL.
 pub fn serve(mut config: ogug::config::Config, pool: ogug::db::Pool) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

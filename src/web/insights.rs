@@ -78,6 +78,9 @@ fn wait(locale: Locale, seconds: f64) -> String {
     }
 }
 
+/// A series of a monthly figure: its label's catalog key, its CSV column, its value per row.
+type Series<T> = (&'static str, &'static str, fn(&T) -> i64);
+
 /// Builds figures for one page; `csv_base` is the CSV route with the period's query.
 struct Builder {
     locale: Locale,
@@ -108,6 +111,42 @@ impl Builder {
             csv_head: head.iter().map(|(_, c)| *c).collect(),
             rows,
         }
+    }
+
+    /// Counts per month: the table (the month, then a column per series) and the stacked chart,
+    /// both from `series` (label key, CSV name, value).
+    fn stacked<T>(
+        &self,
+        id: &'static str,
+        months: &[String],
+        rows: &[T],
+        month: fn(&T) -> &String,
+        series: &[Series<T>],
+    ) -> Figure {
+        let mut head = vec![("insights.month", "month")];
+        head.extend(series.iter().map(|(label, csv, _)| (*label, *csv)));
+        let mut figure = self.figure(
+            id,
+            self.table(
+                &head,
+                rows.iter()
+                    .map(|r| {
+                        let mut cells = vec![month(r).clone()];
+                        cells.extend(series.iter().map(|(_, _, value)| value(r).to_string()));
+                        cells
+                    })
+                    .collect(),
+            ),
+        );
+        figure.months = Some(MonthChart::stacked(
+            months,
+            series
+                .iter()
+                .map(|(label, _, value)| (self.t(label), rows.iter().map(value).collect()))
+                .collect(),
+            self.locale,
+        ));
+        figure
     }
 
     fn applicants(&self, months: &[String], a: &Applicants) -> Vec<Figure> {
@@ -146,41 +185,18 @@ impl Builder {
         ));
         funnel.empty = f.applied == 0;
 
-        let mut outcomes = self.figure(
+        let mut outcomes = self.stacked(
             "applications",
-            self.table(
-                &[
-                    ("insights.month", "month"),
-                    ("insights.approved", "approved"),
-                    ("insights.rejected", "rejected"),
-                    ("insights.withdrawn", "withdrawn"),
-                    ("insights.open", "open"),
-                ],
-                a.outcomes
-                    .iter()
-                    .map(|o| {
-                        vec![
-                            o.month.clone(),
-                            o.approved.to_string(),
-                            o.rejected.to_string(),
-                            o.withdrawn.to_string(),
-                            o.open.to_string(),
-                        ]
-                    })
-                    .collect(),
-            ),
-        );
-        let column = |pick: fn(&chapter::Outcomes) -> i64| a.outcomes.iter().map(pick).collect();
-        outcomes.months = Some(MonthChart::stacked(
             months,
-            vec![
-                (self.t("insights.approved"), column(|o| o.approved)),
-                (self.t("insights.rejected"), column(|o| o.rejected)),
-                (self.t("insights.withdrawn"), column(|o| o.withdrawn)),
-                (self.t("insights.open"), column(|o| o.open)),
+            &a.outcomes,
+            |o| &o.month,
+            &[
+                ("insights.approved", "approved", |o| o.approved),
+                ("insights.rejected", "rejected", |o| o.rejected),
+                ("insights.withdrawn", "withdrawn", |o| o.withdrawn),
+                ("insights.open", "open", |o| o.open),
             ],
-            self.locale,
-        ));
+        );
         outcomes.empty = f.applied == 0;
 
         let mut decisions = self.figure(
@@ -232,38 +248,17 @@ impl Builder {
         };
         decisions.empty = a.decision.is_none();
 
-        let mut members = self.figure(
+        let mut members = self.stacked(
             "members",
-            self.table(
-                &[
-                    ("insights.month", "month"),
-                    ("role.organizer", "organizers"),
-                    ("role.ambassador", "ambassadors"),
-                    ("role.member", "members"),
-                ],
-                a.members
-                    .iter()
-                    .map(|m| {
-                        vec![
-                            m.month.clone(),
-                            m.organizers.to_string(),
-                            m.ambassadors.to_string(),
-                            m.members.to_string(),
-                        ]
-                    })
-                    .collect(),
-            ),
-        );
-        let column = |pick: fn(&chapter::Members) -> i64| a.members.iter().map(pick).collect();
-        members.months = Some(MonthChart::stacked(
             months,
-            vec![
-                (self.t("role.organizer"), column(|m| m.organizers)),
-                (self.t("role.ambassador"), column(|m| m.ambassadors)),
-                (self.t("role.member"), column(|m| m.members)),
+            &a.members,
+            |m| &m.month,
+            &[
+                ("role.organizer", "organizers", |m| m.organizers),
+                ("role.ambassador", "ambassadors", |m| m.ambassadors),
+                ("role.member", "members", |m| m.members),
             ],
-            self.locale,
-        ));
+        );
         members.note = self.t("insights.members_note");
 
         let source_label = |s: &str| self.t(&format!("insights.source_{s}"));
@@ -410,29 +405,16 @@ impl Builder {
             );
         }
 
-        let mut talks = self.figure(
+        let mut talks = self.stacked(
             "talks",
-            self.table(
-                &[
-                    ("insights.month", "month"),
-                    ("talk.lang.zh", "zh"),
-                    ("talk.lang.en", "en"),
-                ],
-                g.talks
-                    .iter()
-                    .map(|t| vec![t.month.clone(), t.zh.to_string(), t.en.to_string()])
-                    .collect(),
-            ),
-        );
-        let column = |pick: fn(&chapter::TalkMonth) -> i64| g.talks.iter().map(pick).collect();
-        talks.months = Some(MonthChart::stacked(
             months,
-            vec![
-                (self.t("talk.lang.zh"), column(|t| t.zh)),
-                (self.t("talk.lang.en"), column(|t| t.en)),
+            &g.talks,
+            |t| &t.month,
+            &[
+                ("talk.lang.zh", "zh", |t| t.zh),
+                ("talk.lang.en", "en", |t| t.en),
             ],
-            self.locale,
-        ));
+        );
         let given: i64 = g.talks.iter().map(|t| t.zh + t.en).sum();
         talks.empty = given == 0;
         talks.note = self.locale.tf(
