@@ -90,13 +90,44 @@ fn seed(url: &str) {
         Ok(())
     })
     .unwrap();
+    // The organizer and one member sign in for the signed-in pages.
     let hash = ogug::domain::passwords::hash("bench passphrase 2021").unwrap();
-    let id: ogug::domain::ids::UserId = users::table
-        .filter(users::email.eq("organizer@example.org"))
-        .select(users::id)
-        .first(&mut conn)
+    for email in ["organizer@example.org", "member0@example.org"] {
+        let id: ogug::domain::ids::UserId = users::table
+            .filter(users::email.eq(email))
+            .select(users::id)
+            .first(&mut conn)
+            .unwrap();
+        ogug::domain::accounts::set_password(&mut conn, id, &hash, None).unwrap();
+    }
+}
+
+/// Signs `email` in; its session cookie.
+async fn sign_in(
+    client: &reqwest::Client,
+    base: &str,
+    anon: &str,
+    csrf: &str,
+    email: &str,
+) -> String {
+    let res = client
+        .post(format!("{base}/login"))
+        .header("Cookie", anon)
+        .form(&[
+            ("email", email),
+            ("password", "bench passphrase 2021"),
+            ("csrf_token", csrf),
+        ])
+        .send()
+        .await
         .unwrap();
-    ogug::domain::accounts::set_password(&mut conn, id, &hash, None).unwrap();
+    let session = res
+        .cookies()
+        .find(|c| c.name() == "ogug_session")
+        .unwrap()
+        .value()
+        .to_string();
+    format!("ogug_session={session}")
 }
 
 /// The large scale: 50 chapters, 1 M members, 1 M applications, 100 k events, generated in the
@@ -340,24 +371,8 @@ async fn run() {
         .value()
         .to_string();
     let anon = format!("ogug_csrf={csrf_cookie}");
-    let res = client
-        .post(format!("{base}/login"))
-        .header("Cookie", &anon)
-        .form(&[
-            ("email", "organizer@example.org"),
-            ("password", "bench passphrase 2021"),
-            ("csrf_token", &csrf_cookie),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let session = res
-        .cookies()
-        .find(|c| c.name() == "ogug_session")
-        .unwrap()
-        .value()
-        .to_string();
-    let signed_in = format!("ogug_session={session}");
+    let signed_in = sign_in(&client, &base, &anon, &csrf_cookie, "organizer@example.org").await;
+    let member = sign_in(&client, &base, &anon, &csrf_cookie, "member0@example.org").await;
     let chapter_page = client
         .get(format!("{base}/chapters/beijing"))
         .send()
@@ -404,6 +419,31 @@ async fn run() {
             port,
             200,
             fixed(get("/chapters/beijing/manage/applications", &signed_in)),
+        ),
+        // Everyone signed in gets pages uncached: a member of the chapter reading them.
+        (
+            "chapter page (signed-in member)".to_string(),
+            port,
+            200,
+            fixed(get("/chapters/beijing", &member)),
+        ),
+        (
+            "chapter events (signed-in member)".to_string(),
+            port,
+            200,
+            fixed(get("/chapters/beijing/events", &member)),
+        ),
+        (
+            "event page (signed-in member)".to_string(),
+            port,
+            200,
+            fixed(get("/chapters/beijing/events/bench-60", &member)),
+        ),
+        (
+            "chapter page (signed-in organizer)".to_string(),
+            port,
+            200,
+            fixed(get("/chapters/beijing", &signed_in)),
         ),
         (
             "apply (POST + outbox)".to_string(),

@@ -2,7 +2,7 @@
 //! the binary. Templates call `i.t("key")`; a missing key shows the key itself so it is visible
 //! in review, and a test keeps the catalogs in parity.
 
-use chrono::{Datelike, NaiveDateTime, TimeZone};
+use chrono::{Datelike, NaiveDateTime, TimeZone, Timelike};
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -34,6 +34,14 @@ pub fn parse_catalog(text: &'static str) -> HashMap<&'static str, String> {
 
 impl Locale {
     pub const ALL: [Locale; 2] = [Locale::ZhCn, Locale::En];
+
+    /// The position in `ALL`: what is kept once per language is kept in this order.
+    pub fn index(self) -> usize {
+        match self {
+            Locale::ZhCn => 0,
+            Locale::En => 1,
+        }
+    }
 
     pub fn code(self) -> &'static str {
         match self {
@@ -88,13 +96,6 @@ impl Locale {
         }
     }
 
-    fn index(self) -> usize {
-        match self {
-            Locale::ZhCn => 0,
-            Locale::En => 1,
-        }
-    }
-
     /// The message for `key`, or the key itself when missing.
     pub fn t(self, key: &str) -> &str {
         match CATALOGS[self.index()].get(key) {
@@ -121,7 +122,8 @@ impl Locale {
     }
 }
 
-/// An event's time range in its chapter's time zone, with the zone named.
+/// An event's time range in its chapter's time zone, with the zone named. Formatted by hand:
+/// chrono's `format` parses its pattern on every call, which showed in the event lists' profile.
 pub fn time_range(
     starts: NaiveDateTime,
     ends: NaiveDateTime,
@@ -132,59 +134,74 @@ pub fn time_range(
     let e = tz.from_utc_datetime(&ends);
     let same_day = s.date_naive() == e.date_naive();
     let zone = tz.name();
+    let (sh, eh) = (hh_mm(&s), hh_mm(&e));
     match locale {
         Locale::ZhCn => {
-            let day = format!("{}年{}月{}日", s.year(), s.month(), s.day());
+            let day = date(s.date_naive(), locale);
             if same_day {
-                format!(
-                    "{day} {}–{}（{zone}）",
-                    s.format("%H:%M"),
-                    e.format("%H:%M")
-                )
+                format!("{day} {sh}–{eh}（{zone}）")
             } else {
                 format!(
-                    "{day} {} – {}年{}月{}日 {}（{zone}）",
-                    s.format("%H:%M"),
-                    e.year(),
-                    e.month(),
-                    e.day(),
-                    e.format("%H:%M")
+                    "{day} {sh} – {} {eh}（{zone}）",
+                    date(e.date_naive(), locale)
                 )
             }
         }
         Locale::En => {
+            let (sd, ed) = (en_day(s.date_naive()), en_day(e.date_naive()));
             if same_day {
-                format!(
-                    "{}, {}–{} ({zone})",
-                    s.format("%a %-d %b %Y"),
-                    s.format("%H:%M"),
-                    e.format("%H:%M")
-                )
+                format!("{sd}, {sh}–{eh} ({zone})")
             } else {
-                format!(
-                    "{} – {} ({zone})",
-                    s.format("%a %-d %b %Y %H:%M"),
-                    e.format("%a %-d %b %Y %H:%M")
-                )
+                format!("{sd} {sh} – {ed} {eh} ({zone})")
             }
         }
     }
 }
 
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+fn month_en(d: chrono::NaiveDate) -> &'static str {
+    MONTHS_EN[d.month0() as usize % 12]
+}
+
+/// "Sat 29 May 2021".
+fn en_day(d: chrono::NaiveDate) -> String {
+    format!(
+        "{} {} {} {}",
+        d.weekday(),
+        d.day(),
+        &month_en(d)[..3],
+        d.year()
+    )
+}
+
+fn hh_mm(t: &impl Timelike) -> String {
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
 /// A moment in a zone, date and time ("2021年5月29日 11:30" / "29 May 2021 11:30").
 pub fn date_time(at: NaiveDateTime, tz: chrono_tz::Tz, locale: Locale) -> String {
     let local = tz.from_utc_datetime(&at);
-    format!(
-        "{} {}",
-        date(local.date_naive(), locale),
-        local.format("%H:%M")
-    )
+    format!("{} {}", date(local.date_naive(), locale), hh_mm(&local))
 }
 
 pub fn date(d: chrono::NaiveDate, locale: Locale) -> String {
     match locale {
         Locale::ZhCn => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
-        Locale::En => d.format("%-d %B %Y").to_string(),
+        Locale::En => format!("{} {} {}", d.day(), month_en(d), d.year()),
     }
 }
 
@@ -192,6 +209,45 @@ pub fn date(d: chrono::NaiveDate, locale: Locale) -> String {
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    /// The hand-made formats say what chrono's patterns said, every day of a leap year and
+    /// across midnight.
+    #[test]
+    fn dates_match_chronos_patterns() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let first = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        for n in 0..366 {
+            let day = first + chrono::TimeDelta::days(n);
+            let s = day.and_hms_opt(1, 5, 0).unwrap();
+            let local = tz.from_utc_datetime(&s);
+            for ends in [
+                s + chrono::TimeDelta::hours(3),
+                s + chrono::TimeDelta::hours(30),
+            ] {
+                let e = tz.from_utc_datetime(&ends);
+                let want = if local.date_naive() == e.date_naive() {
+                    format!(
+                        "{}, {}–{} (Asia/Shanghai)",
+                        local.format("%a %-d %b %Y"),
+                        local.format("%H:%M"),
+                        e.format("%H:%M")
+                    )
+                } else {
+                    format!(
+                        "{} – {} (Asia/Shanghai)",
+                        local.format("%a %-d %b %Y %H:%M"),
+                        e.format("%a %-d %b %Y %H:%M")
+                    )
+                };
+                assert_eq!(time_range(s, ends, tz, Locale::En), want);
+            }
+            assert_eq!(date(day, Locale::En), day.format("%-d %B %Y").to_string());
+            assert_eq!(
+                date_time(s, tz, Locale::En),
+                format!("{} {}", local.format("%-d %B %Y"), local.format("%H:%M"))
+            );
+        }
+    }
 
     fn keys(text: &'static str) -> BTreeSet<&'static str> {
         parse_catalog(text).into_keys().collect()

@@ -145,6 +145,10 @@ pub fn connect(url: &str, max_size: u32) -> Result<Pool, DbError> {
     let pool = r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(1))
+        // No `SELECT 1` before every checkout: it was a round trip per request (two for a
+        // signed-in page). A connection the server dropped fails one request and is discarded
+        // (`discard_if_lost`), and r2d2's reaper closes connections idle past 10 minutes.
+        .test_on_check_out(false)
         .connection_timeout(Duration::from_secs(10))
         .build(manager)?;
     Ok(pool)
@@ -167,6 +171,22 @@ fn prepare(url: &str) -> Result<ConnManager, DbError> {
         exclusively(&mut conn, run_migrations)??;
     }
     Ok(manager)
+}
+
+/// Marks a connection whose server went away (restarted, or ended the session) as broken, so
+/// the pool drops it instead of lending it again.
+pub fn discard_if_lost(conn: &mut DbConnection, err: &diesel::result::Error) {
+    use diesel::result::{DatabaseErrorKind, Error};
+    if matches!(
+        err,
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _
+        )
+    ) {
+        <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn)
+            .set_in_error();
+    }
 }
 
 /// Locks one row until the transaction ends (PostgreSQL), so a check-then-write such as a

@@ -40,6 +40,7 @@ diesel::table! {
         description_html -> Nullable<Text>,
         description_en_html -> Nullable<Text>,
         cfp_open -> Bool,
+        content_version -> BigInt,
     }
 }
 

@@ -32,6 +32,9 @@ pub struct Chapter {
     pub description_en_html: Option<String>,
     /// The rolling call for speakers is open.
     pub cfp_open: bool,
+    /// Bumped by database triggers whenever anything its pages show alike to every reader
+    /// changes (migration `content_versions`): the key of what `web::shared` keeps.
+    pub content_version: i64,
 }
 
 impl Chapter {
@@ -205,6 +208,35 @@ pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> DomainResult<Chapter
         .first(conn)
         .optional()?
         .ok_or(DomainError::NotFound)
+}
+
+/// A chapter by its slug and the role `viewer` holds in it, in one query (every chapter page
+/// asks both; two round trips were a visible share of a PostgreSQL page's time).
+pub fn find_with_role(
+    conn: &mut DbConnection,
+    slug: &str,
+    viewer: Option<UserId>,
+) -> DomainResult<(Chapter, Option<crate::domain::memberships::Role>)> {
+    use crate::db::schema::memberships;
+    let found = match viewer {
+        Some(user) => chapters::table
+            .left_join(
+                memberships::table.on(memberships::chapter_id
+                    .eq(chapters::id)
+                    .and(memberships::user_id.eq(user))),
+            )
+            .filter(chapters::slug.eq(slug))
+            .select((Chapter::as_select(), memberships::role.nullable()))
+            .first(conn)
+            .optional()?,
+        None => chapters::table
+            .filter(chapters::slug.eq(slug))
+            .select(Chapter::as_select())
+            .first(conn)
+            .optional()?
+            .map(|c| (c, None)),
+    };
+    found.ok_or(DomainError::NotFound)
 }
 
 /// Active chapters, oldest first; each row carries its member count.

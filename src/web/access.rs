@@ -3,8 +3,10 @@
 
 use super::auth::{SignedIn, signed_in};
 use super::{AppError, AppState, db};
+use crate::db::DbConnection;
+use crate::domain::DomainError;
 use crate::domain::chapters::{self, Chapter};
-use crate::domain::memberships::{self, Role};
+use crate::domain::memberships::Role;
 use actix_web::HttpRequest;
 
 pub struct ChapterAccess {
@@ -22,24 +24,40 @@ impl ChapterAccess {
         req: &HttpRequest,
         slug: &str,
     ) -> Result<ChapterAccess, AppError> {
+        Ok(Self::load_with(state, req, slug, |_, _, _| Ok(())).await?.0)
+    }
+
+    /// Loads the chapter and the person's role in it (one query), then runs `then` with them in
+    /// the same blocking call: a page costs one trip to the blocking pool, not two. `then`
+    /// runs before the handler checks permissions, so it must only read.
+    pub async fn load_with<T, F>(
+        state: &AppState,
+        req: &HttpRequest,
+        slug: &str,
+        then: F,
+    ) -> Result<(ChapterAccess, T), AppError>
+    where
+        F: FnOnce(&mut DbConnection, &Chapter, Option<Role>) -> Result<T, DomainError>
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
         let me = signed_in(req);
         let user_id = me.as_ref().map(|m| m.user.id);
         let slug = slug.to_string();
-        let (chapter, role) = db(state, move |c| {
-            let chapter = chapters::find_by_slug(c, &slug)?;
-            let role = match user_id {
-                Some(id) => memberships::find(c, chapter.id, id)?.map(|m| m.role()),
-                None => None,
-            };
-            Ok((chapter, role))
+        let (chapter, role, found) = db(state, move |c| {
+            let (chapter, role) = chapters::find_with_role(c, &slug, user_id)?;
+            let found = then(c, &chapter, role)?;
+            Ok((chapter, role, found))
         })
         .await?;
-        Ok(ChapterAccess {
+        let access = ChapterAccess {
             chapter,
             me,
             role,
             login_target: super::auth::login_redirect_target(req),
-        })
+        };
+        Ok((access, found))
     }
 
     fn is_site_admin(&self) -> bool {

@@ -1,6 +1,7 @@
 //! Open feeds of public events: iCalendar (stable UIDs, SEQUENCE, STATUS:CANCELLED), Atom and
 //! JSON for the community website.
 
+use super::shared::{Built, Part};
 use super::{AppError, AppState, db};
 use crate::calendar::{event_url, ics};
 use crate::domain::chapters::{self, Chapter};
@@ -10,20 +11,35 @@ use actix_web::{HttpResponse, web};
 
 const FEED_SIZE: i64 = 100;
 
-/// A chapter and its latest public events, for its feeds.
+/// A chapter's feed of its latest public events, in the format `render` writes: the same for
+/// every reader, so built once per version of the chapter (`shared`) and answered from memory.
 async fn chapter_feed(
     state: &AppState,
     slug: String,
-) -> Result<(Chapter, Vec<(Event, Chapter)>), AppError> {
-    db(state, move |c| {
+    kind: &'static str,
+    render: fn(&str, &Chapter, &[(Event, Chapter)]) -> String,
+) -> Result<web::Bytes, AppError> {
+    let cache = state.shared.clone();
+    let base = state.config.base_url.clone();
+    let body = db(state, move |c| {
         let chapter = chapters::find_by_slug(c, &slug)?;
-        let list = events::for_feed(c, Some(chapter.id), FEED_SIZE)?;
-        Ok((chapter, list))
+        cache.get(
+            chapter.id,
+            chapter.content_version,
+            Part::Feed(kind),
+            || {
+                let list = events::for_feed(c, Some(chapter.id), FEED_SIZE)?;
+                Ok(Built::lasting(web::Bytes::from(render(
+                    &base, &chapter, &list,
+                ))))
+            },
+        )
     })
-    .await
+    .await?;
+    Ok((*body).clone())
 }
 
-fn ics_response(body: String) -> HttpResponse {
+fn ics_response(body: impl actix_web::body::MessageBody + 'static) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=300"))
@@ -39,12 +55,11 @@ pub async fn chapter_ics(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (chapter, list) = chapter_feed(&state, slug.into_inner()).await?;
-    Ok(ics_response(ics(
-        &state.config.base_url,
-        &format!("oGUG {}", chapter.name_zh),
-        &list,
-    )))
+    let body = chapter_feed(&state, slug.into_inner(), "ics", |base, chapter, list| {
+        ics(base, &format!("oGUG {}", chapter.name_zh), list)
+    })
+    .await?;
+    Ok(ics_response(body))
 }
 
 pub async fn event_ics(
@@ -114,7 +129,7 @@ fn atom(base: &str, self_url: &str, title: &str, list: &[(Event, Chapter)]) -> S
     feed.to_string()
 }
 
-fn atom_response(body: String) -> HttpResponse {
+fn atom_response(body: impl actix_web::body::MessageBody + 'static) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/atom+xml; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=300"))
@@ -136,15 +151,12 @@ pub async fn chapter_atom(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (chapter, list) = chapter_feed(&state, slug.into_inner()).await?;
-    let base = &state.config.base_url;
-    let self_url = format!("{base}/chapters/{}/events.atom", chapter.slug);
-    Ok(atom_response(atom(
-        base,
-        &self_url,
-        &format!("oGUG {}", chapter.name_zh),
-        &list,
-    )))
+    let body = chapter_feed(&state, slug.into_inner(), "atom", |base, chapter, list| {
+        let self_url = format!("{base}/chapters/{}/events.atom", chapter.slug);
+        atom(base, &self_url, &format!("oGUG {}", chapter.name_zh), list)
+    })
+    .await?;
+    Ok(atom_response(body))
 }
 
 fn json_list(base: &str, list: &[(Event, Chapter)]) -> serde_json::Value {
@@ -176,18 +188,18 @@ fn json_list(base: &str, list: &[(Event, Chapter)]) -> serde_json::Value {
     )
 }
 
-fn json_response(value: serde_json::Value) -> HttpResponse {
+fn json_response(body: impl actix_web::body::MessageBody + 'static) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
         .insert_header(("Cache-Control", "public, max-age=300"))
         .insert_header(("Access-Control-Allow-Origin", "*"))
-        .body(value.to_string())
+        .body(body)
 }
 
 pub async fn site_json(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let list = db(&state, |c| events::for_feed(c, None, FEED_SIZE)).await?;
     Ok(json_response(
-        serde_json::json!({ "events": json_list(&state.config.base_url, &list) }),
+        serde_json::json!({ "events": json_list(&state.config.base_url, &list) }).to_string(),
     ))
 }
 
@@ -195,9 +207,13 @@ pub async fn chapter_json(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (chapter, list) = chapter_feed(&state, slug.into_inner()).await?;
-    Ok(json_response(serde_json::json!({
-        "chapter": { "slug": chapter.slug, "name_zh": chapter.name_zh, "name_en": chapter.name_en, "time_zone": chapter.time_zone },
-        "events": json_list(&state.config.base_url, &list),
-    })))
+    let body = chapter_feed(&state, slug.into_inner(), "json", |base, chapter, list| {
+        serde_json::json!({
+            "chapter": { "slug": chapter.slug, "name_zh": chapter.name_zh, "name_en": chapter.name_en, "time_zone": chapter.time_zone },
+            "events": json_list(base, list),
+        })
+        .to_string()
+    })
+    .await?;
+    Ok(json_response(body))
 }

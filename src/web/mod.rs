@@ -28,6 +28,7 @@ pub mod public;
 pub mod request_log;
 pub mod respond;
 pub mod review;
+pub mod shared;
 pub mod talk_review;
 pub mod talks;
 pub mod throttle;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub hashing: hasher::Hasher,
     /// Rendered public pages for anonymous visitors, kept for a second or two.
     pub page_cache: std::sync::Arc<page_cache::PageCache>,
+    /// What every reader of a chapter sees alike, kept per version of the chapter.
+    pub shared: std::sync::Arc<shared::Shared>,
     pub metrics: metrics::Metrics,
 }
 
@@ -61,6 +64,7 @@ impl AppState {
         AppState {
             hashing: hasher::Hasher::start(cores.saturating_sub(1).max(1), config.hash_queue),
             page_cache: std::sync::Arc::default(),
+            shared: std::sync::Arc::default(),
             metrics: metrics::Metrics::default(),
             pool,
             config,
@@ -94,10 +98,17 @@ where
         let started = std::time::Instant::now();
         let conn = pool.get();
         let waited = started.elapsed() > std::time::Duration::from_millis(1);
-        (
-            conn.map_err(DomainError::from).and_then(|mut c| f(&mut c)),
-            waited,
-        )
+        let result = match conn {
+            Ok(mut c) => {
+                let result = f(&mut c);
+                if let Err(DomainError::Db(e)) = &result {
+                    crate::db::discard_if_lost(&mut c, e);
+                }
+                result
+            }
+            Err(e) => Err(e.into()),
+        };
+        (result, waited)
     })
     .await?;
     if waited {
@@ -121,9 +132,16 @@ where
         let started = std::time::Instant::now();
         let conn = pool.get();
         let waited = started.elapsed() > std::time::Duration::from_millis(1);
-        let result: crate::flows::FlowResult<T> = conn
-            .map_err(|e| DomainError::from(e).into())
-            .and_then(|mut c| f(&mut c, &site));
+        let result: crate::flows::FlowResult<T> = match conn {
+            Ok(mut c) => {
+                let result = f(&mut c, &site);
+                if let Err(crate::flows::FlowError::Domain(DomainError::Db(e))) = &result {
+                    crate::db::discard_if_lost(&mut c, e);
+                }
+                result
+            }
+            Err(e) => Err(DomainError::from(e).into()),
+        };
         (result, waited)
     })
     .await?;

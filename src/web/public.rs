@@ -1,5 +1,7 @@
 //! Pages anyone may see: home, chapters, a chapter, an event; and the health check.
 
+use super::access::ChapterAccess;
+use super::shared::{Built, Part};
 use super::view::{self, Frame};
 use super::{AppError, AppState, db};
 use crate::domain::chapters::{self, Chapter};
@@ -115,65 +117,32 @@ pub struct RosterGroup {
     pub people: Vec<memberships::RosterEntry>,
 }
 
-#[derive(Template)]
-#[template(path = "public/chapter.html")]
-struct ChapterPage {
-    ui: Frame,
-    chapter: Chapter,
-    name: String,
-    founded: String,
-    description_html: String,
+type Sponsors = Vec<(crate::domain::organizations::Organization, Option<String>)>;
+
+/// What the chapter page shows alike to every reader, built once per version of the chapter
+/// (`shared`); cards once per language, in `Locale::ALL` order.
+pub struct ChapterShared {
     roster: Vec<RosterGroup>,
-    /// "The first 60 of 20,408 members who chose to be listed" when the roster is cut short.
-    roster_more: Option<String>,
-    upcoming: Vec<EventCard>,
-    past: Vec<EventCard>,
-    /// The viewer may manage the chapter (organizer or site admin).
-    can_manage: bool,
-    /// The viewer may create events (ambassador, organizer, site admin).
-    can_edit_events: bool,
-    is_member: bool,
+    more_members: bool,
+    upcoming: [Vec<EventCard>; 2],
+    past: [Vec<EventCard>; 2],
     /// Organizations that hosted or sponsored its events in the last 12 months, with logos.
-    sponsors: Vec<(crate::domain::organizations::Organization, Option<String>)>,
+    sponsors: Sponsors,
 }
 
-pub async fn chapter_page(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let slug = slug.into_inner();
-    let me = super::auth::signed_in(&req);
-    let viewer = me.as_ref().map(|m| m.user.id);
-    let is_admin = me.is_some_and(|m| m.user.is_site_admin);
-    let (chapter, roster, (upcoming, past), role) = db(&state, move |conn| {
-        let chapter = chapters::find_by_slug(conn, &slug)?;
-        let roster = memberships::public_roster(conn, chapter.id)?;
-        let events = events::public_for_chapter(conn, chapter.id, 20)?;
-        let role = match viewer {
-            Some(id) => memberships::find(conn, chapter.id, id)?.map(|m| m.role()),
-            None => None,
-        };
-        let since = crate::domain::now() - chrono::TimeDelta::days(365);
-        let recent = crate::domain::organizations::recent_for_chapter(conn, chapter.id, since)?;
-        let orgs = recent.into_iter().take(12).map(|(org, _)| org).collect();
-        let sponsors = crate::domain::organizations::with_logos(conn, orgs)?;
-        Ok((chapter, roster, events, (role, sponsors)))
-    })
-    .await?;
-    let (role, sponsors) = role;
-    let ui = Frame::new(&req, "");
-    let locale = ui.locale;
-    let tz = chapter.tz();
-    let roster_more = roster.more_members.then(|| {
-        locale.tf(
-            "chapter.roster_more",
-            &[
-                ("shown", &memberships::ROSTER_MEMBERS),
-                ("n", &chapter.member_count),
-            ],
-        )
-    });
+fn chapter_shared(
+    conn: &mut crate::db::DbConnection,
+    chapter: &Chapter,
+) -> crate::domain::DomainResult<Built<ChapterShared>> {
+    let roster = memberships::public_roster(conn, chapter.id)?;
+    let (upcoming, past) = events::public_for_chapter(conn, chapter.id, 20)?;
+    let since = crate::domain::now() - chrono::TimeDelta::days(365);
+    let recent = crate::domain::organizations::recent_for_chapter(conn, chapter.id, since)?;
+    let orgs = recent.into_iter().take(12).map(|(org, _)| org).collect();
+    let sponsors = crate::domain::organizations::with_logos(conn, orgs)?;
+    let until = events::next_end(conn, Some(chapter.id))?;
+    let more_members = roster.more_members;
+    // Already grouped by role: organizers, ambassadors, members.
     let roster = Role::ALL
         .iter()
         .map(|role| RosterGroup {
@@ -187,11 +156,73 @@ pub async fn chapter_page(
         })
         .filter(|g| !g.people.is_empty())
         .collect();
-    let cards = |list: Vec<Event>| -> Vec<EventCard> {
-        list.iter()
-            .map(|e| EventCard::new(e, &chapter.slug, tz, locale))
-            .collect()
+    let tz = chapter.tz();
+    let cards = |list: &[Event]| {
+        Locale::ALL.map(|locale| {
+            list.iter()
+                .map(|e| EventCard::new(e, &chapter.slug, tz, locale))
+                .collect()
+        })
     };
+    Ok(Built {
+        value: ChapterShared {
+            roster,
+            more_members,
+            upcoming: cards(&upcoming),
+            past: cards(&past),
+            sponsors,
+        },
+        until,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "public/chapter.html")]
+struct ChapterPage<'a> {
+    ui: Frame,
+    chapter: Chapter,
+    name: String,
+    founded: String,
+    description_html: String,
+    roster: &'a [RosterGroup],
+    /// "The first 60 of 20,408 members who chose to be listed" when the roster is cut short.
+    roster_more: Option<String>,
+    upcoming: &'a [EventCard],
+    past: &'a [EventCard],
+    /// The viewer may manage the chapter (organizer or site admin).
+    can_manage: bool,
+    /// The viewer may create events (ambassador, organizer, site admin).
+    can_edit_events: bool,
+    is_member: bool,
+    sponsors: &'a Sponsors,
+}
+
+pub async fn chapter_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let cache = state.shared.clone();
+    let (access, shared) = ChapterAccess::load_with(&state, &req, &slug, move |conn, c, _| {
+        cache.get(c.id, c.content_version, Part::ChapterPage, || {
+            chapter_shared(conn, c)
+        })
+    })
+    .await?;
+    let ui = Frame::new(&req, "");
+    let locale = ui.locale;
+    let chapter = access.chapter;
+    let roster_more = shared.more_members.then(|| {
+        locale.tf(
+            "chapter.roster_more",
+            &[
+                ("shown", &memberships::ROSTER_MEMBERS),
+                ("n", &chapter.member_count),
+            ],
+        )
+    });
+    let is_admin = access.me.is_some_and(|m| m.user.is_site_admin);
+    let role = access.role;
     let page = ChapterPage {
         can_manage: is_admin || role == Some(Role::Organizer),
         is_member: role.is_some(),
@@ -202,11 +233,11 @@ pub async fn chapter_page(
             .map(|d| view::date(d, locale))
             .unwrap_or_default(),
         description_html: chapter.description_html(locale).into_owned(),
-        roster,
+        roster: &shared.roster,
         roster_more,
-        sponsors,
-        upcoming: cards(upcoming),
-        past: cards(past),
+        sponsors: &shared.sponsors,
+        upcoming: &shared.upcoming[locale.index()],
+        past: &shared.past[locale.index()],
         ui: Frame {
             title: chapter.name(locale).to_string(),
             ..ui

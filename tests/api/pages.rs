@@ -1,5 +1,8 @@
 use crate::helpers::*;
+use ogug::domain::memberships::Role;
 use reqwest::StatusCode;
+
+const PW: &str = "pages passphrase 2021";
 
 #[tokio::test]
 async fn home_page_explains_ogug_in_chinese_by_default() {
@@ -431,4 +434,146 @@ async fn the_public_roster_of_a_big_chapter_is_cut_short_but_keeps_its_leaders()
     // A small chapter shows everyone and no note.
     let (_, html) = app.get_html("/chapters/beijing").await;
     assert!(!html.contains("愿意公开的成员"));
+}
+
+/// A chapter's roster, event cards, lists, feeds and event pages are built once per change and
+/// kept (`web::shared`): every kind of change must show on the next request, signed in or not,
+/// and an edited Markdown body is rendered again and stored beside its source.
+#[tokio::test]
+async fn pages_kept_per_change_follow_every_change() {
+    use diesel::prelude::*;
+    use ogug::db::schema::{events, organizations};
+    let app = spawn_app().await;
+    let org = app.organizer_of("beijing").await;
+    let path = crate::events::create(&org, "第一个标题", "", true).await;
+    let ics = "/chapters/beijing/events.ics";
+    let pages = [
+        "/chapters/beijing",
+        "/chapters/beijing/events",
+        ics,
+        "/chapters/beijing/events.atom",
+        "/api/v1/chapters/beijing/events.json",
+        path.as_str(),
+    ];
+    // Every page kept, as a signed-in reader and as an uncached anonymous one.
+    let mut fresh = 0;
+    let mut read_all = |wanted: &'static str| {
+        fresh += 1;
+        let n = fresh;
+        let org = &org;
+        let app = &app;
+        async move {
+            for page in pages {
+                let (status, html) = org.get_html(page).await;
+                assert_eq!(status, StatusCode::OK, "{page}");
+                assert!(html.contains(wanted), "{page} signed in shows {wanted}");
+                let (_, html) = app.get_html(&format!("{page}?fresh={n}")).await;
+                assert!(html.contains(wanted), "{page} anonymous shows {wanted}");
+            }
+        }
+    };
+    read_all("第一个标题").await;
+
+    // An edit of the event: title everywhere, and its body rendered again when saved.
+    let mut fields = crate::events::event_fields("第二个标题", "");
+    fields.retain(|(k, _)| *k != "body");
+    fields.push(("body", "*第二版正文*"));
+    let res = org.post_form(&format!("{path}/edit"), &fields).await;
+    assert!(res.status().is_redirection(), "edit: {}", res.status());
+    read_all("第二个标题").await;
+    let stored: Option<String> = events::table
+        .filter(events::title_zh.eq("第二个标题"))
+        .select(events::body_html)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(stored.as_deref(), Some("<p><em>第二版正文</em></p>\n"));
+    let (_, html) = org.get_html(&path).await;
+    assert!(html.contains("<em>第二版正文</em>") && !html.contains("<strong>欢迎</strong>"));
+
+    // The organizer's new name on the roster.
+    let res = org
+        .post_form(
+            "/account/settings",
+            &[
+                ("display_name", "改了名的组织者"),
+                ("locale", "zh-CN"),
+                ("roster_visible", "on"),
+            ],
+        )
+        .await;
+    assert!(res.status().is_redirection(), "settings: {}", res.status());
+    let (_, html) = org.get_html("/chapters/beijing").await;
+    assert!(html.contains("改了名的组织者"), "roster shows the new name");
+
+    // A new ambassador listed under their role.
+    let id = app.member("amb@example.org", "beijing", Role::Member, PW);
+    diesel::update(ogug::db::schema::users::table.find(id))
+        .set(ogug::db::schema::users::roster_visible.eq(true))
+        .execute(&mut app.conn())
+        .unwrap();
+    let res = org
+        .post_form(
+            &format!("/chapters/beijing/manage/members/{}/role", id.0),
+            &[("role", "ambassador")],
+        )
+        .await;
+    assert!(res.status().is_redirection(), "role: {}", res.status());
+    let (_, html) = org.get_html("/chapters/beijing").await;
+    let ambassadors = html.find(zh("role.ambassador")).unwrap();
+    let listed = html.find("<strong>amb</strong>").expect("listed");
+    assert!(listed > ambassadors, "under the ambassadors");
+
+    // A sponsor renamed in the directory: the chapter's sponsors follow.
+    let sponsor: i64 = diesel::insert_into(organizations::table)
+        .values((
+            organizations::name_zh.eq("赞助商甲"),
+            organizations::name_en.eq("Sponsor A"),
+            organizations::created_at.eq(ogug::domain::now()),
+            organizations::updated_at.eq(ogug::domain::now()),
+        ))
+        .returning(organizations::id)
+        .get_result(&mut app.conn())
+        .unwrap();
+    let event_id: i64 = events::table
+        .filter(events::title_zh.eq("第二个标题"))
+        .select(events::id)
+        .first(&mut app.conn())
+        .unwrap();
+    // A past event of the last year, sponsored.
+    diesel::update(events::table.find(event_id))
+        .set(
+            (
+                events::starts_at.eq(ogug::domain::now() - chrono::TimeDelta::days(30)),
+                events::ends_at
+                    .eq(ogug::domain::now() - chrono::TimeDelta::days(30)
+                        + chrono::TimeDelta::hours(3)),
+            ),
+        )
+        .execute(&mut app.conn())
+        .unwrap();
+    diesel::insert_into(ogug::db::schema::event_hosts::table)
+        .values((
+            ogug::db::schema::event_hosts::event_id.eq(event_id),
+            ogug::db::schema::event_hosts::position.eq(9),
+            ogug::db::schema::event_hosts::organization.eq("赞助商甲"),
+            ogug::db::schema::event_hosts::kind.eq("sponsor"),
+            ogug::db::schema::event_hosts::organization_id.eq(sponsor),
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+    let (_, html) = org.get_html("/chapters/beijing").await;
+    assert!(html.contains("赞助商甲"), "a new sponsor shows");
+    diesel::update(organizations::table.find(sponsor))
+        .set(organizations::name_zh.eq("赞助商乙"))
+        .execute(&mut app.conn())
+        .unwrap();
+    let (_, html) = org.get_html("/chapters/beijing").await;
+    assert!(
+        html.contains("赞助商乙") && !html.contains("赞助商甲"),
+        "renamed"
+    );
+    // The moved event is past now, on every list.
+    let (_, html) = org.get_html("/chapters/beijing/events").await;
+    let past = html.find("id=\"past-h\"").unwrap();
+    assert!(html.find("第二个标题").unwrap() > past, "listed as past");
 }

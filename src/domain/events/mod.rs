@@ -195,6 +195,23 @@ pub fn public_for_chapter(
     Ok((upcoming, past))
 }
 
+/// When the next public event of a chapter (or of any chapter) ends: until then its lists of
+/// upcoming and past events stay as they are (unless an event is written).
+pub fn next_end(
+    conn: &mut DbConnection,
+    chapter_id: Option<ChapterId>,
+) -> DomainResult<Option<chrono::NaiveDateTime>> {
+    let mut query = events::table
+        .filter(events::status.eq_any(PUBLIC_STATUSES))
+        .filter(events::ends_at.ge(now()))
+        .select(diesel::dsl::min(events::ends_at))
+        .into_boxed();
+    if let Some(id) = chapter_id {
+        query = query.filter(events::chapter_id.eq(id));
+    }
+    Ok(query.first(conn)?)
+}
+
 /// Past events, latest first, from one ordered index walk per public status (`load` gets the
 /// status and returns its first `skip + take` rows), merged here. With both statuses in one
 /// `IN` list, or `= ANY($1)`, neither database reads the `(…, status, starts_at, id)` index in

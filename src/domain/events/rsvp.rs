@@ -31,6 +31,27 @@ pub fn my_rsvp(
     Ok(s.as_deref().and_then(RsvpStatus::parse))
 }
 
+/// A person's answer for an event and, unless they are not going, their ticket: the event
+/// page's two questions in one query.
+pub fn my_answer(
+    conn: &mut DbConnection,
+    event_id: EventId,
+    user_id: UserId,
+) -> DomainResult<(Option<RsvpStatus>, Option<String>)> {
+    let found: Option<(String, Option<String>)> = rsvps::table
+        .filter(rsvps::event_id.eq(event_id))
+        .filter(rsvps::user_id.eq(user_id))
+        .select((rsvps::status, rsvps::ticket))
+        .first(conn)
+        .optional()?;
+    let Some((status, ticket)) = found else {
+        return Ok((None, None));
+    };
+    let status = RsvpStatus::parse(&status);
+    let ticket = ticket.filter(|_| status != Some(RsvpStatus::NotGoing));
+    Ok((status, ticket))
+}
+
 pub fn going_count(conn: &mut DbConnection, event_id: EventId) -> DomainResult<i64> {
     Ok(rsvps::table
         .filter(rsvps::event_id.eq(event_id))

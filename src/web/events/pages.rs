@@ -2,11 +2,15 @@
 
 use super::super::access::ChapterAccess;
 use super::super::public::EventCard;
+use super::super::shared::{Built, Part};
 use super::super::view::{self, Frame};
 use super::super::{AppError, AppState, db};
 use super::can_edit;
+use crate::db::DbConnection;
+use crate::domain::DomainResult;
 use crate::domain::chapters::{self, Chapter};
 use crate::domain::events::{self, AgendaItem, Event, EventStatus, Host};
+use crate::domain::ids::ChapterId;
 use crate::i18n::Locale;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -22,67 +26,94 @@ pub struct ListQuery {
 
 #[derive(Template)]
 #[template(path = "events/list.html")]
-struct ListPage {
+struct ListPage<'a> {
     ui: Frame,
     heading: String,
     base: String,
     mode: String,
     chapter: String,
-    chapters: Vec<(String, String)>,
-    upcoming: Vec<EventCard>,
-    past: Vec<EventCard>,
+    chapters: Vec<(&'a str, &'a str)>,
+    upcoming: &'a [EventCard],
+    past: &'a [EventCard],
     next_href: Option<String>,
     prev_href: Option<String>,
     feeds: String,
     can_create: Option<String>,
 }
 
-async fn list_page(
-    state: &AppState,
-    req: &HttpRequest,
-    chapter: Option<Chapter>,
-    query: ListQuery,
-    can_create: bool,
-) -> Result<HttpResponse, AppError> {
+/// An event list page as every reader sees it: cards in both languages (`Locale::ALL` order),
+/// whether a next page exists, and the active chapters for the all-events filter.
+pub struct ListShared {
+    upcoming: [Vec<EventCard>; 2],
+    past: [Vec<EventCard>; 2],
+    has_more: bool,
+    chapters: Vec<(String, [String; 2])>,
+}
+
+fn list_shared(
+    c: &mut DbConnection,
+    chapter: Option<ChapterId>,
+    mode: Option<&str>,
+    page: i64,
+) -> DomainResult<Built<ListShared>> {
+    let per = events::EVENTS_PAGE;
+    let upcoming = if page == 0 {
+        events::list_public(c, chapter, mode, true, 0, 100)?
+    } else {
+        vec![]
+    };
+    // One more than a page tells whether there is a next page.
+    let mut past = events::list_public(c, chapter, mode, false, page * per, per + 1)?;
+    let has_more = past.len() as i64 > per;
+    past.truncate(per as usize);
+    let chapters = match chapter {
+        Some(_) => vec![],
+        None => chapters::active(c)?
+            .into_iter()
+            .map(|ch| {
+                let names = Locale::ALL.map(|l| ch.name(l).to_string());
+                (ch.slug, names)
+            })
+            .collect(),
+    };
+    let cards = |list: &[(Event, Chapter)]| {
+        Locale::ALL.map(|locale| {
+            list.iter()
+                .map(|(e, c)| EventCard::new(e, &c.slug, c.tz(), locale))
+                .collect()
+        })
+    };
+    Ok(Built {
+        value: ListShared {
+            upcoming: cards(&upcoming),
+            past: cards(&past),
+            has_more,
+            chapters,
+        },
+        until: events::next_end(c, chapter)?,
+    })
+}
+
+/// The mode filter and page asked for, made safe.
+fn list_params(query: &ListQuery) -> (Option<String>, i64) {
     let mode = query
         .mode
         .clone()
         .filter(|m| events::MODES.contains(&m.as_str()));
-    let page = query.page.unwrap_or(0).max(0);
-    let chapter_filter = match &chapter {
-        Some(c) => Some(c.id),
-        None => match query.chapter.as_deref().filter(|s| !s.is_empty()) {
-            Some(slug) => {
-                let slug = slug.to_string();
-                Some(
-                    db(state, move |c| chapters::find_by_slug(c, &slug))
-                        .await?
-                        .id,
-                )
-            }
-            None => None,
-        },
-    };
-    let m = mode.clone();
-    let per = events::EVENTS_PAGE;
-    let (upcoming, past, all) = db(state, move |c| {
-        let upcoming = if page == 0 {
-            events::list_public(c, chapter_filter, m.as_deref(), true, 0, 100)?
-        } else {
-            vec![]
-        };
-        // One more than a page tells whether there is a next page.
-        let past =
-            events::list_public(c, chapter_filter, m.as_deref(), false, page * per, per + 1)?;
-        Ok((upcoming, past, chapters::active(c)?))
-    })
-    .await?;
+    (mode, query.page.unwrap_or(0).max(0))
+}
+
+fn list_page(
+    req: &HttpRequest,
+    chapter: Option<&Chapter>,
+    query: ListQuery,
+    shared: &ListShared,
+    can_create: bool,
+) -> Result<HttpResponse, AppError> {
+    let (mode, page) = list_params(&query);
     let ui = Frame::titled(req, "events.title");
     let locale = ui.locale;
-    let card = |(e, c): &(Event, Chapter)| EventCard::new(e, &c.slug, c.tz(), locale);
-    let has_more = past.len() as i64 > per;
-    let past: Vec<EventCard> = past.iter().take(per as usize).map(card).collect();
-    let base = match &chapter {
+    let base = match chapter {
         Some(c) => format!("/chapters/{}/events", c.slug),
         None => "/events".to_string(),
     };
@@ -94,26 +125,24 @@ async fn list_page(
         )
     };
     view::render(&ListPage {
-        heading: match &chapter {
+        heading: match chapter {
             Some(c) => format!("{} · {}", c.name(locale), ui.t("events.title")),
             None => ui.t("events.title").to_string(),
         },
-        feeds: match &chapter {
-            Some(c) => format!("/chapters/{}/events", c.slug),
-            None => "/events".to_string(),
-        },
+        feeds: base.clone(),
         can_create: can_create.then(|| format!("{base}/new")),
-        next_href: has_more.then(|| qs(page + 1)),
+        next_href: shared.has_more.then(|| qs(page + 1)),
         prev_href: (page > 0).then(|| qs(page - 1)),
-        base: base.clone(),
         mode: mode.clone().unwrap_or_default(),
         chapter: query.chapter.clone().unwrap_or_default(),
-        chapters: all
-            .into_iter()
-            .map(|c| (c.slug.clone(), c.name(locale).to_string()))
+        chapters: shared
+            .chapters
+            .iter()
+            .map(|(slug, names)| (slug.as_str(), names[locale.index()].as_str()))
             .collect(),
-        upcoming: upcoming.iter().map(card).collect(),
-        past,
+        upcoming: &shared.upcoming[locale.index()],
+        past: &shared.past[locale.index()],
+        base,
         ui,
     })
 }
@@ -123,7 +152,18 @@ pub async fn all_events(
     req: HttpRequest,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    list_page(&state, &req, None, query.into_inner(), false).await
+    let query = query.into_inner();
+    let (mode, page) = list_params(&query);
+    let slug = query.chapter.clone().filter(|s| !s.is_empty());
+    let shared = db(&state, move |c| {
+        let chapter = match slug {
+            Some(slug) => Some(chapters::find_by_slug(c, &slug)?.id),
+            None => None,
+        };
+        Ok(list_shared(c, chapter, mode.as_deref(), page)?.value)
+    })
+    .await?;
+    list_page(&req, None, query, &shared, false)
 }
 
 pub async fn chapter_events(
@@ -132,32 +172,34 @@ pub async fn chapter_events(
     slug: web::Path<String>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let access = ChapterAccess::load(&state, &req, &slug).await?;
+    let query = query.into_inner();
+    let (mode, page) = list_params(&query);
+    let cache = state.shared.clone();
+    let (access, shared) = ChapterAccess::load_with(&state, &req, &slug, move |c, chapter, _| {
+        let part = Part::EventList(mode.clone(), page);
+        cache.get(chapter.id, chapter.content_version, part, || {
+            list_shared(c, Some(chapter.id), mode.as_deref(), page)
+        })
+    })
+    .await?;
     let can_create = access.require_event_editor().is_ok();
-    list_page(
-        &state,
-        &req,
-        Some(access.chapter),
-        query.into_inner(),
-        can_create,
-    )
-    .await
+    list_page(&req, Some(&access.chapter), query, &shared, can_create)
 }
 
 #[derive(Template)]
 #[template(path = "public/event.html")]
-struct EventPage {
+struct EventPage<'a> {
     ui: Frame,
     chapter_href: String,
     chapter_name: String,
-    event: Event,
+    event: &'a Event,
     title: String,
-    summary: String,
-    when: String,
-    body_html: String,
-    agenda: Vec<AgendaItem>,
-    hosts: Vec<Host>,
-    json_ld: String,
+    summary: &'a str,
+    when: &'a str,
+    body_html: std::borrow::Cow<'a, str>,
+    agenda: &'a [AgendaItem],
+    hosts: &'a [Host],
+    json_ld: &'a str,
     ics_href: String,
     editable: bool,
     edit_base: String,
@@ -205,6 +247,40 @@ fn json_ld(base: &str, chapter: &Chapter, event: &Event, locale: Locale) -> Stri
     value.to_string().replace('<', "\\u003c")
 }
 
+/// An event as every reader sees it, built once per version of its chapter: the row, its
+/// agenda and hosts, and what is formatted once per language (`Locale::ALL` order).
+pub struct EventShared {
+    event: Event,
+    agenda: Vec<AgendaItem>,
+    hosts: Vec<Host>,
+    when: [String; 2],
+    json_ld: [String; 2],
+}
+
+fn event_shared(
+    c: &mut DbConnection,
+    base: &str,
+    chapter: &Chapter,
+    slug: &str,
+) -> DomainResult<Built<EventShared>> {
+    let event = events::find_any(c, chapter.id, slug)?;
+    let agenda = events::agenda(c, event.id)?;
+    let hosts = events::hosts(c, event.id)?;
+    let tz = chapter.tz();
+    // The page's RSVP form closes when the event ends.
+    let until = (event.ends_at >= crate::domain::now()).then_some(event.ends_at);
+    Ok(Built {
+        value: EventShared {
+            when: Locale::ALL.map(|l| view::time_range(event.starts_at, event.ends_at, tz, l)),
+            json_ld: Locale::ALL.map(|l| json_ld(base, chapter, &event, l)),
+            event,
+            agenda,
+            hosts,
+        },
+        until,
+    })
+}
+
 pub async fn event_page(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -212,25 +288,25 @@ pub async fn event_page(
     query: web::Query<EventQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, event_slug) = path.into_inner();
-    let access = ChapterAccess::load(&state, &req, &slug).await?;
-    let chapter_id = access.chapter.id;
-    let me = access.me.as_ref().map(|m| m.user.id);
-    let (event, agenda, hosts, rsvp, going, ticket) = db(&state, move |c| {
-        let event = events::find_any(c, chapter_id, &event_slug)?;
-        let agenda = events::agenda(c, event.id)?;
-        let hosts = events::hosts(c, event.id)?;
-        let (rsvp, ticket) = match me {
-            Some(id) => (
-                events::my_rsvp(c, event.id, id)?,
-                events::my_ticket(c, event.id, id)?,
-            ),
-            None => (None, None),
-        };
-        let going = events::going_count(c, event.id)?;
-        Ok((event, agenda, hosts, rsvp, going, ticket))
-    })
-    .await?;
-    let editable = can_edit(&access, &event);
+    let me = super::super::auth::signed_in(&req).map(|m| m.user.id);
+    let cache = state.shared.clone();
+    let base = state.config.base_url.clone();
+    let (access, (shared, going, (rsvp, ticket))) =
+        ChapterAccess::load_with(&state, &req, &slug, move |c, chapter, _| {
+            let part = Part::Event(event_slug.clone());
+            let shared = cache.get(chapter.id, chapter.content_version, part, || {
+                event_shared(c, &base, chapter, &event_slug)
+            })?;
+            let going = events::going_count(c, shared.event.id)?;
+            let answer = match me {
+                Some(id) => events::my_answer(c, shared.event.id, id)?,
+                None => (None, None),
+            };
+            Ok((shared, going, answer))
+        })
+        .await?;
+    let event = &shared.event;
+    let editable = can_edit(&access, event);
     // Drafts exist only for their editors (the preview); everyone else gets 404.
     if event.status == EventStatus::Draft && !editable {
         return Err(AppError::NotFound);
@@ -239,7 +315,6 @@ pub async fn event_page(
     let ui = Frame::new(&req, "");
     let locale = ui.locale;
     let title = event.title(locale).to_string();
-    let base = &state.config.base_url;
     let upcoming = event.ends_at >= crate::domain::now();
     view::render(&EventPage {
         ui: Frame {
@@ -248,10 +323,10 @@ pub async fn event_page(
         },
         chapter_href: format!("/chapters/{}", chapter.slug),
         chapter_name: chapter.name(locale).to_string(),
-        summary: event.summary(locale).to_string(),
-        when: view::time_range(event.starts_at, event.ends_at, chapter.tz(), locale),
-        body_html: event.body_html().into_owned(),
-        json_ld: json_ld(base, chapter, &event, locale),
+        summary: event.summary(locale),
+        when: &shared.when[locale.index()],
+        body_html: event.body_html(),
+        json_ld: &shared.json_ld[locale.index()],
         ics_href: format!("/chapters/{}/events/{}/event.ics", chapter.slug, event.slug),
         edit_base: format!("/chapters/{}/events/{}", chapter.slug, event.slug),
         editable,
@@ -266,7 +341,7 @@ pub async fn event_page(
         },
         title,
         event,
-        agenda,
-        hosts,
+        agenda: &shared.agenda,
+        hosts: &shared.hosts,
     })
 }

@@ -1,0 +1,15 @@
+DROP TRIGGER organizations_content_delete;
+DROP TRIGGER organizations_content_update;
+DROP TRIGGER event_agenda_content_delete;
+DROP TRIGGER event_agenda_content_update;
+DROP TRIGGER event_agenda_content_insert;
+DROP TRIGGER event_hosts_content_delete;
+DROP TRIGGER event_hosts_content_update;
+DROP TRIGGER event_hosts_content_insert;
+DROP TRIGGER events_content_delete;
+DROP TRIGGER events_content_update;
+DROP TRIGGER events_content_insert;
+DROP TRIGGER users_content_bump;
+DROP TRIGGER memberships_content_bump;
+DROP TRIGGER chapters_content_bump;
+ALTER TABLE chapters DROP COLUMN content_version;

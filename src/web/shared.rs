@@ -1,0 +1,183 @@
+//! What every reader of a chapter sees alike (its roster, event cards and sponsors, its event
+//! lists, its calendar feeds, an event's agenda and hosts), built once per change and kept by
+//! this instance. Each copy is keyed by the chapter's `content_version`, which database
+//! triggers bump on any change to what those pages show, whichever instance or command made
+//! it. A page reads the chapter row (one query, with the viewer's role) on every request, as
+//! before, and rebuilds its part only when the version it finds is not the one kept; what
+//! depends on the clock (an event moving from upcoming to past) carries its own expiry.
+//!
+//! Unlike the micro-cache (`page_cache`), nothing personal or stale is served: the viewer's
+//! name, role, RSVP and ticket, and every count that is not on the chapter row, are read per
+//! request.
+
+use crate::domain::DomainResult;
+use crate::domain::ids::ChapterId;
+use chrono::NaiveDateTime;
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// A copy never outlives this, so what changes with the clock alone (the sponsors of the last
+/// twelve months) is at most this late.
+const MAX_AGE: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
+/// Kept copies at most (a chapter's page, lists, feeds and events); past it the stalest are
+/// dropped. Event-list pages are keyed by query, so this also bounds what a crawler can fill.
+const MAX_ENTRIES: usize = 4096;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Part {
+    ChapterPage,
+    /// An event list page: mode filter and page number.
+    EventList(Option<String>, i64),
+    Feed(&'static str),
+    /// An event by its slug.
+    Event(String),
+}
+
+struct Entry {
+    version: i64,
+    until: NaiveDateTime,
+    value: Arc<dyn Any + Send + Sync>,
+}
+
+#[derive(Default)]
+pub struct Shared {
+    entries: Mutex<HashMap<(ChapterId, Part), Entry>>,
+    pub(super) hits: std::sync::atomic::AtomicU64,
+    pub(super) builds: std::sync::atomic::AtomicU64,
+}
+
+/// What a builder returns: the value and until when it holds regardless of writes.
+pub struct Built<T> {
+    pub value: T,
+    pub until: Option<NaiveDateTime>,
+}
+
+impl<T> Built<T> {
+    pub fn lasting(value: T) -> Built<T> {
+        Built { value, until: None }
+    }
+}
+
+impl Shared {
+    /// The kept copy of `part` for this version of the chapter, or a new one from `build`.
+    /// Called inside a request's one database hop, so a rebuild uses the same connection.
+    pub fn get<T: Any + Send + Sync>(
+        &self,
+        chapter: ChapterId,
+        version: i64,
+        part: Part,
+        build: impl FnOnce() -> DomainResult<Built<T>>,
+    ) -> DomainResult<Arc<T>> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let now = crate::domain::now();
+        let key = (chapter, part);
+        if let Some(found) = self.lock().get(&key)
+            && found.version == version
+            && found.until > now
+            && let Ok(value) = Arc::clone(&found.value).downcast::<T>()
+        {
+            self.hits.fetch_add(1, Relaxed);
+            return Ok(value);
+        }
+        // Built outside the lock: two requests may build the same copy at once; both are right.
+        let built = build()?;
+        self.builds.fetch_add(1, Relaxed);
+        let until = built.until.map_or(now + MAX_AGE, |u| u.min(now + MAX_AGE));
+        let value = Arc::new(built.value);
+        let mut entries = self.lock();
+        if entries.len() >= MAX_ENTRIES {
+            entries.retain(|_, e| e.until > now);
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
+        }
+        // A slower request must not replace a newer copy with an older one.
+        let newer_kept = entries.get(&key).is_some_and(|e| e.version > version);
+        if !newer_kept {
+            entries.insert(
+                key,
+                Entry {
+                    version,
+                    until,
+                    value: value.clone(),
+                },
+            );
+        }
+        Ok(value)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(ChapterId, Part), Entry>> {
+        // A panic while holding the lock leaves only a cache behind: keep using it.
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_version_or_an_expired_copy_is_rebuilt() {
+        let shared = Shared::default();
+        let id = ChapterId(1);
+        let build = |n: i64, until: Option<NaiveDateTime>| {
+            move || -> DomainResult<Built<i64>> { Ok(Built { value: n, until }) }
+        };
+        assert_eq!(
+            *shared
+                .get(id, 1, Part::ChapterPage, build(10, None))
+                .unwrap(),
+            10
+        );
+        // Same version: the kept copy, not the builder's.
+        assert_eq!(
+            *shared
+                .get(id, 1, Part::ChapterPage, build(11, None))
+                .unwrap(),
+            10
+        );
+        // Another part of the same chapter is its own copy.
+        assert_eq!(
+            *shared
+                .get(id, 1, Part::Feed("ics"), build(12, None))
+                .unwrap(),
+            12
+        );
+        // A new version is rebuilt.
+        assert_eq!(
+            *shared
+                .get(id, 2, Part::ChapterPage, build(13, None))
+                .unwrap(),
+            13
+        );
+        // A slow request holding the old version gets its own copy but does not replace it.
+        assert_eq!(
+            *shared
+                .get(id, 1, Part::ChapterPage, build(14, None))
+                .unwrap(),
+            14
+        );
+        assert_eq!(
+            *shared
+                .get(id, 2, Part::ChapterPage, build(15, None))
+                .unwrap(),
+            13
+        );
+        // A copy whose time has passed is rebuilt even at the same version.
+        let past = crate::domain::now() - chrono::TimeDelta::seconds(1);
+        assert_eq!(
+            *shared
+                .get(id, 3, Part::ChapterPage, build(16, Some(past)))
+                .unwrap(),
+            16
+        );
+        assert_eq!(
+            *shared
+                .get(id, 3, Part::ChapterPage, build(17, None))
+                .unwrap(),
+            17
+        );
+    }
+}
