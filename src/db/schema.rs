@@ -1,5 +1,15 @@
 // Portable schema shared by both backends: only types that mean the same on SQLite and PostgreSQL.
 diesel::table! {
+    /// Applications by chapter and status, kept by triggers (migration `application_counts`).
+    application_counts (chapter_id, status, shard) {
+        chapter_id -> BigInt,
+        status -> Text,
+        shard -> SmallInt,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> BigInt,
         email -> Text,

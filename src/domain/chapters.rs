@@ -239,6 +239,17 @@ pub fn find_with_role(
     found.ok_or(DomainError::NotFound)
 }
 
+/// A number that grows with every change to any chapter's shared pages: chapters are never
+/// deleted and their `content_version`s only grow, so the count plus their sum never repeats.
+/// The home page, which shows every chapter, is kept per value of it (`web::shared`).
+pub fn site_version(conn: &mut DbConnection) -> DomainResult<i64> {
+    // Added up here (a few dozen rows): a typed query is prepared once per connection.
+    let versions: Vec<i64> = chapters::table
+        .select(chapters::content_version)
+        .load(conn)?;
+    Ok(versions.len() as i64 + versions.iter().sum::<i64>())
+}
+
 /// Active chapters, oldest first; each row carries its member count.
 pub fn list_active(conn: &mut DbConnection) -> DomainResult<Vec<Chapter>> {
     list(conn, true)

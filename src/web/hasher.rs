@@ -66,6 +66,12 @@ impl Hasher {
         }
     }
 
+    /// Whether a job would be refused now. A sign-in checks this before any database work, so
+    /// a storm's surplus is turned away without a rate-limit write or a lookup each.
+    pub fn is_full(&self) -> bool {
+        self.in_flight.load(Ordering::Acquire) >= self.capacity
+    }
+
     /// Runs `f` on a hashing thread and waits for its result without blocking the async worker.
     pub async fn run<T: Send + 'static>(
         &self,

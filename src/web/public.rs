@@ -1,7 +1,7 @@
 //! Pages anyone may see: home, chapters, a chapter, an event; and the health check.
 
 use super::access::ChapterAccess;
-use super::shared::{Built, Part};
+use super::shared::{Built, Part, SITE};
 use super::view::{self, Frame};
 use super::{AppError, AppState, db};
 use crate::domain::chapters::{self, Chapter};
@@ -45,14 +45,14 @@ impl EventCard {
 
 #[derive(Template)]
 #[template(path = "public/home.html")]
-struct HomePage {
+struct HomePage<'a> {
     ui: Frame,
-    chapters: Vec<ChapterCard>,
-    events: Vec<EventCard>,
+    chapters: &'a [ChapterCard],
+    events: &'a [EventCard],
 }
 
-fn chapter_cards(list: Vec<Chapter>, locale: Locale) -> Vec<ChapterCard> {
-    list.into_iter()
+fn chapter_cards(list: &[Chapter], locale: Locale) -> Vec<ChapterCard> {
+    list.iter()
         .map(|s| ChapterCard {
             href: format!("/chapters/{}", s.slug),
             name: s.name(locale).to_string(),
@@ -66,31 +66,52 @@ fn chapter_cards(list: Vec<Chapter>, locale: Locale) -> Vec<ChapterCard> {
         .collect()
 }
 
+/// The home page's chapter and event cards in both languages (`Locale::ALL` order).
+pub struct HomeShared {
+    chapters: [Vec<ChapterCard>; 2],
+    events: [Vec<EventCard>; 2],
+}
+
+fn home_shared(
+    conn: &mut crate::db::DbConnection,
+) -> crate::domain::DomainResult<Built<HomeShared>> {
+    let list = chapters::list_active(conn)?;
+    let upcoming = events::upcoming_everywhere(conn, 6)?;
+    let events = Locale::ALL.map(|locale| {
+        upcoming
+            .iter()
+            .map(|(e, slug, tz)| {
+                EventCard::new(
+                    e,
+                    slug,
+                    tz.parse().unwrap_or(chrono_tz::Asia::Shanghai),
+                    locale,
+                )
+            })
+            .collect()
+    });
+    Ok(Built {
+        value: HomeShared {
+            chapters: Locale::ALL.map(|locale| chapter_cards(&list, locale)),
+            events,
+        },
+        until: events::next_end(conn, None)?,
+    })
+}
+
 pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let ui = Frame::new(&req, "");
     let locale = ui.locale;
-    let (list, upcoming) = db(&state, move |conn| {
-        Ok((
-            chapters::list_active(conn)?,
-            events::upcoming_everywhere(conn, 6)?,
-        ))
+    let cache = state.shared.clone();
+    let shared = db(&state, move |conn| {
+        let version = chapters::site_version(conn)?;
+        cache.get(SITE, version, Part::Home, || home_shared(conn))
     })
     .await?;
-    let events = upcoming
-        .iter()
-        .map(|(e, slug, tz)| {
-            EventCard::new(
-                e,
-                slug,
-                tz.parse().unwrap_or(chrono_tz::Asia::Shanghai),
-                locale,
-            )
-        })
-        .collect();
     view::render(&HomePage {
         ui,
-        chapters: chapter_cards(list, locale),
-        events,
+        chapters: &shared.chapters[locale.index()],
+        events: &shared.events[locale.index()],
     })
 }
 
@@ -108,7 +129,7 @@ pub async fn chapter_list(
     let mut ui = Frame::new(&req, "");
     ui.title = ui.t("chapters.title").to_string();
     let list = db(&state, chapters::list_active).await?;
-    let chapters = chapter_cards(list, ui.locale);
+    let chapters = chapter_cards(&list, ui.locale);
     view::render(&ChaptersPage { ui, chapters })
 }
 

@@ -71,7 +71,7 @@ fn waiting(since: NaiveDateTime, locale: Locale) -> (String, bool) {
     (text, days >= 7)
 }
 
-fn cursor(a: &Application) -> String {
+fn cursor(a: &applications::QueueEntry) -> String {
     format!("{}_{}", a.created_at.and_utc().timestamp_micros(), a.id)
 }
 
@@ -87,8 +87,6 @@ pub async fn queue(
     slug: web::Path<String>,
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let access = ChapterAccess::load(&state, &req, &slug).await?;
-    access.require_organizer()?;
     let status = query
         .status
         .as_deref()
@@ -97,15 +95,21 @@ pub async fn queue(
         .to_string();
     let q = query.q.clone().unwrap_or_default();
     let after = query.after.as_deref().and_then(parse_cursor);
-    let chapter_id = access.chapter.id;
+    let is_admin = super::auth::signed_in(&req).is_some_and(|m| m.user.is_site_admin);
     let (st, search) = (status.clone(), q.clone());
-    let (counts, mut list) = db(&state, move |c| {
-        Ok((
-            applications::counts(c, chapter_id)?,
-            applications::queue(c, chapter_id, &st, Some(&search), after)?,
-        ))
+    // One blocking hop: the chapter, the role and (for those who may see them) the rows.
+    let (access, found) = ChapterAccess::load_with(&state, &req, &slug, move |c, chapter, role| {
+        if !is_admin && role != Some(Role::Organizer) {
+            return Ok(None);
+        }
+        Ok(Some((
+            applications::counts(c, chapter.id)?,
+            applications::queue(c, chapter.id, &st, Some(&search), after)?,
+        )))
     })
     .await?;
+    access.require_organizer()?;
+    let (counts, mut list) = found.ok_or(AppError::Forbidden)?;
     let ui = Frame::titled(&req, "queue.title");
     let locale = ui.locale;
     let base = format!("/chapters/{}/manage/applications", access.chapter.slug);
@@ -140,7 +144,7 @@ pub async fn queue(
                 name: a.name.clone(),
                 email: a.email.clone(),
                 organization: a.organization.clone(),
-                role_key: a.desired_role().label_key(),
+                role_key: a.desired_role.label_key(),
                 waiting,
                 stale: stale && a.status == applications::ApplicationStatus::Pending,
             }

@@ -25,8 +25,13 @@ const MAX_AGE: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
 /// dropped. Event-list pages are keyed by query, so this also bounds what a crawler can fill.
 const MAX_ENTRIES: usize = 4096;
 
+/// The key of what belongs to no one chapter (ids start at 1).
+pub const SITE: ChapterId = ChapterId(0);
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Part {
+    /// The home page's chapters and upcoming events, kept under `SITE` per `site_version`.
+    Home,
     ChapterPage,
     /// An event list page: mode filter and page number.
     EventList(Option<String>, i64),

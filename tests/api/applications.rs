@@ -811,3 +811,86 @@ async fn archived_chapters_accept_no_applications() {
     assert!(res.text().await.unwrap().contains(zh("apply.closed_title")));
     assert_eq!(count_applications(&app), 0);
 }
+
+/// The review queue's tab counts are kept by triggers: after inserts (one and many at once),
+/// status changes, a move and deletions they equal a count of the rows, on both backends.
+#[tokio::test]
+async fn kept_counts_match_the_applications() {
+    use ogug::db::schema::applications;
+    use ogug::domain::applications::counts;
+    let app = spawn_app().await;
+    app.chapter("shanghai");
+    let mut conn = app.conn();
+    let ids: Vec<(ogug::domain::ids::ChapterId, &str)> = ["beijing", "shanghai"]
+        .iter()
+        .map(|s| {
+            (
+                ogug::domain::chapters::find_by_slug(&mut conn, s)
+                    .unwrap()
+                    .id,
+                *s,
+            )
+        })
+        .collect();
+    // Many rows in one statement (a bulk load), then one more alone.
+    let values: Vec<String> = (0..40)
+        .map(|i| {
+            let status = if i % 3 == 0 { "unconfirmed" } else { "pending" };
+            format!(
+                "({}, 'count{i}@example.org', 'C{i}', 'member', '{status}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+                ids[i % 2].0.0
+            )
+        })
+        .collect();
+    let insert = "INSERT INTO applications (chapter_id, email, name, desired_role, status, created_at, updated_at) VALUES ";
+    diesel::sql_query(format!("{insert}{}", values[..39].join(", ")))
+        .execute(&mut conn)
+        .unwrap();
+    diesel::sql_query(format!("{insert}{}", values[39]))
+        .execute(&mut conn)
+        .unwrap();
+    let some = |status: &str, n: i64| {
+        applications::table
+            .filter(applications::status.eq(status.to_string()))
+            .filter(applications::email.like("count%"))
+            .select(applications::id)
+            .limit(n)
+    };
+    let pending: Vec<i64> = some("pending", 6).load(&mut conn).unwrap();
+    diesel::update(applications::table.filter(applications::id.eq_any(&pending[..3])))
+        .set(applications::status.eq("approved"))
+        .execute(&mut conn)
+        .unwrap();
+    diesel::update(applications::table.filter(applications::id.eq_any(&pending[3..])))
+        .set(applications::status.eq("rejected"))
+        .execute(&mut conn)
+        .unwrap();
+    // An update that does not touch the status leaves the counts alone.
+    diesel::update(applications::table.filter(applications::email.like("count%")))
+        .set(applications::organization.eq("华为"))
+        .execute(&mut conn)
+        .unwrap();
+    let unconfirmed: Vec<i64> = some("unconfirmed", 4).load(&mut conn).unwrap();
+    diesel::delete(applications::table.filter(applications::id.eq_any(&unconfirmed[..2])))
+        .execute(&mut conn)
+        .unwrap();
+    diesel::update(applications::table.filter(applications::id.eq(unconfirmed[2])))
+        .set(applications::chapter_id.eq(ids[1].0))
+        .execute(&mut conn)
+        .unwrap();
+    for (id, slug) in &ids {
+        let counted: Vec<(String, i64)> = applications::table
+            .filter(applications::chapter_id.eq(*id))
+            .group_by(applications::status)
+            .select((applications::status, diesel::dsl::count_star()))
+            .load(&mut conn)
+            .unwrap();
+        for (status, kept) in counts(&mut conn, *id).unwrap() {
+            let want = counted
+                .iter()
+                .find(|(s, _)| s == status.as_str())
+                .map_or(0, |(_, n)| *n);
+            assert_eq!(kept, want, "{slug} {}", status.as_str());
+        }
+    }
+}

@@ -448,6 +448,7 @@ async fn pages_kept_per_change_follow_every_change() {
     let path = crate::events::create(&org, "第一个标题", "", true).await;
     let ics = "/chapters/beijing/events.ics";
     let pages = [
+        "/",
         "/chapters/beijing",
         "/chapters/beijing/events",
         ics,

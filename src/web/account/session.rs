@@ -72,6 +72,10 @@ pub async fn login(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let ip = client_ip(&req);
+    if state.hashing.is_full() {
+        tracing::warn!("password check refused: hashing queue full");
+        return Err(AppError::Busy);
+    }
     throttle::check(&state, Bucket::Login, ip).await?;
     let failures = Arc::new(PasswordFailures::new(&form.email, &ip.to_string()));
     let email = EmailAddress::parse(&form.email).ok();
