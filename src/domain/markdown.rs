@@ -27,12 +27,16 @@ pub fn render_missing(conn: &mut crate::db::DbConnection) -> super::DomainResult
         if rows.is_empty() {
             break;
         }
-        for (id, body) in rows {
-            diesel::update(events::table.find(id))
-                .set(events::body_html.eq(Some(render(&body))))
-                .execute(conn)?;
-            done += 1;
-        }
+        // A batch per transaction: one commit (and one new version of the chapters' pages,
+        // see `web::shared`) per 200 rows, not per row.
+        done += crate::db::write_transaction(conn, |conn| -> super::DomainResult<usize> {
+            for (id, body) in &rows {
+                diesel::update(events::table.find(*id))
+                    .set(events::body_html.eq(Some(render(body))))
+                    .execute(conn)?;
+            }
+            Ok(rows.len())
+        })?;
     }
     let rows: Vec<(i64, String, String)> = chapters::table
         .filter(

@@ -46,9 +46,15 @@ struct Entry {
     value: Arc<dyn Any + Send + Sync>,
 }
 
+type Key = (ChapterId, Part);
+
 #[derive(Default)]
 pub struct Shared {
-    entries: Mutex<HashMap<(ChapterId, Part), Entry>>,
+    entries: Mutex<HashMap<Key, Entry>>,
+    /// One build at a time per key: when a copy goes stale under load, one request rebuilds it
+    /// and the others wait for it, instead of all 64 rebuilding at once (the p99 of a busy
+    /// page was the time of 64 concurrent rebuilds).
+    building: Mutex<HashMap<Key, Arc<Mutex<()>>>>,
     pub(super) hits: std::sync::atomic::AtomicU64,
     pub(super) builds: std::sync::atomic::AtomicU64,
 }
@@ -76,18 +82,26 @@ impl Shared {
         build: impl FnOnce() -> DomainResult<Built<T>>,
     ) -> DomainResult<Arc<T>> {
         use std::sync::atomic::Ordering::Relaxed;
-        let now = crate::domain::now();
         let key = (chapter, part);
-        if let Some(found) = self.lock().get(&key)
-            && found.version == version
-            && found.until > now
-            && let Ok(value) = Arc::clone(&found.value).downcast::<T>()
-        {
+        if let Some(value) = self.kept(&key, version) {
             self.hits.fetch_add(1, Relaxed);
             return Ok(value);
         }
-        // Built outside the lock: two requests may build the same copy at once; both are right.
+        let gate = self
+            .building
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(key.clone())
+            .or_default()
+            .clone();
+        let _building = gate.lock().unwrap_or_else(|p| p.into_inner());
+        // Built by the request this one waited for?
+        if let Some(value) = self.kept(&key, version) {
+            self.hits.fetch_add(1, Relaxed);
+            return Ok(value);
+        }
         let built = build()?;
+        let now = crate::domain::now();
         self.builds.fetch_add(1, Relaxed);
         let until = built.until.map_or(now + MAX_AGE, |u| u.min(now + MAX_AGE));
         let value = Arc::new(built.value);
@@ -97,6 +111,11 @@ impl Shared {
             if entries.len() >= MAX_ENTRIES {
                 entries.clear();
             }
+            // Gates nobody holds go with them (a held one is re-created if needed).
+            self.building
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .retain(|_, gate| Arc::strong_count(gate) > 1);
         }
         // A slower request must not replace a newer copy with an older one.
         let newer_kept = entries.get(&key).is_some_and(|e| e.version > version);
@@ -113,7 +132,17 @@ impl Shared {
         Ok(value)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(ChapterId, Part), Entry>> {
+    /// The kept copy for this version, if it has not expired.
+    fn kept<T: Any + Send + Sync>(&self, key: &Key, version: i64) -> Option<Arc<T>> {
+        let entries = self.lock();
+        let found = entries.get(key)?;
+        if found.version != version || found.until <= crate::domain::now() {
+            return None;
+        }
+        Arc::clone(&found.value).downcast::<T>().ok()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Entry>> {
         // A panic while holding the lock leaves only a cache behind: keep using it.
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
