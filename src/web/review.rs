@@ -135,15 +135,15 @@ pub async fn queue(
         })
         .collect();
     let rows = list
-        .iter()
+        .into_iter()
         .map(|a| {
             let (waiting, stale) = waiting(a.confirmed_at.unwrap_or(a.created_at), locale);
             QueueRow {
                 id: a.id,
                 href: format!("{base}/{}", a.id),
-                name: a.name.clone(),
-                email: a.email.clone(),
-                organization: a.organization.clone(),
+                name: a.name,
+                email: a.email,
+                organization: a.organization,
                 role_key: a.desired_role.label_key(),
                 waiting,
                 stale: stale && a.status == applications::ApplicationStatus::Pending,

@@ -297,12 +297,8 @@ pub async fn event_page(
             let shared = cache.get(chapter.id, chapter.content_version, part, || {
                 event_shared(c, &base, chapter, &event_slug)
             })?;
-            let going = events::going_count(c, shared.event.id)?;
-            let answer = match me {
-                Some(id) => events::my_answer(c, shared.event.id, id)?,
-                None => (None, None),
-            };
-            Ok((shared, going, answer))
+            let (going, rsvp, ticket) = events::page_answers(c, shared.event.id, me)?;
+            Ok((shared, going, (rsvp, ticket)))
         })
         .await?;
     let event = &shared.event;
