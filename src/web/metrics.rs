@@ -42,6 +42,8 @@ pub struct Metrics {
     latency: Latency,
     pub cache_hits: Counter,
     pub cache_misses: Counter,
+    pub shared_hits: Counter,
+    pub shared_builds: Counter,
     pub sign_in_failures: Counter,
     pub throttle_refusals: Counter,
     pub pool_waits: Counter,
@@ -88,6 +90,16 @@ impl Default for Metrics {
             "page_cache_misses",
             "Cacheable pages rendered anew",
         );
+        let shared_hits = counter(
+            &mut registry,
+            "shared_parts_hits",
+            "Parts of pages shown alike to everyone, answered from this instance's copy",
+        );
+        let shared_builds = counter(
+            &mut registry,
+            "shared_parts_builds",
+            "Parts of pages shown alike to everyone, built anew (after a change, or expired)",
+        );
         let sign_in_failures = counter(
             &mut registry,
             "sign_in_failures",
@@ -133,6 +145,8 @@ impl Default for Metrics {
             latency,
             cache_hits,
             cache_misses,
+            shared_hits,
+            shared_builds,
             sign_in_failures,
             throttle_refusals,
             pool_waits,

@@ -61,11 +61,15 @@ pub struct AppState {
 impl AppState {
     pub fn new(pool: Pool, config: Config, mail: crate::mail::worker::Waker) -> AppState {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let metrics = metrics::Metrics::default();
         AppState {
             hashing: hasher::Hasher::start(cores.saturating_sub(1).max(1), config.hash_queue),
             page_cache: std::sync::Arc::default(),
-            shared: std::sync::Arc::default(),
-            metrics: metrics::Metrics::default(),
+            shared: std::sync::Arc::new(shared::Shared::counting(
+                metrics.shared_hits.clone(),
+                metrics.shared_builds.clone(),
+            )),
+            metrics,
             pool,
             config,
             mail,

@@ -50,13 +50,14 @@ type Key = (ChapterId, Part);
 
 #[derive(Default)]
 pub struct Shared {
+    /// The operator's view (`/metrics`): copies used, and copies built.
+    hits: prometheus_client::metrics::counter::Counter,
+    builds: prometheus_client::metrics::counter::Counter,
     entries: Mutex<HashMap<Key, Entry>>,
     /// One build at a time per key: when a copy goes stale under load, one request rebuilds it
     /// and the others wait for it, instead of all 64 rebuilding at once (the p99 of a busy
     /// page was the time of 64 concurrent rebuilds).
     building: Mutex<HashMap<Key, Arc<Mutex<()>>>>,
-    pub(super) hits: std::sync::atomic::AtomicU64,
-    pub(super) builds: std::sync::atomic::AtomicU64,
 }
 
 /// What a builder returns: the value and until when it holds regardless of writes.
@@ -72,6 +73,18 @@ impl<T> Built<T> {
 }
 
 impl Shared {
+    /// A cache counting into the given metrics.
+    pub fn counting(
+        hits: prometheus_client::metrics::counter::Counter,
+        builds: prometheus_client::metrics::counter::Counter,
+    ) -> Shared {
+        Shared {
+            hits,
+            builds,
+            ..Shared::default()
+        }
+    }
+
     /// The kept copy of `part` for this version of the chapter, or a new one from `build`.
     /// Called inside a request's one database hop, so a rebuild uses the same connection.
     pub fn get<T: Any + Send + Sync>(
@@ -81,10 +94,9 @@ impl Shared {
         part: Part,
         build: impl FnOnce() -> DomainResult<Built<T>>,
     ) -> DomainResult<Arc<T>> {
-        use std::sync::atomic::Ordering::Relaxed;
         let key = (chapter, part);
         if let Some(value) = self.kept(&key, version) {
-            self.hits.fetch_add(1, Relaxed);
+            self.hits.inc();
             return Ok(value);
         }
         let gate = self
@@ -97,12 +109,12 @@ impl Shared {
         let _building = gate.lock().unwrap_or_else(|p| p.into_inner());
         // Built by the request this one waited for?
         if let Some(value) = self.kept(&key, version) {
-            self.hits.fetch_add(1, Relaxed);
+            self.hits.inc();
             return Ok(value);
         }
         let built = build()?;
         let now = crate::domain::now();
-        self.builds.fetch_add(1, Relaxed);
+        self.builds.inc();
         let until = built.until.map_or(now + MAX_AGE, |u| u.min(now + MAX_AGE));
         let value = Arc::new(built.value);
         let mut entries = self.lock();

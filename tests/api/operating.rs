@@ -92,6 +92,8 @@ async fn metrics_are_served_on_their_own_listener_and_parse() {
     // Some traffic: pages (cached and not), a failed sign-in, an application.
     app.get("/chapters/beijing").await;
     app.get("/chapters/beijing").await;
+    // Not in the micro-cache: the chapter's shared parts are used again, not rebuilt.
+    app.get("/chapters/beijing?fresh=1").await;
     app.browser().login("nobody@example.org", "wrong").await;
     app.applicant("指标", "metrics@example.org")
         .apply("beijing")
@@ -131,6 +133,8 @@ async fn metrics_are_served_on_their_own_listener_and_parse() {
     );
     assert!(value("ogug_page_cache_hits_total", None) >= 1.0);
     assert!(value("ogug_page_cache_misses_total", None) >= 1.0);
+    assert_eq!(value("ogug_shared_parts_builds_total", None), 1.0);
+    assert!(value("ogug_shared_parts_hits_total", None) >= 1.0);
     assert_eq!(value("ogug_sign_in_failures_total", None), 1.0);
     assert_eq!(
         value("ogug_applications_pending", None),
