@@ -165,6 +165,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn requests_that_miss_together_build_once() {
+        let shared = Arc::new(Shared::default());
+        let builds = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let (shared, builds) = (shared.clone(), builds.clone());
+                std::thread::spawn(move || {
+                    *shared
+                        .get(ChapterId(1), 1, Part::ChapterPage, || {
+                            builds.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            std::thread::sleep(std::time::Duration::from_millis(50));
+                            Ok(Built::lasting(7))
+                        })
+                        .unwrap()
+                })
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().unwrap(), 7);
+        }
+        assert_eq!(builds.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[test]
     fn a_new_version_or_an_expired_copy_is_rebuilt() {
         let shared = Shared::default();
         let id = ChapterId(1);

@@ -103,22 +103,6 @@ pub fn ticket_of(
     }
 }
 
-/// The person's ticket token, if they have one (read only).
-pub fn my_ticket(
-    conn: &mut DbConnection,
-    event_id: EventId,
-    user_id: UserId,
-) -> DomainResult<Option<String>> {
-    Ok(rsvps::table
-        .filter(rsvps::event_id.eq(event_id))
-        .filter(rsvps::user_id.eq(user_id))
-        .filter(rsvps::status.ne(RsvpStatus::NotGoing))
-        .select(rsvps::ticket)
-        .first::<Option<String>>(conn)
-        .optional()?
-        .flatten())
-}
-
 pub fn find_ticket(conn: &mut DbConnection, token: &str) -> DomainResult<Ticket> {
     rsvps::table
         .inner_join(users::table)
