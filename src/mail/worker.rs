@@ -109,7 +109,19 @@ impl Worker {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get()?;
-            f(&mut conn)
+            let result = f(&mut conn);
+            if let Err(err) = &result {
+                let lost = err.downcast_ref::<diesel::result::Error>().or_else(|| {
+                    match err.downcast_ref::<crate::domain::DomainError>() {
+                        Some(crate::domain::DomainError::Db(e)) => Some(e),
+                        _ => None,
+                    }
+                });
+                if let Some(e) = lost {
+                    crate::db::discard_if_lost(&mut conn, e);
+                }
+            }
+            result
         })
         .await?
     }

@@ -11,7 +11,7 @@ pub use ogug::domain::ids::UserId;
 /// A database of the test's own: removed when the test ends.
 pub struct TestDb {
     pub url: String,
-    admin_url: Option<String>,
+    pub admin_url: Option<String>,
     schema: Option<String>,
 }
 

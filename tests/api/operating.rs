@@ -171,3 +171,53 @@ async fn a_metrics_listener_on_a_port_in_use_is_a_clear_error() {
         "{err}"
     );
 }
+
+/// The pool lends connections without testing each first (a round trip per request): when
+/// PostgreSQL ends the app's sessions (a restart, an administrator), a request that meets a
+/// dead connection fails once and the connection is dropped, never lent again; pages recover
+/// within one round of the pool.
+#[tokio::test]
+async fn connections_the_server_ended_are_dropped_not_lent_again() {
+    use diesel::prelude::*;
+    let app = spawn_app().await;
+    let Some(admin_url) = app.db.admin_url.clone() else {
+        return; // PostgreSQL only: SQLite has no server to end a session.
+    };
+    // Every connection of the app's pool, and its server process.
+    let held: Vec<_> = (0..app.config.db_pool_size)
+        .map(|_| app.pool.get().unwrap())
+        .collect();
+    let pids: Vec<i32> = held
+        .into_iter()
+        .map(|mut c| {
+            diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>(
+                "pg_backend_pid()",
+            ))
+            .get_result(&mut *c)
+            .unwrap()
+        })
+        .collect();
+    let mut admin = ogug::db::establish_pg(&admin_url).unwrap();
+    for pid in &pids {
+        diesel::sql_query(format!("SELECT pg_terminate_backend({pid})"))
+            .execute(&mut admin)
+            .unwrap();
+    }
+    // Each dead connection fails at most one request; then every page is answered.
+    let mut failures = 0;
+    for n in 0..(pids.len() * 2 + 10) {
+        let status = app.get(&format!("/chapters/beijing?n={n}")).await.status();
+        if status != StatusCode::OK {
+            failures += 1;
+        }
+    }
+    assert!(
+        failures <= pids.len(),
+        "{failures} failures for {} dead connections",
+        pids.len()
+    );
+    for n in 0..20 {
+        let res = app.get(&format!("/chapters/beijing?again={n}")).await;
+        assert_eq!(res.status(), StatusCode::OK, "recovered");
+    }
+}
