@@ -43,6 +43,15 @@ impl EventCard {
     }
 }
 
+/// Cards for a list of events once per language (`Locale::ALL` order): what is kept for every
+/// reader is built in both, and a page picks its reader's.
+pub fn cards_per_locale<T>(
+    list: &[T],
+    card: impl Fn(&T, Locale) -> EventCard,
+) -> [Vec<EventCard>; 2] {
+    Locale::ALL.map(|locale| list.iter().map(|item| card(item, locale)).collect())
+}
+
 #[derive(Template)]
 #[template(path = "public/home.html")]
 struct HomePage<'a> {
@@ -77,18 +86,13 @@ fn home_shared(
 ) -> crate::domain::DomainResult<Built<HomeShared>> {
     let list = chapters::list_active(conn)?;
     let upcoming = events::upcoming_everywhere(conn, 6)?;
-    let events = Locale::ALL.map(|locale| {
-        upcoming
-            .iter()
-            .map(|(e, slug, tz)| {
-                EventCard::new(
-                    e,
-                    slug,
-                    tz.parse().unwrap_or(chrono_tz::Asia::Shanghai),
-                    locale,
-                )
-            })
-            .collect()
+    let events = cards_per_locale(&upcoming, |(e, slug, tz), locale| {
+        EventCard::new(
+            e,
+            slug,
+            tz.parse().unwrap_or(chrono_tz::Asia::Shanghai),
+            locale,
+        )
     });
     Ok(Built {
         value: HomeShared {
@@ -179,10 +183,8 @@ fn chapter_shared(
         .collect();
     let tz = chapter.tz();
     let cards = |list: &[Event]| {
-        Locale::ALL.map(|locale| {
-            list.iter()
-                .map(|e| EventCard::new(e, &chapter.slug, tz, locale))
-                .collect()
+        cards_per_locale(list, |e, locale| {
+            EventCard::new(e, &chapter.slug, tz, locale)
         })
     };
     Ok(Built {

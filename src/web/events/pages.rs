@@ -1,7 +1,7 @@
 //! Event lists and the event page (with RSVP and JSON-LD).
 
 use super::super::access::ChapterAccess;
-use super::super::public::EventCard;
+use super::super::public::{EventCard, cards_per_locale};
 use super::super::shared::{Built, Part};
 use super::super::view::{self, Frame};
 use super::super::{AppError, AppState, db};
@@ -77,10 +77,8 @@ fn list_shared(
             .collect(),
     };
     let cards = |list: &[(Event, Chapter)]| {
-        Locale::ALL.map(|locale| {
-            list.iter()
-                .map(|(e, c)| EventCard::new(e, &c.slug, c.tz(), locale))
-                .collect()
+        cards_per_locale(list, |(e, c), locale| {
+            EventCard::new(e, &c.slug, c.tz(), locale)
         })
     };
     Ok(Built {
