@@ -123,6 +123,10 @@ impl Config {
             ),
             None => None,
         };
+        let db_pool_size: u32 = parsed("OGUG_DB_POOL_SIZE", 16)?;
+        if db_pool_size == 0 {
+            return Err(ConfigError::Invalid("OGUG_DB_POOL_SIZE", "0".into()));
+        }
         let mut limits = Limits::default();
         for (name, slot) in [
             ("OGUG_LOGIN_PER_MINUTE", &mut limits.login_per_minute),
@@ -170,7 +174,7 @@ impl Config {
             data_dir,
             demo,
             workers,
-            db_pool_size: 16,
+            db_pool_size,
             max_body_bytes: 64 * 1024,
             mail_worker: true,
             mail,

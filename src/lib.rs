@@ -69,7 +69,11 @@ impl Application {
         };
         let state = actix_web::web::Data::new(web::AppState::new(pool, config, waker));
         if db::Backend::from_url(&state.config.database_url)? == db::Backend::Postgres {
-            web::page_cache::listen(state.config.database_url.clone(), &state.page_cache);
+            web::listener::start(
+                state.config.database_url.clone(),
+                &state.page_cache,
+                &state.sessions,
+            );
         }
         let metrics = match &state.config.metrics_bind {
             Some(bind) => Some(metrics_server(bind, state.clone())?),

@@ -48,7 +48,7 @@ pub fn create(
     };
     let session = diesel::insert_into(sessions::table)
         .values((
-            sessions::token_hash.eq(sha256_hex(&raw)),
+            sessions::token_hash.eq(token_hash(&raw)),
             sessions::user_id.eq(user_id),
             sessions::csrf_token.eq(random_token()),
             sessions::remember.eq(remember),
@@ -63,15 +63,21 @@ pub fn create(
     Ok((raw, session))
 }
 
-/// The live session for a cookie value and its (enabled) user. Expired sessions are deleted.
-pub fn lookup(conn: &mut DbConnection, raw: &str) -> DomainResult<Option<(Session, User)>> {
+/// What the table keeps of a cookie value: its SHA-256.
+pub fn token_hash(raw: &str) -> String {
+    sha256_hex(raw)
+}
+
+/// The live session whose cookie value hashes to `token_hash`, and its (enabled) user. Expired
+/// sessions are deleted.
+pub fn lookup(conn: &mut DbConnection, token_hash: &str) -> DomainResult<Option<(Session, User)>> {
     let found: Option<(Session, User)> = sessions::table
         .inner_join(users::table)
-        .filter(sessions::token_hash.eq(sha256_hex(raw)))
+        .filter(sessions::token_hash.eq(token_hash))
         .select((Session::as_select(), User::as_select()))
         .first(conn)
         .optional()?;
-    let Some((session, user)) = found else {
+    let Some((mut session, user)) = found else {
         return Ok(None);
     };
     let at = now();
@@ -86,8 +92,15 @@ pub fn lookup(conn: &mut DbConnection, raw: &str) -> DomainResult<Option<(Sessio
         diesel::update(sessions::table.find(session.id))
             .set(sessions::last_seen_at.eq(at))
             .execute(conn)?;
+        session.last_seen_at = at;
     }
     Ok(Some((session, user)))
+}
+
+/// Whether `lookup` at `at` would return this session as it is, neither ending it nor
+/// refreshing its `last_seen_at`: only then may a copy kept in memory stand in for it.
+pub fn needs_no_visit(session: &Session, user: &User, at: NaiveDateTime) -> bool {
+    session.expires_at > at && session.last_seen_at + TOUCH_EVERY > at && user.disabled_at.is_none()
 }
 
 pub fn delete(conn: &mut DbConnection, session_id: SessionId) -> DomainResult<()> {

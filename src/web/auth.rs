@@ -87,7 +87,7 @@ pub async fn middleware(
         .map(|c| c.value().to_string())
         .filter(|v| looks_like_token(v));
     let found = match raw_session.clone() {
-        Some(raw) => super::db(&state, move |conn| sessions::lookup(conn, &raw)).await?,
+        Some(raw) => session(&state, &raw).await?,
         None => None,
     };
     let stale_cookie = raw_session.is_some() && found.is_none();
@@ -194,6 +194,30 @@ pub async fn middleware(
         let _ = res.response_mut().add_cookie(&cookie);
     }
     Ok(res.map_into_boxed_body())
+}
+
+/// The live session for a cookie value: the copy kept in memory when it may stand in for the
+/// lookup, else the database's (kept for the next request).
+async fn session(
+    state: &AppState,
+    raw: &str,
+) -> Result<Option<(sessions::Session, User)>, AppError> {
+    let hash = sessions::token_hash(raw);
+    if let Some(found) = state.sessions.get(&hash, crate::domain::now()) {
+        state.metrics.sessions_kept_hits.inc();
+        return Ok(Some(found));
+    }
+    let epoch = state.sessions.epoch();
+    let key = hash.clone();
+    let found = super::db(state, move |conn| sessions::lookup(conn, &key)).await?;
+    if state.sessions.is_live()
+        && let Some((session, user)) = &found
+    {
+        state
+            .sessions
+            .keep(hash, epoch, session.clone(), user.clone());
+    }
+    Ok(found)
 }
 
 /// Reads a body of at most `max` bytes (413 past it).

@@ -44,6 +44,7 @@ pub struct Metrics {
     pub cache_misses: Counter,
     pub shared_hits: Counter,
     pub shared_builds: Counter,
+    pub sessions_kept_hits: Counter,
     pub sign_in_failures: Counter,
     pub throttle_refusals: Counter,
     pub pool_waits: Counter,
@@ -100,6 +101,11 @@ impl Default for Metrics {
             "shared_parts_builds",
             "Parts of pages shown alike to everyone, built anew (after a change, or expired)",
         );
+        let sessions_kept_hits = counter(
+            &mut registry,
+            "sessions_kept_hits",
+            "Signed-in requests whose session this instance answered from memory (PostgreSQL)",
+        );
         let sign_in_failures = counter(
             &mut registry,
             "sign_in_failures",
@@ -147,6 +153,7 @@ impl Default for Metrics {
             cache_misses,
             shared_hits,
             shared_builds,
+            sessions_kept_hits,
             sign_in_failures,
             throttle_refusals,
             pool_waits,

@@ -18,6 +18,7 @@ pub mod events;
 pub mod feeds;
 pub mod hasher;
 pub mod insights;
+pub mod listener;
 pub mod locale;
 pub mod members;
 pub mod metrics;
@@ -28,6 +29,7 @@ pub mod public;
 pub mod request_log;
 pub mod respond;
 pub mod review;
+pub mod session_cache;
 pub mod shared;
 pub mod talk_review;
 pub mod talks;
@@ -55,6 +57,8 @@ pub struct AppState {
     pub page_cache: std::sync::Arc<page_cache::PageCache>,
     /// What every reader of a chapter sees alike, kept per version of the chapter.
     pub shared: std::sync::Arc<shared::Shared>,
+    /// Signed-in sessions kept while this instance hears changes (PostgreSQL).
+    pub sessions: std::sync::Arc<session_cache::SessionCache>,
     pub metrics: metrics::Metrics,
 }
 
@@ -65,6 +69,7 @@ impl AppState {
         AppState {
             hashing: hasher::Hasher::start(cores.saturating_sub(1).max(1), config.hash_queue),
             page_cache: std::sync::Arc::default(),
+            sessions: std::sync::Arc::default(),
             shared: std::sync::Arc::new(shared::Shared::counting(
                 metrics.shared_hits.clone(),
                 metrics.shared_builds.clone(),
@@ -152,6 +157,9 @@ where
     if waited {
         state.metrics.pool_waits.inc();
     }
+    // A flow may have ended a session or changed a person (sign-out, password, profile): what
+    // this instance kept of sessions is forgotten now that it committed.
+    state.sessions.forget_all();
     if result.is_ok() {
         state.mail.wake();
     }

@@ -102,7 +102,7 @@ impl PageCache {
         Some(res.body(e.body.clone()))
     }
 
-    fn clear(&self) {
+    pub fn clear(&self) {
         if let Ok(mut entries) = self.entries.lock() {
             self.generation.fetch_add(1, Ordering::SeqCst);
             *entries = Entries::default();
@@ -206,7 +206,7 @@ pub async fn middleware(
 
 /// The channel on which instances sharing a PostgreSQL database tell each other to clear their
 /// page caches; the payload is the schema, so deployments sharing a database stay apart.
-const CHANNEL: &str = "ogug_pages";
+pub const CHANNEL: &str = "ogug_pages";
 
 /// After a change: the other instances clear their caches (PostgreSQL only; fire and forget, as
 /// the TTL is the fallback).
@@ -230,51 +230,6 @@ fn tell_other_instances(state: &super::AppState) {
             tracing::warn!("could not tell other instances to clear their page caches");
         }
     });
-}
-
-/// Listens for other instances' changes on its own PostgreSQL connection and clears `cache`;
-/// reconnects on its own. The thread ends when the cache is dropped (the server stopped).
-pub fn listen(database_url: String, cache: &std::sync::Arc<PageCache>) {
-    let cache = std::sync::Arc::downgrade(cache);
-    let spawned = std::thread::Builder::new()
-        .name("ogug-page-listener".into())
-        .spawn(move || {
-            while cache.strong_count() > 0 {
-                if let Err(err) = listen_once(&database_url, &cache) {
-                    tracing::warn!(error = %err, "page cache listener lost its connection");
-                }
-                std::thread::sleep(Duration::from_secs(1));
-            }
-        });
-    if let Err(err) = spawned {
-        tracing::error!(error = %err, "cannot start the page cache listener");
-    }
-}
-
-fn listen_once(url: &str, cache: &std::sync::Weak<PageCache>) -> Result<(), anyhow::Error> {
-    use diesel::prelude::*;
-    #[derive(QueryableByName)]
-    struct Schema {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        name: String,
-    }
-    let mut conn = crate::db::establish_pg(url)?;
-    let schema = diesel::sql_query("SELECT current_schema() AS name")
-        .get_result::<Schema>(&mut conn)?
-        .name;
-    diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn)?;
-    loop {
-        let Some(cache) = cache.upgrade() else {
-            return Ok(());
-        };
-        for notification in conn.notifications_iter() {
-            if notification?.payload == schema {
-                cache.clear();
-            }
-        }
-        drop(cache);
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[cfg(test)]

@@ -214,6 +214,106 @@ async fn two_instances_start_together_and_share_sessions() {
     assert!(res.location().starts_with("/login"), "signed out on A too");
 }
 
+/// Polls `path` as `who` until it sends them to sign in; how long that took (at most 1 s).
+async fn until_signed_out(who: &Browser, path: &str) -> Duration {
+    let since = Instant::now();
+    loop {
+        let res = who.get(path).await;
+        if res.location().starts_with("/login") {
+            return since.elapsed();
+        }
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(
+            since.elapsed() < Duration::from_secs(1),
+            "{path} still served to an ended session after a second"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+async fn kept_session_hits(metrics_port: u16) -> f64 {
+    let text = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("ogug_sessions_kept_hits_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("the kept sessions counter")
+}
+
+#[tokio::test]
+async fn sessions_kept_in_memory_end_everywhere_within_a_second() {
+    let Some((db, dir)) = postgres("sessions_kept_in_memory_end_everywhere_within_a_second") else {
+        return;
+    };
+    let smtp = SmtpServer::start().await;
+    let metrics_port = free_port();
+    let metrics_bind = format!("127.0.0.1:{metrics_port}");
+    let a = Instance::start(
+        &db,
+        &smtp,
+        dir.path(),
+        &[("OGUG_METRICS_BIND", &metrics_bind)],
+    );
+    a.ready().await;
+    let b = Instance::start(&db, &smtp, dir.path(), &[]);
+    b.ready().await;
+    set_password(&db, "organizer@example.org");
+    set_password(&db, "ambassador@example.org");
+
+    // Signed out on B: A, which answers this session from memory, stops within a second.
+    let jar = client();
+    let (on_a, on_b) = (a.browser(&jar), b.browser(&jar));
+    assert!(
+        on_a.login("organizer@example.org", PASSWORD)
+            .await
+            .status()
+            .is_redirection()
+    );
+    let before = kept_session_hits(metrics_port).await;
+    for _ in 0..3 {
+        assert_eq!(on_a.get("/account").await.status(), StatusCode::OK);
+    }
+    assert!(
+        kept_session_hits(metrics_port).await >= before + 2.0,
+        "A answered the session from memory"
+    );
+    let token = csrf_in(&on_b.get_html("/account").await.1);
+    assert!(
+        on_b.post_raw("/logout", &[("csrf_token", &token)])
+            .await
+            .status()
+            .is_redirection()
+    );
+    let took = until_signed_out(&on_a, "/account").await;
+    eprintln!("a sign-out on B reached A in {took:?}");
+
+    // A person disabled by a command elsewhere (here: straight in the database).
+    let jar = client();
+    let on_a = a.browser(&jar);
+    assert!(
+        on_a.login("ambassador@example.org", PASSWORD)
+            .await
+            .status()
+            .is_redirection()
+    );
+    for _ in 0..2 {
+        assert_eq!(on_a.get("/account").await.status(), StatusCode::OK);
+    }
+    diesel::update(
+        ogug::db::schema::users::table
+            .filter(ogug::db::schema::users::email.eq("ambassador@example.org")),
+    )
+    .set(ogug::db::schema::users::disabled_at.eq(Some(ogug::domain::now())))
+    .execute(&mut conn(&db))
+    .unwrap();
+    let took = until_signed_out(&on_a, "/account").await;
+    eprintln!("a person disabled in the database was signed out on A in {took:?}");
+}
+
 #[tokio::test]
 async fn a_change_through_one_instance_shows_on_the_other_within_a_second() {
     let Some((db, dir)) = postgres("a_change_through_one_instance_shows_on_the_other") else {
