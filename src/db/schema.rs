@@ -6,6 +6,7 @@ diesel::table! {
         status -> Text,
         shard -> SmallInt,
         n -> BigInt,
+        changes -> BigInt,
     }
 }
 

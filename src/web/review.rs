@@ -4,6 +4,7 @@
 use super::access::ChapterAccess;
 use super::auth::urlencode;
 use super::respond::{actor, see_other, with_status};
+use super::shared::{Built, Part};
 use super::view::{self, Frame};
 use super::{AppError, AppState, db, flow};
 use crate::domain::Conflict;
@@ -18,6 +19,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, NaiveDateTime};
 use serde::Deserialize;
+use std::sync::Arc;
 
 pub struct Tab {
     pub label_key: String,
@@ -96,26 +98,44 @@ pub async fn queue(
     let q = query.q.clone().unwrap_or_default();
     let after = query.after.as_deref().and_then(parse_cursor);
     let is_admin = super::auth::signed_in(&req).is_some_and(|m| m.user.is_site_admin);
-    let (st, search) = (status.clone(), q.clone());
+    let (st, search, cache) = (status.clone(), q.clone(), state.shared.clone());
     // One blocking hop: the chapter, the role and (for those who may see them) the rows.
     let (access, found) = ChapterAccess::load_with(&state, &req, &slug, move |c, chapter, role| {
         if !is_admin && role != Some(Role::Organizer) {
             return Ok(None);
         }
-        Ok(Some((
-            applications::counts(c, chapter.id)?,
-            applications::queue(c, chapter.id, &st, Some(&search), after)?,
-        )))
+        let tabs = applications::counts(c, chapter.id)?;
+        // A tab's first page is the same for every organizer until its applications change.
+        let list = if search.trim().is_empty() && after.is_none() {
+            let version = tabs
+                .iter()
+                .find(|t| t.status.as_str() == st)
+                .map_or(0, |t| t.version);
+            cache.get(chapter.id, version, Part::Queue(st.clone()), || {
+                Ok(Built::lasting(applications::queue(
+                    c, chapter.id, &st, None, None,
+                )?))
+            })?
+        } else {
+            Arc::new(applications::queue(
+                c,
+                chapter.id,
+                &st,
+                Some(&search),
+                after,
+            )?)
+        };
+        Ok(Some((tabs, list)))
     })
     .await?;
     access.require_organizer()?;
-    let (counts, mut list) = found.ok_or(AppError::Forbidden)?;
+    let (counts, list) = found.ok_or(AppError::Forbidden)?;
     let ui = Frame::titled(&req, "queue.title");
     let locale = ui.locale;
     let base = format!("/chapters/{}/manage/applications", access.chapter.slug);
-    let next_href = if list.len() as i64 > applications::PAGE_SIZE {
-        list.truncate(applications::PAGE_SIZE as usize);
-        list.last().map(|a| {
+    let shown = &list[..list.len().min(applications::PAGE_SIZE as usize)];
+    let next_href = if list.len() > shown.len() {
+        shown.last().map(|a| {
             format!(
                 "{base}?status={status}&q={}&after={}",
                 urlencode(&q),
@@ -127,23 +147,23 @@ pub async fn queue(
     };
     let tabs = counts
         .into_iter()
-        .map(|(s, count)| Tab {
-            href: format!("{base}?status={s}"),
-            current: s.as_str() == status,
-            label_key: s.label_key(),
-            count,
+        .map(|t| Tab {
+            href: format!("{base}?status={}", t.status),
+            current: t.status.as_str() == status,
+            label_key: t.status.label_key(),
+            count: t.n,
         })
         .collect();
-    let rows = list
-        .into_iter()
+    let rows = shown
+        .iter()
         .map(|a| {
             let (waiting, stale) = waiting(a.confirmed_at.unwrap_or(a.created_at), locale);
             QueueRow {
                 id: a.id,
                 href: format!("{base}/{}", a.id),
-                name: a.name,
-                email: a.email,
-                organization: a.organization,
+                name: a.name.clone(),
+                email: a.email.clone(),
+                organization: a.organization.clone(),
                 role_key: a.desired_role.label_key(),
                 waiting,
                 stale: stale && a.status == applications::ApplicationStatus::Pending,

@@ -38,6 +38,8 @@ pub enum Part {
     Feed(&'static str),
     /// An event by its slug.
     Event(String),
+    /// The first page of a review queue tab (by status), kept per version of that tab.
+    Queue(String),
 }
 
 struct Entry {

@@ -885,12 +885,92 @@ async fn kept_counts_match_the_applications() {
             .select((applications::status, diesel::dsl::count_star()))
             .load(&mut conn)
             .unwrap();
-        for (status, kept) in counts(&mut conn, *id).unwrap() {
+        for tab in counts(&mut conn, *id).unwrap() {
             let want = counted
                 .iter()
-                .find(|(s, _)| s == status.as_str())
+                .find(|(s, _)| s == tab.status.as_str())
                 .map_or(0, |(_, n)| *n);
-            assert_eq!(kept, want, "{slug} {}", status.as_str());
+            assert_eq!(tab.n, want, "{slug} {}", tab.status.as_str());
         }
     }
+}
+
+#[tokio::test]
+async fn the_kept_first_page_of_a_queue_tab_follows_every_change() {
+    use ogug::db::schema::applications;
+    let app = spawn_app().await;
+    let org = app.organizer_of("beijing").await;
+    let chapter = ogug::domain::chapters::find_by_slug(&mut app.conn(), "beijing")
+        .unwrap()
+        .id;
+    let add = |name: &str| {
+        diesel::sql_query(format!(
+            "INSERT INTO applications (chapter_id, email, name, desired_role, status, created_at, updated_at) \
+             VALUES ({}, '{}@example.org', '{name}', 'member', 'pending', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+            chapter.0,
+            name.to_lowercase()
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+    };
+    let id_of = |name: &str| -> i64 {
+        applications::table
+            .filter(applications::name.eq(name))
+            .select(applications::id)
+            .first(&mut app.conn())
+            .unwrap()
+    };
+    let pending = "/chapters/beijing/manage/applications?status=pending";
+    let approved = "/chapters/beijing/manage/applications?status=approved";
+    let shows = |page: &'static str| {
+        let org = &org;
+        async move {
+            let (status, html) = org.get_html(page).await;
+            assert_eq!(status, StatusCode::OK);
+            html
+        }
+    };
+    for name in ["QueueAlpha", "QueueBravo", "QueueCharlie"] {
+        add(name);
+    }
+    for _ in 0..2 {
+        let html = shows(pending).await;
+        assert!(
+            ["QueueAlpha", "QueueBravo", "QueueCharlie"]
+                .iter()
+                .all(|n| html.contains(n))
+        );
+    }
+
+    // What the list shows changes while the status does not (a name, as when an account is
+    // deleted and its applications are anonymized).
+    diesel::update(applications::table.find(id_of("QueueBravo")))
+        .set(applications::name.eq("QueueBravoRenamed"))
+        .execute(&mut app.conn())
+        .unwrap();
+    assert!(shows(pending).await.contains("QueueBravoRenamed"));
+
+    // A decision moves a row from one tab to another; both tabs follow.
+    assert!(!shows(approved).await.contains("QueueAlpha"));
+    diesel::update(applications::table.find(id_of("QueueAlpha")))
+        .set(applications::status.eq("approved"))
+        .execute(&mut app.conn())
+        .unwrap();
+    assert!(!shows(pending).await.contains("QueueAlpha"));
+    assert!(shows(approved).await.contains("QueueAlpha"));
+
+    // A new application, and one removed.
+    add("QueueDelta");
+    assert!(shows(pending).await.contains("QueueDelta"));
+    diesel::delete(applications::table.find(id_of("QueueCharlie")))
+        .execute(&mut app.conn())
+        .unwrap();
+    let html = shows(pending).await;
+    assert!(!html.contains("QueueCharlie") && html.contains("QueueDelta"));
+
+    // A search is read afresh, never from the kept page.
+    let (_, html) = org
+        .get_html("/chapters/beijing/manage/applications?status=pending&q=delta")
+        .await;
+    assert!(html.contains("QueueDelta") && !html.contains("QueueBravoRenamed"));
 }

@@ -146,24 +146,34 @@ pub fn decider_name(conn: &mut DbConnection, application: &Application) -> Domai
     }
 }
 
-/// Counts by status for the queue's tabs.
-pub fn counts(
-    conn: &mut DbConnection,
-    chapter_id: ChapterId,
-) -> DomainResult<Vec<(ApplicationStatus, i64)>> {
+/// A tab of the review queue: how many applications have this status, and the version of
+/// that list (it changes whenever an application enters, leaves or changes in it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tab {
+    pub status: ApplicationStatus,
+    pub n: i64,
+    pub version: i64,
+}
+
+/// The queue's tabs, in `STATUSES` order.
+pub fn counts(conn: &mut DbConnection, chapter_id: ChapterId) -> DomainResult<Vec<Tab>> {
     use crate::db::schema::application_counts as counts;
     // Kept by triggers: reading them costs the same for 10 applications or 100,000. At most
     // 8 rows per status, added up here: a typed query is prepared once per connection (a SUM
     // on PostgreSQL is NUMERIC and would need a literal cast, which is parsed every time).
-    let rows: Vec<(ApplicationStatus, i64)> = counts::table
+    let rows: Vec<(ApplicationStatus, i64, i64)> = counts::table
         .filter(counts::chapter_id.eq(chapter_id))
-        .select((counts::status, counts::n))
+        .select((counts::status, counts::n, counts::changes))
         .load(conn)?;
     Ok(STATUSES
         .iter()
         .map(|s| {
-            let n = rows.iter().filter(|(st, _)| st == s).map(|r| r.1).sum();
-            (*s, n)
+            let mine = rows.iter().filter(|(st, ..)| st == s);
+            Tab {
+                status: *s,
+                n: mine.clone().map(|r| r.1).sum(),
+                version: mine.map(|r| r.2).sum(),
+            }
         })
         .collect())
 }
