@@ -123,7 +123,11 @@ impl Config {
             ),
             None => None,
         };
-        let db_pool_size: u32 = parsed("OGUG_DB_POOL_SIZE", 16)?;
+        // Four connections per core: on 2 cores, 8 served signed-in pages on PostgreSQL 5–10 %
+        // faster than 16, with a lower p99 (fewer backends competing for the same cores).
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let default_pool = u32::try_from(cores * 4).unwrap_or(32).clamp(4, 32);
+        let db_pool_size: u32 = parsed("OGUG_DB_POOL_SIZE", default_pool)?;
         if db_pool_size == 0 {
             return Err(ConfigError::Invalid("OGUG_DB_POOL_SIZE", "0".into()));
         }

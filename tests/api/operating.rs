@@ -221,3 +221,23 @@ async fn connections_the_server_ended_are_dropped_not_lent_again() {
         assert_eq!(res.status(), StatusCode::OK, "recovered");
     }
 }
+
+/// A pool of no connections could serve nothing: the setting is refused at start, by name.
+#[test]
+fn a_database_pool_of_zero_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ogug"))
+        .arg("serve")
+        .env("OGUG_DATA_DIR", dir.path())
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/x.sqlite3", dir.path().display()),
+        )
+        .env("OGUG_BIND", "127.0.0.1:0")
+        .env("OGUG_DB_POOL_SIZE", "0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("OGUG_DB_POOL_SIZE"), "{stderr}");
+}
