@@ -5,6 +5,8 @@
 //! it. A page reads the chapter row (one query, with the viewer's role) on every request, as
 //! before, and rebuilds its part only when the version it finds is not the one kept; what
 //! depends on the clock (an event moving from upcoming to past) carries its own expiry.
+//! The review queue's first pages are keyed the same way by their tab's version instead
+//! (`application_counts.changes`, read with the tab counts).
 //!
 //! Unlike the micro-cache (`page_cache`), nothing personal or stale is served: the viewer's
 //! name, role, RSVP and ticket, and every count that is not on the chapter row, are read per
