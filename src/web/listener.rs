@@ -50,6 +50,10 @@ fn listen_once(url: &str, target: &Listening) -> Result<(), anyhow::Error> {
     let schema = diesel::sql_query("SELECT current_schema() AS name")
         .get_result::<Schema>(&mut conn)?
         .name;
+    // Named in pg_stat_activity, per schema: operators (and a test) can tell it apart.
+    diesel::sql_query("SELECT set_config('application_name', $1, false)")
+        .bind::<diesel::sql_types::Text, _>(format!("ogug listener {schema}"))
+        .execute(&mut conn)?;
     conn.batch_execute(&format!(
         "LISTEN {}; LISTEN {SESSIONS}",
         page_cache::CHANNEL

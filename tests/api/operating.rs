@@ -241,3 +241,91 @@ fn a_database_pool_of_zero_is_refused_by_name() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("OGUG_DB_POOL_SIZE"), "{stderr}");
 }
+
+/// Sessions are kept in memory only while this instance hears changes: once its listener's
+/// connection is gone, a session ended elsewhere (here: deleted straight in the database, whose
+/// notice nobody hears) is refused at the next request, not served from memory.
+#[tokio::test]
+async fn a_listener_that_lost_its_connection_keeps_no_sessions() {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Pid {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
+    let app = spawn_app_with(Options {
+        metrics: true,
+        ..Options::default()
+    })
+    .await;
+    let Some(admin_url) = app.db.admin_url.clone() else {
+        return; // PostgreSQL only: SQLite keeps no sessions in memory.
+    };
+    let schema: String = diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
+        "current_schema()",
+    ))
+    .get_result(&mut app.conn())
+    .unwrap();
+    let mut admin = ogug::db::establish_pg(&admin_url).unwrap();
+    let listener = || {
+        diesel::sql_query("SELECT pid FROM pg_stat_activity WHERE application_name = $1")
+            .bind::<diesel::sql_types::Text, _>(format!("ogug listener {schema}"))
+    };
+    let since = std::time::Instant::now();
+    let pid = loop {
+        if let Some(p) = listener().get_result::<Pid>(&mut admin).optional().unwrap() {
+            break p.pid;
+        }
+        assert!(
+            since.elapsed().as_secs() < 10,
+            "the listener never connected"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+
+    app.create_user("kept@example.org", "K", Some(PASSWORD), false);
+    let who = app.browser();
+    assert!(
+        who.login("kept@example.org", PASSWORD)
+            .await
+            .status()
+            .is_redirection()
+    );
+    let hits = || async {
+        let port = app.metrics_port.expect("a metrics listener");
+        reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("ogug_sessions_kept_hits_total ")
+                    .map(str::to_string)
+            })
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .unwrap()
+    };
+    let before = hits().await;
+    for _ in 0..3 {
+        assert_eq!(who.get("/account").await.status(), StatusCode::OK);
+    }
+    assert!(hits().await >= before + 2.0, "the session was kept");
+
+    diesel::sql_query(format!("SELECT pg_terminate_backend({pid})"))
+        .execute(&mut admin)
+        .unwrap();
+    // The listener notices within its 20 ms poll; it reconnects only after a second (and
+    // forgets everything then too, so a slow machine cannot make this pass wrongly).
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    diesel::delete(ogug::db::schema::sessions::table)
+        .execute(&mut app.conn())
+        .unwrap();
+    let res = who.get("/account").await;
+    assert!(
+        res.location().starts_with("/login"),
+        "an ended session was served from memory: {}",
+        res.status()
+    );
+}
