@@ -632,3 +632,17 @@ pub fn decode_qr(png_bytes: &[u8]) -> String {
     assert_eq!(grids.len(), 1, "one QR code");
     grids[0].decode().unwrap().1
 }
+
+/// The value of one unlabelled metric on an instance's metrics listener.
+pub async fn metric(metrics_port: u16, name: &str) -> f64 {
+    let text = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no metric {name}"))
+}

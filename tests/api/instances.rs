@@ -231,19 +231,6 @@ async fn until_signed_out(who: &Browser, path: &str) -> Duration {
     }
 }
 
-async fn kept_session_hits(metrics_port: u16) -> f64 {
-    let text = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("ogug_sessions_kept_hits_total "))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("the kept sessions counter")
-}
-
 #[tokio::test]
 async fn sessions_kept_in_memory_end_everywhere_within_a_second() {
     let Some((db, dir)) = postgres("sessions_kept_in_memory_end_everywhere_within_a_second") else {
@@ -273,12 +260,12 @@ async fn sessions_kept_in_memory_end_everywhere_within_a_second() {
             .status()
             .is_redirection()
     );
-    let before = kept_session_hits(metrics_port).await;
+    let before = metric(metrics_port, "ogug_sessions_kept_hits_total").await;
     for _ in 0..3 {
         assert_eq!(on_a.get("/account").await.status(), StatusCode::OK);
     }
     assert!(
-        kept_session_hits(metrics_port).await >= before + 2.0,
+        metric(metrics_port, "ogug_sessions_kept_hits_total").await >= before + 2.0,
         "A answered the session from memory"
     );
     let token = csrf_in(&on_b.get_html("/account").await.1);

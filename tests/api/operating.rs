@@ -291,22 +291,8 @@ async fn a_listener_that_lost_its_connection_keeps_no_sessions() {
             .status()
             .is_redirection()
     );
-    let hits = || async {
-        let port = app.metrics_port.expect("a metrics listener");
-        reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-            .lines()
-            .find_map(|l| {
-                l.strip_prefix("ogug_sessions_kept_hits_total ")
-                    .map(str::to_string)
-            })
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .unwrap()
-    };
+    let port = app.metrics_port.expect("a metrics listener");
+    let hits = || metric(port, "ogug_sessions_kept_hits_total");
     let before = hits().await;
     for _ in 0..3 {
         assert_eq!(who.get("/account").await.status(), StatusCode::OK);
