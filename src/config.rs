@@ -62,8 +62,18 @@ pub struct Config {
     /// Such emails, site-wide per hour, to addresses that never confirmed one
     /// (`OGUG_UNCONFIRMED_MAIL_PER_HOUR`).
     pub unconfirmed_mail_per_hour: i32,
-    /// Announcements a chapter may send in 24 hours (`OGUG_ANNOUNCEMENTS_PER_DAY`).
+    /// Announcements to the whole chapter an organizer may send in 24 hours
+    /// (`OGUG_ANNOUNCEMENTS_PER_DAY`).
     pub announcements_per_day: i64,
+    /// Announcements to an event's people the chapter's staff may send in 24 hours, counted
+    /// apart from the chapter's (`OGUG_EVENT_ANNOUNCEMENTS_PER_DAY`).
+    pub event_announcements_per_day: i64,
+    /// Messages the contact form relays to one chapter's organizers per hour, whatever the
+    /// senders claim to be (`OGUG_CONTACT_PER_CHAPTER_PER_HOUR`).
+    pub contact_per_chapter_per_hour: i64,
+    /// The whole request body must arrive within this; a body trickled slower answers 408
+    /// (`OGUG_BODY_DEADLINE_SECONDS`).
+    pub body_deadline: std::time::Duration,
     /// Where `/metrics` is served (`OGUG_METRICS_BIND`); None: nowhere. Never the public port.
     pub metrics_bind: Option<String>,
 }
@@ -167,6 +177,15 @@ impl Config {
         let unconfirmed_mail_per_hour = parsed("OGUG_UNCONFIRMED_MAIL_PER_HOUR", 500)?;
         let retention_days: i64 = parsed("OGUG_MAIL_RETENTION_DAYS", 7)?;
         let announcements_per_day = parsed("OGUG_ANNOUNCEMENTS_PER_DAY", 3)?;
+        let event_announcements_per_day = parsed("OGUG_EVENT_ANNOUNCEMENTS_PER_DAY", 3)?;
+        let contact_per_chapter_per_hour = parsed("OGUG_CONTACT_PER_CHAPTER_PER_HOUR", 10)?;
+        let body_deadline: u64 = parsed("OGUG_BODY_DEADLINE_SECONDS", 10)?;
+        if body_deadline == 0 {
+            return Err(ConfigError::Invalid(
+                "OGUG_BODY_DEADLINE_SECONDS",
+                "0".into(),
+            ));
+        }
         Ok(Config {
             database_url: var("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://data/ogug.sqlite3".into()),
@@ -190,6 +209,9 @@ impl Config {
             unsolicited_per_address: 3,
             unconfirmed_mail_per_hour,
             announcements_per_day,
+            event_announcements_per_day,
+            contact_per_chapter_per_hour,
+            body_deadline: std::time::Duration::from_secs(body_deadline),
             metrics_bind: var("OGUG_METRICS_BIND"),
         })
     }
@@ -218,6 +240,9 @@ impl Config {
             unsolicited_per_address: 3,
             unconfirmed_mail_per_hour: 500,
             announcements_per_day: 3,
+            event_announcements_per_day: 3,
+            contact_per_chapter_per_hour: 10,
+            body_deadline: std::time::Duration::from_secs(10),
             metrics_bind: None,
         }
     }

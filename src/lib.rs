@@ -89,6 +89,7 @@ impl Application {
                 .wrap(from_fn(web::page_cache::middleware))
                 .wrap(from_fn(web::locale::middleware))
                 .wrap(from_fn(web::auth::middleware))
+                .wrap(from_fn(web::limits::middleware))
                 .wrap(web::security_headers(&state.config))
                 .wrap(from_fn(web::request_log::middleware))
                 .configure(web::configure(state.clone()))

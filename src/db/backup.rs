@@ -27,8 +27,14 @@ pub enum BackupError {
     Db(#[from] DbError),
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
-    #[error(transparent)]
-    Io(#[from] std::io::Error),
+    /// A file or folder that could not be read or written, named.
+    #[error("{0}: {1}")]
+    File(String, std::io::Error),
+}
+
+/// Names the path an I/O error is about (an operator must know which one to fix).
+fn at(path: &Path) -> impl FnOnce(std::io::Error) -> BackupError + '_ {
+    move |e| BackupError::File(path.display().to_string(), e)
 }
 
 /// Tables whose rows make a database "not empty" for a restore.
@@ -72,7 +78,7 @@ pub fn backup(conn: &mut DbConnection, url: &str, file: &Path) -> Result<String,
     match Backend::from_url(url)? {
         Backend::Sqlite => {
             diesel::sql_query(format!("VACUUM INTO '{}'", quoted(file))).execute(conn)?;
-            let size = std::fs::metadata(file)?.len();
+            let size = std::fs::metadata(file).map_err(at(file))?.len();
             Ok(format!("Wrote {} ({size} bytes).", file.display()))
         }
         Backend::Postgres => {
@@ -145,7 +151,8 @@ fn restore_sqlite(url: &str, file: &Path) -> Result<String, BackupError> {
     let mut header = [0u8; 16];
     {
         use std::io::Read;
-        std::fs::File::open(file)?
+        std::fs::File::open(file)
+            .map_err(at(file))?
             .read_exact(&mut header)
             .map_err(|_| not_a_backup("too short"))?;
     }
@@ -155,16 +162,18 @@ fn restore_sqlite(url: &str, file: &Path) -> Result<String, BackupError> {
     // Check a copy, so that nothing is written anywhere before the file proved sound.
     let target = sqlite_path(url);
     let staged = target.with_extension("restore-check");
-    std::fs::copy(file, &staged)?;
+    // A new machine has no data folder yet: make what the configured database needs, as
+    // `serve` does.
+    if let Some(parent) = target.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent).map_err(at(parent))?;
+    }
+    std::fs::copy(file, &staged).map_err(at(&staged))?;
     let checked = check_sqlite_backup(&staged);
     if let Err(why) = checked {
         let _ = std::fs::remove_file(&staged);
         return Err(not_a_backup(&why));
-    }
-    if let Some(parent) = target.parent()
-        && !parent.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(parent)?;
     }
     if target.exists() {
         let mut conn = super::connect_one(url)?;
@@ -178,7 +187,7 @@ fn restore_sqlite(url: &str, file: &Path) -> Result<String, BackupError> {
             let _ = std::fs::remove_file(format!("{}{suffix}", target.display()));
         }
     }
-    std::fs::rename(&staged, &target)?;
+    std::fs::rename(&staged, &target).map_err(at(&target))?;
     // An older backup gets this binary's newer migrations.
     let mut conn = super::connect_one(url)?;
     let counts = row_counts(&mut conn)?;

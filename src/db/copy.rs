@@ -131,7 +131,7 @@ pub fn copy(source: &mut DbConnection, target_url: &str) -> Result<Vec<String>, 
         return Err(CopyError::TargetNotPostgres);
     }
     let mut target = connect_one(target_url).map_err(|e| match e {
-        DbError::Connection(c) => CopyError::Unreachable(
+        DbError::Connection(c) | DbError::Open(_, c) => CopyError::Unreachable(
             c.to_string()
                 .lines()
                 .next()

@@ -47,6 +47,11 @@ pub enum DbError {
     BadUrl,
     #[error("cannot create the database folder: {0}")]
     Io(#[from] std::io::Error),
+    #[error("cannot create the database folder {0}: {1}")]
+    Folder(String, std::io::Error),
+    /// The database could not be opened; the URL is named, its password never.
+    #[error("cannot open the database {0}: {1}")]
+    Open(String, ConnectionError),
     #[error(transparent)]
     Connection(#[from] ConnectionError),
     #[error(transparent)]
@@ -154,16 +159,34 @@ pub fn connect(url: &str, max_size: u32) -> Result<Pool, DbError> {
     Ok(pool)
 }
 
+/// A database URL fit to print: `postgres://ogug:***@db/ogug`.
+pub fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => match rest[..at].split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***{}", &rest[at..]),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
 fn prepare(url: &str) -> Result<ConnManager, DbError> {
     let manager = ConnManager::new(url)?;
     if manager.backend == Backend::Sqlite
         && let Some(parent) = PathBuf::from(&manager.url).parent()
         && !parent.as_os_str().is_empty()
     {
-        std::fs::create_dir_all(parent)?;
+        std::fs::create_dir_all(parent)
+            .map_err(|e| DbError::Folder(parent.display().to_string(), e))?;
     }
     {
-        let mut conn = manager.open()?;
+        let mut conn = manager
+            .open()
+            .map_err(|e| DbError::Open(without_password(url), e))?;
         if let DbConnection::Sqlite(c) = &mut conn {
             // WAL is a property of the database file: set it once, not per pooled connection.
             c.batch_execute("PRAGMA journal_mode = WAL;")?;
@@ -283,5 +306,24 @@ pub fn backend_of(conn: &DbConnection) -> Backend {
     match conn {
         DbConnection::Pg(_) => Backend::Postgres,
         DbConnection::Sqlite(_) => Backend::Sqlite,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn urls_print_without_their_password() {
+        assert_eq!(
+            super::without_password("postgres://ogug:s3cret@db:5432/ogug"),
+            "postgres://ogug:***@db:5432/ogug"
+        );
+        assert_eq!(
+            super::without_password("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
+        assert_eq!(
+            super::without_password("sqlite://data/ogug.sqlite3"),
+            "sqlite://data/ogug.sqlite3"
+        );
     }
 }

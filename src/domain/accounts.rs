@@ -272,6 +272,21 @@ pub fn delete_account(
     conn: &mut DbConnection,
     user_id: UserId,
 ) -> DomainResult<Vec<super::events::Released>> {
+    // The chapters this person organizes are locked (in id order) before their organizers are
+    // counted, as every last-organizer check does: two organizers deleting their accounts at
+    // once cannot both see the other still there.
+    let organizing: Vec<i64> = memberships::table
+        .filter(memberships::user_id.eq(user_id))
+        .filter(memberships::role.eq(Role::Organizer.as_str()))
+        .select(memberships::chapter_id)
+        .order(memberships::chapter_id)
+        .load::<ChapterId>(conn)?
+        .into_iter()
+        .map(ChapterId::get)
+        .collect();
+    for chapter_id in organizing {
+        crate::db::lock_row(conn, "chapters", chapter_id)?;
+    }
     if !chapters_needing_handover(conn, user_id)?.is_empty() {
         return Err(DomainError::Conflict(Conflict::LastOrganizer));
     }

@@ -80,12 +80,28 @@ pub fn validate(
 }
 
 /// Announcements a chapter sent in the last 24 hours.
-pub fn sent_today(conn: &mut DbConnection, chapter_id: ChapterId) -> DomainResult<i64> {
-    Ok(announcements::table
+/// Announcements of one kind a chapter sent in the last 24 hours: to an event's people
+/// (`to_events`) or to the whole chapter. Each kind has its own cap, so an ambassador's event
+/// messages never use up the organizers' chapter announcements.
+pub fn sent_today(
+    conn: &mut DbConnection,
+    chapter_id: ChapterId,
+    to_events: bool,
+) -> DomainResult<i64> {
+    let recent = announcements::table
         .filter(announcements::chapter_id.eq(chapter_id))
-        .filter(announcements::created_at.gt(now() - TimeDelta::hours(24)))
-        .count()
-        .get_result(conn)?)
+        .filter(announcements::created_at.gt(now() - TimeDelta::hours(24)));
+    Ok(if to_events {
+        recent
+            .filter(announcements::event_id.is_not_null())
+            .count()
+            .get_result(conn)?
+    } else {
+        recent
+            .filter(announcements::event_id.is_null())
+            .count()
+            .get_result(conn)?
+    })
 }
 
 /// Who receives it: the audience, minus disabled accounts and people who opted out of this
@@ -154,8 +170,9 @@ pub fn record(
     Ok(())
 }
 
-/// The person's unsubscribe key, made on first use.
-pub fn unsubscribe_key(conn: &mut DbConnection, user: &User) -> DomainResult<String> {
+/// The person's secret key, made on first use. It never leaves the server: links carry
+/// `unsubscribe_link_key`, one per (person, chapter).
+fn person_key(conn: &mut DbConnection, user: &User) -> DomainResult<String> {
     if !user.unsubscribe_key.is_empty() {
         return Ok(user.unsubscribe_key.clone());
     }
@@ -173,20 +190,43 @@ pub fn unsubscribe_key(conn: &mut DbConnection, user: &User) -> DomainResult<Str
         .first(conn)?)
 }
 
-/// The person and chapter behind an unsubscribe link.
+/// The mark that ties a link to one person and one chapter: a forwarded announcement opts its
+/// reader out of that chapter only, whatever slug is put in its link.
+fn chapter_mark(person_key: &str, chapter_id: ChapterId) -> String {
+    crate::crypto::sha256_hex(&format!("ogug-unsubscribe:{person_key}:{chapter_id}"))[..32]
+        .to_string()
+}
+
+/// The key in a person's unsubscribe link for one chapter: `{user id}-{mark}`.
+pub fn unsubscribe_key(
+    conn: &mut DbConnection,
+    user: &User,
+    chapter_id: ChapterId,
+) -> DomainResult<String> {
+    let secret = person_key(conn, user)?;
+    Ok(format!("{}-{}", user.id, chapter_mark(&secret, chapter_id)))
+}
+
+/// The person and chapter behind an unsubscribe link; a key made for another chapter (or
+/// none) is not found.
 pub fn by_unsubscribe_key(
     conn: &mut DbConnection,
     key: &str,
     slug: &str,
 ) -> DomainResult<(User, Chapter)> {
-    if key.len() != 32 {
+    use subtle::ConstantTimeEq;
+    let Some((id, mark)) = key.split_once('-') else {
         return Err(DomainError::NotFound);
-    }
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return Err(DomainError::NotFound);
+    };
     let user = users::table
-        .filter(users::unsubscribe_key.eq(key))
+        .find(UserId(id))
         .select(User::as_select())
         .first(conn)
         .optional()?
+        .filter(|u| !u.unsubscribe_key.is_empty())
         .ok_or(DomainError::NotFound)?;
     let chapter = chapters::table
         .filter(chapters::slug.eq(slug))
@@ -194,6 +234,10 @@ pub fn by_unsubscribe_key(
         .first(conn)
         .optional()?
         .ok_or(DomainError::NotFound)?;
+    let expected = chapter_mark(&user.unsubscribe_key, chapter.id);
+    if !bool::from(expected.as_bytes().ct_eq(mark.as_bytes())) {
+        return Err(DomainError::NotFound);
+    }
     Ok((user, chapter))
 }
 

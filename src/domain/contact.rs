@@ -35,6 +35,14 @@ pub fn validate(name: &str, email: &str, message: &str) -> Result<ValidMessage, 
     }
 }
 
+/// Counts one message to the chapter from anyone; returns how many it had this hour, this one
+/// included. Sender addresses are not verified, so this is what bounds a sender who changes
+/// theirs with every message.
+pub fn count_for_chapter(conn: &mut DbConnection, chapter_id: ChapterId) -> DomainResult<i64> {
+    let key = format!("contact-chapter:{chapter_id}");
+    Ok(rate_limits::hit(conn, &key, chrono::TimeDelta::hours(1))?.into())
+}
+
 /// Counts one message from `sender` to the chapter; false past the hourly cap.
 pub fn allowed(
     conn: &mut DbConnection,

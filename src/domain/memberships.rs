@@ -255,7 +255,11 @@ pub fn list(
     Ok((rows, total))
 }
 
+/// The chapter's organizers, counted under the chapter row's lock: two organizers demoting each
+/// other (or leaving) at once on two instances then count one after the other, and the second
+/// sees the first's change (read committed would let both see two).
 fn organizer_count(conn: &mut DbConnection, chapter_id: ChapterId) -> DomainResult<i64> {
+    crate::db::lock_row(conn, "chapters", chapter_id.get())?;
     Ok(memberships::table
         .filter(memberships::chapter_id.eq(chapter_id))
         .filter(memberships::role.eq(Role::Organizer.as_str()))

@@ -7,6 +7,7 @@ pub mod applications;
 pub mod audit;
 pub mod chapters;
 pub mod contact;
+pub mod dates;
 pub mod demo;
 pub mod events;
 pub mod ids;
@@ -61,6 +62,9 @@ pub enum Conflict {
     DoorFull,
     EmailTaken,
     LastOrganizer,
+    /// An organization that was merged into another (meanwhile, perhaps): it cannot be merged
+    /// again, nor be merged into.
+    Merged,
     NotDecided,
     NotDraft,
     /// A talk that is no longer a proposal (decided or withdrawn).
@@ -98,6 +102,16 @@ impl FieldErrors {
             Err(DomainError::Invalid(self))
         }
     }
+}
+
+/// The furthest page of any list a person can ask for: past it, a typed page number would
+/// only overflow the offset it multiplies.
+pub const LAST_PAGE: i64 = 100_000;
+
+/// A page number from a query string, made safe: 0 when absent or negative, at most
+/// `LAST_PAGE`.
+pub fn page(asked: Option<i64>) -> i64 {
+    asked.unwrap_or(0).clamp(0, LAST_PAGE)
 }
 
 /// The current time in UTC, as stored in the database (microsecond precision on both backends).

@@ -14,6 +14,8 @@ pub enum Purpose {
     Activate,
     ResetPassword,
     ApplicationStatus,
+    /// The one-tap check-in link emailed from the door; it lasts while the door is open.
+    DoorCheckIn,
 }
 
 impl Purpose {
@@ -23,6 +25,7 @@ impl Purpose {
             Purpose::Activate => "activate",
             Purpose::ResetPassword => "reset-password",
             Purpose::ApplicationStatus => "application-status",
+            Purpose::DoorCheckIn => "door-check-in",
         }
     }
 
@@ -31,6 +34,7 @@ impl Purpose {
             Purpose::ConfirmApplication | Purpose::Activate => chrono::TimeDelta::hours(72),
             Purpose::ResetPassword => chrono::TimeDelta::hours(1),
             Purpose::ApplicationStatus => chrono::TimeDelta::days(365),
+            Purpose::DoorCheckIn => chrono::TimeDelta::hours(4),
         }
     }
 }
@@ -42,6 +46,23 @@ pub fn issue(
     user_id: Option<UserId>,
     application_id: Option<ApplicationId>,
 ) -> DomainResult<String> {
+    issue_until(
+        conn,
+        purpose,
+        user_id,
+        application_id,
+        now() + purpose.lifetime(),
+    )
+}
+
+/// Like `issue`, expiring at `expires_at` (a door link ends when the door closes).
+pub fn issue_until(
+    conn: &mut DbConnection,
+    purpose: Purpose,
+    user_id: Option<UserId>,
+    application_id: Option<ApplicationId>,
+    expires_at: chrono::NaiveDateTime,
+) -> DomainResult<String> {
     let raw = random_token();
     let at = now();
     diesel::insert_into(tokens::table)
@@ -50,7 +71,7 @@ pub fn issue(
             tokens::purpose.eq(purpose.as_str()),
             tokens::user_id.eq(user_id),
             tokens::application_id.eq(application_id),
-            tokens::expires_at.eq(at + purpose.lifetime()),
+            tokens::expires_at.eq(expires_at),
             tokens::created_at.eq(at),
         ))
         .execute(conn)?;

@@ -6,7 +6,7 @@ use crate::db::schema::{chapters, event_hosts, events, organizations};
 use crate::domain::events::EventStatus;
 use crate::domain::ids::*;
 use crate::domain::text::{check_line, check_text, like_pattern};
-use crate::domain::{DomainError, DomainResult, FieldErrors, now};
+use crate::domain::{Conflict, DomainError, DomainResult, FieldErrors, now};
 use crate::i18n::Locale;
 use diesel::prelude::*;
 
@@ -204,13 +204,15 @@ pub fn merge(
             [("into", "error.merge_same")].into_iter().collect(),
         )));
     }
-    let target = find(conn, into)?;
-    if target.merged_into.is_some() {
-        return Err(DomainError::NotFound);
+    // Both rows locked in id order before either is read: A→B and B→A at the same moment on
+    // two instances then run one after the other, and the second finds the first's merge.
+    for id in [from.min(into), from.max(into)] {
+        crate::db::lock_row(conn, "organizations", id.get())?;
     }
+    let target = find(conn, into)?;
     let source = find(conn, from)?;
-    if source.merged_into.is_some() {
-        return Err(DomainError::NotFound);
+    if target.merged_into.is_some() || source.merged_into.is_some() {
+        return Err(DomainError::Conflict(Conflict::Merged));
     }
     let moved = diesel::update(event_hosts::table.filter(event_hosts::organization_id.eq(from)))
         .set(event_hosts::organization_id.eq(Some(into)))

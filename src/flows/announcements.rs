@@ -24,14 +24,18 @@ pub fn send(
     write_transaction(conn, |c| {
         // Two organizers sending at once on two instances: the cap is counted under a lock.
         crate::db::lock_row(c, "chapters", chapter.id.get()).map_err(DomainError::from)?;
-        if announcements::sent_today(c, chapter.id)? >= site.announcements_per_day {
+        let cap = match event {
+            Some(_) => site.event_announcements_per_day,
+            None => site.announcements_per_day,
+        };
+        if announcements::sent_today(c, chapter.id, event.is_some())? >= cap {
             return Err(DomainError::Conflict(Conflict::AnnouncementLimit).into());
         }
         let event_id = event.map(|e| e.id);
         let people = announcements::recipients(c, chapter.id, event_id, valid.audience)?;
         let key = crate::crypto::random_token()[..16].to_string();
         for person in &people {
-            let unsubscribe = announcements::unsubscribe_key(c, person)?;
+            let unsubscribe = announcements::unsubscribe_key(c, person, chapter.id)?;
             notices::announcement(
                 c,
                 site.links(),

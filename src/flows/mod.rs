@@ -125,6 +125,8 @@ pub struct Site {
     pub decision_grace: chrono::TimeDelta,
     pub caps: crate::mail::caps::Caps,
     pub announcements_per_day: i64,
+    pub event_announcements_per_day: i64,
+    pub contact_per_chapter_per_hour: i64,
 }
 
 impl Site {
@@ -137,6 +139,8 @@ impl Site {
                 unconfirmed_per_hour: config.unconfirmed_mail_per_hour,
             },
             announcements_per_day: config.announcements_per_day,
+            event_announcements_per_day: config.event_announcements_per_day,
+            contact_per_chapter_per_hour: config.contact_per_chapter_per_hour,
         }
     }
 

@@ -421,5 +421,56 @@ impl ContactMessage {
     }
 }
 
+/// To each organizer, once an hour at most: the contact form reached the chapter's ceiling.
+#[derive(Debug, Clone)]
+pub struct ContactCeiling {
+    pub name: String,
+    pub chapter: String,
+    pub ceiling: String,
+}
+email_parts!(
+    ContactCeiling,
+    ContactCeilingText,
+    ContactCeilingHtml,
+    "emails/contact_ceiling.txt",
+    "emails/contact_ceiling.html"
+);
+
+impl ContactCeiling {
+    fn subject(&self, i: Locale) -> String {
+        i.tf1("email.contact_ceiling.subject", "chapter", &self.chapter)
+    }
+
+    fn lead(&self, i: Locale) -> String {
+        i.tf(
+            "email.contact_ceiling.lead",
+            &[("chapter", &self.chapter), ("count", &self.ceiling)],
+        )
+    }
+}
+
+/// The one-tap check-in link for an address typed at the door that already has an account.
+#[derive(Debug, Clone)]
+pub struct DoorLink {
+    pub name: String,
+    pub event: String,
+    pub link: String,
+    /// When the door (and the link) closes, in the chapter's time.
+    pub until: String,
+}
+email_parts!(
+    DoorLink,
+    DoorLinkText,
+    DoorLinkHtml,
+    "emails/door_link.txt",
+    "emails/door_link.html"
+);
+
+impl DoorLink {
+    fn subject(&self, i: Locale) -> String {
+        i.tf1("email.door_link.subject", "event", &self.event)
+    }
+}
+
 mod talks;
 pub use talks::*;

@@ -124,7 +124,16 @@ async fn page(
     (notice, sent_to, status): (&str, usize, StatusCode),
 ) -> Result<HttpResponse, AppError> {
     let chapter_id = scope.access.chapter.id;
-    let sent = db(state, move |c| announcements::sent_today(c, chapter_id)).await?;
+    let to_events = scope.event.is_some();
+    let sent = db(state, move |c| {
+        announcements::sent_today(c, chapter_id, to_events)
+    })
+    .await?;
+    let cap = if to_events {
+        state.config.event_announcements_per_day
+    } else {
+        state.config.announcements_per_day
+    };
     let ui = Frame::titled(req, "announce.title");
     let (back_href, back_label) = scope.back(&ui);
     let page = AnnouncePage {
@@ -137,7 +146,7 @@ async fn page(
         preview_html,
         notice: notice.to_string(),
         sent_to,
-        left_today: (state.config.announcements_per_day - sent).max(0),
+        left_today: (cap - sent).max(0),
         ui,
     };
     Ok(with_status(view::render(&page)?, status))

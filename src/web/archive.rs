@@ -92,7 +92,7 @@ pub async fn archive(
     .await?;
     view::render(&ArchivePage {
         ui: Frame::titled(&req, "archive.title"),
-        page: filter.page.unwrap_or(0).max(0),
+        page: crate::domain::page(filter.page),
         filter,
         talks,
         more,

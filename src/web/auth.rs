@@ -26,6 +26,7 @@ pub fn csrf_cookie_name(https: bool) -> &'static str {
     }
 }
 pub const CSRF_FIELD: &str = "csrf_token";
+const UNSUBSCRIBE_ROUTE: &str = "/unsubscribe/{token}/{slug}";
 
 /// The signed-in person of this request.
 #[derive(Debug, Clone)]
@@ -112,22 +113,32 @@ pub async fn middleware(
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let upload_route = super::request_log::route_of(&req)
-            .is_some_and(|r| super::upload::ROUTES.contains(&&*r));
-        let multipart = upload_route && super::upload::is_multipart(content_type.as_deref());
-        let body = if multipart {
-            match read_capped(&mut req, super::upload::BODY_MAX).await {
-                Ok(b) => b,
-                Err(e) => return Ok(req.error_response(e)),
-            }
+        let route = super::request_log::route_of(&req);
+        let upload_route = route
+            .as_deref()
+            .is_some_and(|r| super::upload::ROUTES.contains(&r));
+        // RFC 8058 §3.2: a mail client's one-click POST SHOULD be multipart.
+        let unsubscribe_route = route.as_deref() == Some(UNSUBSCRIBE_ROUTE);
+        let multipart = (upload_route || unsubscribe_route)
+            && super::upload::is_multipart(content_type.as_deref());
+        let max = if upload_route {
+            super::upload::BODY_MAX
         } else {
-            match req.extract::<web::Bytes>().await {
-                Ok(b) => b,
-                // Refusals are answered here, inside the request's scope (its id shows).
-                Err(e) if e.as_response_error().status_code() == 413 => {
-                    return Ok(req.error_response(AppError::PayloadTooLarge));
-                }
-                Err(_) => return Ok(req.error_response(AppError::BadRequest)),
+            state.config.max_body_bytes
+        };
+        // The whole body within its deadline: a body trickled in a few bytes at a time would
+        // otherwise hold a worker's connection for as long as the sender likes.
+        let body = match tokio::time::timeout(
+            state.config.body_deadline,
+            read_body(&mut req, multipart, max),
+        )
+        .await
+        {
+            Ok(Ok(b)) => b,
+            Ok(Err(e)) => return Ok(req.error_response(e)),
+            Err(_) => {
+                tracing::warn!("request body not received within its deadline");
+                return Ok(req.error_response(AppError::RequestTimeout));
             }
         };
         let fields: Vec<(String, String)> = if multipart {
@@ -220,6 +231,22 @@ async fn session(
     Ok(found)
 }
 
+/// The body of an unsafe request: read up to `max` (413 past it).
+async fn read_body(
+    req: &mut ServiceRequest,
+    multipart: bool,
+    max: usize,
+) -> Result<web::Bytes, AppError> {
+    if multipart {
+        return read_capped(req, max).await;
+    }
+    match req.extract::<web::Bytes>().await {
+        Ok(b) => Ok(b),
+        Err(e) if e.as_response_error().status_code() == 413 => Err(AppError::PayloadTooLarge),
+        Err(_) => Err(AppError::BadRequest),
+    }
+}
+
 /// Reads a body of at most `max` bytes (413 past it).
 async fn read_capped(req: &mut ServiceRequest, max: usize) -> Result<web::Bytes, AppError> {
     use futures_util::StreamExt;
@@ -244,7 +271,7 @@ pub fn signed_in(req: &HttpRequest) -> Option<SignedIn> {
 /// link in the header, with no cookie or token. The unguessable key in that link is what
 /// proves the request, as a CSRF token would; the worst a forged request can do is unsubscribe.
 fn one_click_unsubscribe(req: &ServiceRequest, fields: &[(String, String)]) -> bool {
-    super::request_log::route_of(req).is_some_and(|r| &*r == "/unsubscribe/{token}/{slug}")
+    super::request_log::route_of(req).is_some_and(|r| &*r == UNSUBSCRIBE_ROUTE)
         && fields
             .iter()
             .any(|(k, v)| k == "List-Unsubscribe" && v == "One-Click")

@@ -61,10 +61,10 @@ impl ChapterForm {
     fn to_input(&self, errors: &mut FieldErrors) -> ChapterInput {
         let founded_on = match self.founded_on.trim() {
             "" => None,
-            s => match s.parse() {
+            s => match crate::domain::dates::date(s) {
                 Ok(d) => Some(d),
-                Err(_) => {
-                    errors.add("founded_on", "error.date_invalid");
+                Err(e) => {
+                    errors.add("founded_on", e.key());
                     None
                 }
             },

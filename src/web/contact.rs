@@ -110,12 +110,19 @@ pub async fn send(
         }
     };
     let (actor, chapter) = (actor(&req), access.chapter.clone());
-    match flow(&state, move |c, _| {
-        flows::contact::send(c, &actor, &chapter, &valid)
+    match flow(&state, move |c, site| {
+        flows::contact::send(c, site, &actor, &chapter, &valid)
     })
     .await
     {
-        Ok(()) => Ok(done),
+        Ok(flows::contact::Relayed::Sent) => Ok(done),
+        Ok(flows::contact::Relayed::ChapterFull) => page(
+            &req,
+            access.chapter,
+            form,
+            FieldErrors::default(),
+            ("chapter_full", StatusCode::TOO_MANY_REQUESTS),
+        ),
         Err(AppError::Conflict(Conflict::ContactLimit)) => page(
             &req,
             access.chapter,

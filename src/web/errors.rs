@@ -23,6 +23,9 @@ pub enum AppError {
     Conflict(crate::domain::Conflict),
     #[error("payload too large")]
     PayloadTooLarge,
+    /// The body did not arrive within its deadline.
+    #[error("request timeout")]
+    RequestTimeout,
     #[error("too many requests")]
     TooManyRequests,
     /// The server is saturated for this kind of work (e.g. the password-hashing queue).
@@ -98,6 +101,7 @@ impl ResponseError for AppError {
             AppError::BadRequest | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::CsrfFailed => StatusCode::FORBIDDEN,
             AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
@@ -147,6 +151,12 @@ impl ResponseError for AppError {
                 "Too large",
                 "提交的内容超过了允许的大小。",
                 "What you sent is larger than allowed.",
+            ),
+            AppError::RequestTimeout => (
+                "请求超时",
+                "Request timed out",
+                "提交的内容没有及时送达。请检查网络后重新提交。",
+                "What you sent did not arrive in time. Check your connection and send it again.",
             ),
             AppError::TooManyRequests => (
                 "请求过于频繁",

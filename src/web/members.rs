@@ -54,7 +54,7 @@ async fn list_page(
 ) -> Result<HttpResponse, AppError> {
     let role = query.role.as_deref().and_then(Role::parse);
     let q = query.q.clone().unwrap_or_default();
-    let page = query.page.unwrap_or(0).max(0);
+    let page = crate::domain::page(query.page);
     let chapter_id = access.chapter.id;
     let search = q.clone();
     let by_attendance = manage && query.sort.as_deref() == Some("attended");
@@ -186,7 +186,9 @@ pub async fn remove_member(
     let (slug, user_id) = path.into_inner();
     let access = ChapterAccess::load(&state, &req, &slug).await?;
     access.require_organizer()?;
-    let reason: String = form.reason.trim().chars().take(1000).collect();
+    let mut errors = crate::domain::FieldErrors::default();
+    let reason = crate::domain::text::text(&mut errors, "reason", &form.reason, 1000, false);
+    errors.into_result()?;
     let (chapter, actor) = (access.chapter.clone(), actor(&req));
     let result = flow(&state, move |c, site| {
         flows::members::remove(c, site, &actor, &chapter, user_id, &reason)

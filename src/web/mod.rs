@@ -18,6 +18,7 @@ pub mod events;
 pub mod feeds;
 pub mod hasher;
 pub mod insights;
+pub mod limits;
 pub mod listener;
 pub mod locale;
 pub mod members;
@@ -199,6 +200,17 @@ pub fn security_headers(config: &Config) -> DefaultHeaders {
     }
 }
 
+/// A route for `method`; a GET route answers HEAD too (RFC 9110 §9.3.2: the same headers,
+/// no body; actix leaves the body out of a HEAD response).
+fn method_route(method: actix_web::http::Method) -> actix_web::Route {
+    use actix_web::guard;
+    if method == actix_web::http::Method::GET {
+        web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+    } else {
+        web::method(method)
+    }
+}
+
 /// Declares every route once: `routes()` registers them, `ROUTES` lists them (the permission
 /// matrix test walks it, so a route added without its row fails that test). A path with no
 /// handler for the request's method answers 405.
@@ -210,7 +222,7 @@ macro_rules! routes {
             $(
                 cfg.service(
                     web::resource($path)
-                        $( .route(web::method(actix_web::http::Method::$method).to($handler)) )+
+                        $( .route(method_route(actix_web::http::Method::$method).to($handler)) )+
                 );
             )+
         }
@@ -249,6 +261,7 @@ routes! {
     "/tickets/{token}" => { GET events::ticket_page },
     "/tickets/{token}/check-in" => { POST events::ticket_check_in },
     "/door/{key}" => { GET events::door_open_page, POST events::door_walk_in },
+    "/door/{key}/check-in/{token}" => { GET events::door_link_page, POST events::door_link_check_in },
     "/chapters/{slug}/events/{event_slug}/announce" => { GET announce::event_form, POST announce::event_send },
     "/chapters/{slug}/manage/announce" => { GET announce::chapter_form, POST announce::chapter_send },
     "/unsubscribe/{token}/{slug}" => { GET announce::unsubscribe_page, POST announce::unsubscribe },

@@ -39,7 +39,7 @@ pub async fn list(
     req: HttpRequest,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (q, page) = (query.q.clone(), query.page.unwrap_or(0).clamp(0, 10_000));
+    let (q, page) = (query.q.clone(), crate::domain::page(query.page));
     let me = super::auth::signed_in(&req).map(|s| s.user);
     let (orgs, more, can_add) = db(&state, move |c| {
         let (orgs, more) = organizations::list(c, &q, page)?;

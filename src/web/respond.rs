@@ -32,66 +32,66 @@ pub fn client_ip(req: &HttpRequest) -> IpAddr {
         .unwrap_or(IpAddr::from([127, 0, 0, 1]))
 }
 
-/// Forwarding chains longer than this are not believed (a proxy adds one hop each).
+/// Hops read from the right of a forwarding chain: a chain longer than this is read from its
+/// right end (where the trusted proxies wrote), the rest is the client's to forge anyway.
 const MAX_HOPS: usize = 32;
 
 /// Who the client is. A peer that is not a trusted proxy is the client, whatever headers it
-/// sends. Behind trusted proxies the client is the right-most address of the forwarding chain
-/// (`X-Forwarded-For`, else `Forwarded: for=`) that is not itself a trusted proxy: each proxy
-/// appends the address it saw, so addresses left of the first untrusted hop may be forged. A
-/// malformed or oversized chain falls back to the peer, never to an error.
+/// sends. Behind trusted proxies the client is the right-most hop of the forwarding chain
+/// (`X-Forwarded-For`, else `Forwarded: for=`) that parses and is not itself a trusted proxy:
+/// each proxy appends the address it saw, so hops left of it may be forged. Hops that do not
+/// parse (`unknown`, garbage, empty) are passed over one by one, never taken for the peer; a
+/// chain of trusted proxies only is its left-most.
 pub fn client_of(peer: IpAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> IpAddr {
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
     if !is_trusted(&peer) {
         return peer;
     }
-    let Some(chain) = forwarded_chain(headers) else {
-        return peer;
-    };
-    chain
+    let chain = forwarded_chain(headers);
+    let mut leftmost = None;
+    for hop in chain
         .iter()
         .rev()
-        .find(|ip| !is_trusted(ip))
-        .or(chain.first())
-        .copied()
-        .unwrap_or(peer)
+        .take(MAX_HOPS)
+        .filter_map(|h| parse_hop(h))
+    {
+        if !is_trusted(&hop) {
+            return hop;
+        }
+        leftmost = Some(hop);
+    }
+    leftmost.unwrap_or(peer)
 }
 
-/// The addresses of the forwarding chain, oldest first; None when absent or malformed.
-fn forwarded_chain(headers: &HeaderMap) -> Option<Vec<IpAddr>> {
+/// The raw hops of the forwarding chain, oldest first (`X-Forwarded-For` if present, else the
+/// `for=` of each `Forwarded` element); header values that are not text are left out.
+fn forwarded_chain(headers: &HeaderMap) -> Vec<&str> {
     let xff: Vec<&str> = headers
         .get_all("x-forwarded-for")
-        .map(|v| v.to_str().ok())
-        .collect::<Option<_>>()?;
-    let items: Vec<&str> = if !xff.is_empty() {
-        xff.iter()
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .collect()
-    } else {
-        let forwarded: Vec<&str> = headers
-            .get_all("forwarded")
-            .map(|v| v.to_str().ok())
-            .collect::<Option<_>>()?;
-        forwarded
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    if !xff.is_empty() {
+        return xff
             .iter()
             .flat_map(|v| v.split(','))
-            .map(|element| {
-                element
-                    .split(';')
-                    .map(str::trim)
-                    .find_map(|pair| {
-                        let (k, v) = pair.split_once('=')?;
-                        k.trim().eq_ignore_ascii_case("for").then_some(v.trim())
-                    })
-                    .unwrap_or("")
-            })
-            .collect()
-    };
-    if items.is_empty() || items.len() > MAX_HOPS {
-        return None;
+            .map(str::trim)
+            .collect();
     }
-    items.into_iter().map(parse_hop).collect()
+    headers
+        .get_all("forwarded")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|element| {
+            element
+                .split(';')
+                .map(str::trim)
+                .find_map(|pair| {
+                    let (k, v) = pair.split_once('=')?;
+                    k.trim().eq_ignore_ascii_case("for").then_some(v.trim())
+                })
+                .unwrap_or("")
+        })
+        .collect()
 }
 
 /// One hop: `203.0.113.7`, `2001:db8::1`, `"[2001:db8::1]:4711"`, `198.51.100.1:80`.
@@ -163,21 +163,33 @@ mod tests {
         // Only proxies in the chain: the left-most.
         let inside = headers(&[("x-forwarded-for", "10.1.1.1, 10.0.0.9")]);
         assert_eq!(client_of(peer, &inside, &trusted), ip("10.1.1.1"));
-        // Garbage, oversize, no header: the peer.
-        for bad in [
-            "garbage",
-            "1.2.3.4, nope",
-            "",
-            "unknown",
-            "1.2.3.4,,5.6.7.8",
+        // Hops that do not parse are passed over, one by one; the proxy is never the client.
+        for (chain, client) in [
+            ("garbage, 203.0.113.50", "203.0.113.50"),
+            ("unknown, 203.0.113.51", "203.0.113.51"),
+            ("203.0.113.52, garbage", "203.0.113.52"),
+            ("203.0.113.53, unknown, 10.0.0.7", "203.0.113.53"),
+            ("1.2.3.4,,5.6.7.8", "5.6.7.8"),
+            ("a,,b, 203.0.113.54", "203.0.113.54"),
         ] {
+            let h = headers(&[("x-forwarded-for", chain)]);
+            assert_eq!(client_of(peer, &h, &trusted), ip(client), "{chain:?}");
+        }
+        // Nothing that parses: the peer.
+        for bad in ["garbage", "", "unknown", "a,,b"] {
             let h = headers(&[("x-forwarded-for", bad)]);
             assert_eq!(client_of(peer, &h, &trusted), peer, "{bad:?}");
         }
-        let long = vec!["203.0.113.1"; 40].join(",");
+        // A long chain is read from its right end.
+        let mut long = vec!["6.6.6.6"; 32];
+        long.push("203.0.113.1");
         assert_eq!(
-            client_of(peer, &headers(&[("x-forwarded-for", &long)]), &trusted),
-            peer
+            client_of(
+                peer,
+                &headers(&[("x-forwarded-for", &long.join(","))]),
+                &trusted
+            ),
+            ip("203.0.113.1")
         );
         assert_eq!(client_of(peer, &HeaderMap::new(), &trusted), peer);
         assert_eq!(

@@ -159,3 +159,47 @@ async fn on_postgres_backup_runs_pg_dump() {
         "a pg_dump custom-format archive"
     );
 }
+
+/// Issue 27, item 16: the disaster-recovery case — a new machine with no data folder yet.
+/// `restore` makes what the configured database needs; an error names the path it could not open.
+#[tokio::test]
+async fn restore_onto_a_new_machine_makes_the_data_folder() {
+    let app = spawn_app().await;
+    if app.db.is_postgres() {
+        eprintln!("skipped restore_onto_a_new_machine…: the SQLite path");
+        return;
+    }
+    let file = app.dir.path().join("before-the-fire.sqlite3");
+    let (ok, out) = ogug_cli(&app.db.url, &["backup", file.to_str().unwrap()]);
+    assert!(ok, "{out}");
+    let machine = tempfile::tempdir().unwrap();
+    let target = machine
+        .path()
+        .join("data")
+        .join("nested")
+        .join("ogug.sqlite3");
+    let url = format!("sqlite://{}", target.display());
+    let (ok, out) = ogug_cli(&url, &["restore", file.to_str().unwrap()]);
+    assert!(ok, "restore into a folder that does not exist yet: {out}");
+    assert!(target.exists());
+    assert_eq!(counts(&url), counts(&app.db.url), "the same site");
+
+    // A backup file that is not there: the message names it.
+    let missing = machine.path().join("no-such-backup.sqlite3");
+    let (ok, out) = ogug_cli(
+        &format!(
+            "sqlite://{}",
+            machine.path().join("other.sqlite3").display()
+        ),
+        &["restore", missing.to_str().unwrap()],
+    );
+    assert!(!ok);
+    assert!(out.contains(missing.to_str().unwrap()), "{out}");
+    // A database folder that cannot be made (a file stands in its way): named too.
+    let blocker = machine.path().join("blocker");
+    std::fs::write(&blocker, b"x").unwrap();
+    let url = format!("sqlite://{}", blocker.join("ogug.sqlite3").display());
+    let (ok, out) = ogug_cli(&url, &["migrate"]);
+    assert!(!ok);
+    assert!(out.contains(blocker.to_str().unwrap()), "{out}");
+}

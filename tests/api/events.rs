@@ -86,7 +86,7 @@ async fn an_ambassador_drafts_previews_and_publishes_an_event() {
     bad.retain(|(k, _)| *k != "ends_local");
     bad.push(("ends_local", "2031-05-29T10:00"));
     let res = amb.post_form("/chapters/beijing/events", &bad).await;
-    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text().await.unwrap();
     assert!(html.contains(zh("error.ends_before_start")));
     assert!(html.contains(r#"value="第二届北京 Meetup""#), "input kept");

@@ -90,6 +90,8 @@ pub struct Options {
     pub metrics: bool,
     /// An existing database to serve instead of a fresh one.
     pub database_url: Option<String>,
+    /// `OGUG_BODY_DEADLINE_SECONDS`, shorter for tests that trickle a body.
+    pub body_deadline: Option<std::time::Duration>,
 }
 
 impl Default for Options {
@@ -106,6 +108,7 @@ impl Default for Options {
             unconfirmed_mail_per_hour: 500,
             metrics: false,
             database_url: None,
+            body_deadline: None,
         }
     }
 }
@@ -143,6 +146,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     config.unconfirmed_mail_per_hour = options.unconfirmed_mail_per_hour;
     if options.metrics {
         config.metrics_bind = Some("127.0.0.1:0".into());
+    }
+    if let Some(deadline) = options.body_deadline {
+        config.body_deadline = deadline;
     }
     // Tests sign in many times from 127.0.0.1; the per-IP throttle has its own tests.
     config.limits = options.limits.unwrap_or(ogug::web::throttle::Limits {

@@ -16,6 +16,7 @@ mod copy;
 mod day_of;
 mod deploy;
 mod events;
+mod hardening;
 mod insights;
 mod instances;
 mod layering;

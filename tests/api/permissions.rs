@@ -155,14 +155,19 @@ fn expect(path: &str, method: &str, who: Who) -> Option<Exp> {
             | "/chapters/{slug}/events.atom",
         )
         | ("GET", "/chapters/{slug}/events/{event_slug}/event.ics") => Ok,
-        // Ambassadors and organizers of this chapter create events (an empty form re-renders).
-        ("GET", "/chapters/{slug}/events/new") | ("POST", "/chapters/{slug}/events") => {
+        // Ambassadors and organizers of this chapter create events (an empty form re-renders
+        // with its field errors, 422).
+        ("GET", "/chapters/{slug}/events/new") => {
             gate(matches!(who, Ambassador | Organizer | SiteAdmin), Ok)
+        }
+        ("POST", "/chapters/{slug}/events") => {
+            gate(matches!(who, Ambassador | Organizer | SiteAdmin), Invalid)
         }
         // The demo event was created by nobody here: only organizers (and admins) may edit it;
         // an ambassador edits only events they created (tested on its own).
-        ("GET" | "POST", "/chapters/{slug}/events/{event_slug}/edit")
+        ("GET", "/chapters/{slug}/events/{event_slug}/edit")
         | ("GET", "/chapters/{slug}/events/{event_slug}/attendees.csv") => gate(organizer, Ok),
+        ("POST", "/chapters/{slug}/events/{event_slug}/edit") => gate(organizer, Invalid),
         // Published already: publishing or deleting it is a conflict.
         (
             "POST",
@@ -190,7 +195,7 @@ fn expect(path: &str, method: &str, who: Who) -> Option<Exp> {
             | "/chapters/{slug}/events/{event_slug}/check-in/{rsvp_id}/undo",
         ) => gate(matches!(who, Ambassador | Organizer | SiteAdmin), NotFound),
         ("GET", "/tickets/{token}") | ("POST", "/tickets/{token}/check-in") => NotFound,
-        ("GET" | "POST", "/door/{key}") => NotFound,
+        ("GET" | "POST", "/door/{key}" | "/door/{key}/check-in/{token}") => NotFound,
         // Announcements: staff to an event's people, organizers to the chapter (an empty form
         // comes back with field errors); a made-up unsubscribe link is 404.
         ("GET", "/chapters/{slug}/events/{event_slug}/announce") => {

@@ -160,17 +160,19 @@ pub enum Submitted {
     },
 }
 /// Marks the person's open application to the chapter as made at an event's door.
+/// Marks the open application of `email` as made at the door; false when there is none.
 pub fn mark_from_door(
     conn: &mut DbConnection,
     chapter_id: ChapterId,
     email: &EmailAddress,
-) -> DomainResult<()> {
-    if let Some(application) = open_for(conn, chapter_id, email)? {
-        diesel::update(applications::table.find(application.id))
-            .set(applications::source.eq("door"))
-            .execute(conn)?;
-    }
-    Ok(())
+) -> DomainResult<bool> {
+    let Some(application) = open_for(conn, chapter_id, email)? else {
+        return Ok(false);
+    };
+    diesel::update(applications::table.find(application.id))
+        .set(applications::source.eq("door"))
+        .execute(conn)?;
+    Ok(true)
 }
 
 fn open_for(

@@ -81,22 +81,17 @@ pub struct ValidAgendaRow {
     pub talk_id: Option<TalkId>,
 }
 
-/// Years an event may fall in: iCalendar, feeds and every client handle them.
-pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+pub use crate::domain::dates::YEARS;
 
 /// A local time in the chapter's zone, as UTC; or the catalog key of what is wrong with it.
 fn parse_local(value: &str, tz: chrono_tz::Tz) -> Result<NaiveDateTime, &'static str> {
     use chrono::{Datelike, TimeZone};
     let local = NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%d %H:%M"))
-        .map_err(|_| {
+        .map_err(|_| match crate::domain::dates::year_error(value.trim()) {
             // A five-digit year does not parse at all: still say what is wrong with it.
-            match value.trim().split('-').next().map(str::parse::<i64>) {
-                Some(Ok(year)) if !YEARS.contains(&i32::try_from(year).unwrap_or(0)) => {
-                    "error.datetime_range"
-                }
-                _ => "error.datetime_invalid",
-            }
+            crate::domain::dates::DateError::OutOfRange => "error.datetime_range",
+            crate::domain::dates::DateError::Invalid => "error.datetime_invalid",
         })?;
     if !YEARS.contains(&local.year()) {
         return Err("error.datetime_range");

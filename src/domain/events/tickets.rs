@@ -146,6 +146,9 @@ pub fn check_in(conn: &mut DbConnection, rsvp_id: i64, by: UserId) -> DomainResu
         rsvps::checked_in_at.eq(at),
         rsvps::checked_in_by.eq(by),
         rsvps::updated_at.eq(at),
+        // Staff admitting someone waitlisted (or who had said no) lets them in: they are going.
+        rsvps::status.eq(RsvpStatus::Going),
+        rsvps::waitlisted_at.eq(None::<NaiveDateTime>),
     ))
     .execute(conn)?;
     if updated == 1 {
@@ -309,37 +312,45 @@ pub fn door_cap(event: &Event) -> i64 {
     event.capacity.map_or(1000, |c| 3 * i64::from(c.max(1)))
 }
 
-/// Checks a person in at the door: their RSVP (made if missing, as a walk-in) becomes "going"
-/// and checked in. Refused past the event's walk-in cap. Returns the RSVP id and whether the
-/// person was already checked in.
+/// What the door did for a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DoorOutcome {
+    CheckedIn,
+    /// Checked in before (at the desk, by ticket or at the door).
+    Already,
+    /// The event is full: on the waitlist (made or kept), not checked in; the desk can admit
+    /// them by hand.
+    Waitlisted,
+}
+
+/// Checks a person in at the door. The capacity holds here as everywhere: a person going (or
+/// with a seat free for them) is checked in; past the capacity they join (or stay on) the
+/// waitlist. An RSVP is made if missing, as a walk-in, refused past the event's walk-in cap.
+/// Everything is counted under the event row's lock (racing walk-ins on several instances).
+/// Returns the RSVP id and what happened.
 pub fn walk_in(
     conn: &mut DbConnection,
     event: &Event,
     user_id: UserId,
-) -> DomainResult<(i64, bool)> {
+) -> DomainResult<(i64, DoorOutcome)> {
     let at = now();
-    let existing: Option<(i64, Option<NaiveDateTime>)> = rsvps::table
+    crate::db::lock_row(conn, "events", event.id.get())?;
+    let existing: Option<(i64, String, Option<NaiveDateTime>)> = rsvps::table
         .filter(rsvps::event_id.eq(event.id))
         .filter(rsvps::user_id.eq(user_id))
-        .select((rsvps::id, rsvps::checked_in_at))
+        .select((rsvps::id, rsvps::status, rsvps::checked_in_at))
         .first(conn)
         .optional()?;
-    let id = match existing {
-        Some((id, Some(_))) => return Ok((id, true)),
-        Some((id, None)) => {
-            // Whoever is at the door is in: capacity counted seats to reserve, not people here.
-            diesel::update(rsvps::table.find(id))
-                .set((
-                    rsvps::status.eq(RsvpStatus::Going),
-                    rsvps::waitlisted_at.eq(None::<NaiveDateTime>),
-                    rsvps::updated_at.eq(at),
-                ))
-                .execute(conn)?;
-            id
-        }
+    let seat_free = |conn: &mut DbConnection| -> DomainResult<bool> {
+        Ok(match event.capacity {
+            Some(cap) => super::going_count(conn, event.id)? < i64::from(cap),
+            None => true,
+        })
+    };
+    let (id, status) = match existing {
+        Some((id, _, Some(_))) => return Ok((id, DoorOutcome::Already)),
+        Some((id, status, None)) => (id, RsvpStatus::parse(&status)),
         None => {
-            // Racing walk-ins on several instances: the cap is counted under the event's lock.
-            crate::db::lock_row(conn, "events", event.id.get())?;
             let walk_ins: i64 = rsvps::table
                 .filter(rsvps::event_id.eq(event.id))
                 .filter(rsvps::source.eq(RsvpSource::Door))
@@ -348,26 +359,44 @@ pub fn walk_in(
             if walk_ins >= door_cap(event) {
                 return Err(DomainError::Conflict(Conflict::DoorFull));
             }
-            diesel::insert_into(rsvps::table)
+            let id = diesel::insert_into(rsvps::table)
                 .values((
                     rsvps::event_id.eq(event.id),
                     rsvps::user_id.eq(user_id),
-                    rsvps::status.eq(RsvpStatus::Going),
+                    rsvps::status.eq(RsvpStatus::NotGoing),
                     rsvps::source.eq(RsvpSource::Door),
                     rsvps::created_at.eq(at),
                     rsvps::updated_at.eq(at),
                 ))
                 .returning(rsvps::id)
-                .get_result(conn)?
+                .get_result(conn)?;
+            (id, None)
         }
     };
+    let going = status == Some(RsvpStatus::Going) || seat_free(conn)?;
+    if !going {
+        // Full: the waitlist, keeping an earlier place on it.
+        if status != Some(RsvpStatus::Waitlisted) {
+            diesel::update(rsvps::table.find(id))
+                .set((
+                    rsvps::status.eq(RsvpStatus::Waitlisted),
+                    rsvps::waitlisted_at.eq(Some(at)),
+                    rsvps::updated_at.eq(at),
+                ))
+                .execute(conn)?;
+        }
+        return Ok((id, DoorOutcome::Waitlisted));
+    }
     diesel::update(rsvps::table.find(id))
         .set((
+            rsvps::status.eq(RsvpStatus::Going),
+            rsvps::waitlisted_at.eq(None::<NaiveDateTime>),
+            rsvps::updated_at.eq(at),
             rsvps::checked_in_at.eq(at),
             rsvps::checked_in_by.eq(None::<UserId>),
         ))
         .execute(conn)?;
-    Ok((id, false))
+    Ok((id, DoorOutcome::CheckedIn))
 }
 
 /// The door form, checked: name, address, organization (required, one line each) and consent.

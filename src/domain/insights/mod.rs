@@ -93,11 +93,17 @@ impl Period {
             if text.is_empty() {
                 return Some(fallback);
             }
-            let parsed = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
-            if parsed.is_none() {
-                errors.add(field, "insights.error_date");
+            match crate::domain::dates::date(text) {
+                Ok(d) => Some(d),
+                Err(crate::domain::dates::DateError::Invalid) => {
+                    errors.add(field, "insights.error_date");
+                    None
+                }
+                Err(e) => {
+                    errors.add(field, e.key());
+                    None
+                }
             }
-            parsed
         };
         let (from, to) = (date("from", from, default.from), date("to", to, default.to));
         let (Some(from), Some(to)) = (from, to) else {
@@ -289,9 +295,13 @@ mod tests {
             Some("insights.error_future")
         );
         assert_eq!(
-            err("1926-01-01", "2026-01-01").get("from"),
+            err("2006-01-01", "2026-01-01").get("from"),
             Some("insights.error_too_long")
         );
+        // Years outside 2000–2100 never reach a query (PostgreSQL refuses year 1 BC).
+        for far in ["1926-01-01", "0001-01-01", "-0001-01-01"] {
+            assert_eq!(err(far, "").get("from"), Some("error.datetime_range"));
+        }
         assert_eq!(
             err("yesterday", "").get("from"),
             Some("insights.error_date")

@@ -311,7 +311,7 @@ pub fn archive(
         format!("% {tag} %"),
     ];
     // Years are read in China's time: a talk on 1 January at 01:00 belongs to that year.
-    let years = filter.year.trim().parse::<i32>().ok().and_then(|year| {
+    let years = crate::domain::dates::year(&filter.year).and_then(|year| {
         let start = |y| chrono::NaiveDate::from_ymd_opt(y, 1, 1);
         let shift = chrono::TimeDelta::hours(8);
         Some((
@@ -322,7 +322,7 @@ pub fn archive(
     let language = super::LANGUAGES
         .contains(&filter.language.as_str())
         .then(|| filter.language.clone());
-    let page = filter.page.unwrap_or(0).clamp(0, 10_000);
+    let page = crate::domain::page(filter.page);
     let (limit, offset) = (per_page + 1, page * per_page);
     let terms = query_terms(&filter.q);
     let mut ids: Vec<TalkId> = match (&terms, &mut *conn) {

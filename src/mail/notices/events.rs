@@ -218,6 +218,49 @@ pub fn contact_message(
     crate::mail::enqueue_with(conn, organizer, key, extras, |l| content.render(l))
 }
 
+/// The one-tap check-in link, to the owner of an address typed at the door: typing an address
+/// never checks its owner in; following this link does. Keyed by the token, so a retry of the
+/// same transaction never sends it twice.
+pub fn door_link(
+    conn: &mut DbConnection,
+    links: Links<'_>,
+    (chapter, event): (&Chapter, &Event),
+    user: &User,
+    (door_key, token): (&str, &str),
+) -> Result<bool, MailError> {
+    let locale = user.locale();
+    let content = templates::DoorLink {
+        name: user.display_name.clone(),
+        event: event.title(locale).to_string(),
+        link: links.door_check_in(door_key, token),
+        until: crate::i18n::date_time(
+            event.ends_at + crate::domain::events::DOOR_MARGIN,
+            chapter.tz(),
+            locale,
+        ),
+    };
+    let key = format!("door-link:{}", &crate::crypto::sha256_hex(token)[..24]);
+    enqueue_for(conn, user, key, |l| content.render(l))
+}
+
+/// Tells an organizer that the contact form stopped relaying for this hour (`hour` keys it, so
+/// each organizer gets it once per hour reached).
+pub fn contact_ceiling(
+    conn: &mut DbConnection,
+    chapter: &Chapter,
+    organizer: &User,
+    ceiling: i64,
+    hour: &str,
+) -> Result<bool, MailError> {
+    let content = templates::ContactCeiling {
+        name: organizer.display_name.clone(),
+        chapter: chapter.name(organizer.locale()).to_string(),
+        ceiling: ceiling.to_string(),
+    };
+    let key = format!("contact-ceiling:{}:{hour}:{}", chapter.id, organizer.id);
+    enqueue_for(conn, organizer, key, |l| content.render(l))
+}
+
 /// Where an event happens, on one line: venue and address, or the online link.
 fn place(event: &Event) -> String {
     [

@@ -197,7 +197,7 @@ pub async fn desk(
 ) -> Result<HttpResponse, AppError> {
     let (access, event) = staff_event(&state, &req, path.into_inner()).await?;
     let query = query.into_inner();
-    let page = query.page.unwrap_or(0).clamp(0, 100_000);
+    let page = crate::domain::page(query.page);
     let (id, q) = (event.id, query.q.clone());
     let (counts, (list, more)) = db(&state, move |c| {
         Ok((

@@ -78,8 +78,16 @@ struct WalkInPage {
     event_title: String,
     chapter_name: String,
     when: String,
-    /// "form", "done", "already", "closed" or "full".
+    /// "form" (signed out), "member" (signed in: one button), "done", "already",
+    /// "waitlisted", "link_sent", "link" (the emailed link's button), "closed", "forged" or
+    /// "full".
     state: &'static str,
+    /// Offer "also apply to join": not to members of the chapter.
+    offer_apply: bool,
+    /// The catalog key saying an application to join was submitted ("" when none was).
+    applied: &'static str,
+    /// The signed-in (or link's) person's name.
+    person: String,
     form: WalkInForm,
     errors: FieldErrors,
 }
@@ -93,17 +101,25 @@ pub struct WalkInForm {
     #[serde(default)]
     organization: String,
     consent: Option<String>,
-    /// Ticked by default; a form sent without it means "no".
+    /// Unticked by default: only a ticked box applies.
     apply: Option<String>,
+}
+
+/// What a door page shows besides its state.
+#[derive(Default)]
+struct Shown {
+    offer_apply: bool,
+    applied: &'static str,
+    person: String,
 }
 
 fn walk_in_page(
     req: &HttpRequest,
     door: Option<(&Event, &Chapter)>,
-    state: &'static str,
+    (state, status): (&'static str, StatusCode),
+    shown: Shown,
     form: WalkInForm,
     errors: FieldErrors,
-    status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let ui = Frame::titled(req, "door.walk_in_title");
     let locale = ui.locale;
@@ -121,10 +137,31 @@ fn walk_in_page(
         chapter_name,
         when,
         state,
+        offer_apply: shown.offer_apply,
+        applied: shown.applied,
+        person: shown.person,
         form,
         errors,
     };
-    Ok(with_status(view::render(&page)?, status))
+    let mut res = with_status(view::render(&page)?, status);
+    // The door's pages answer the person holding the phone: never kept by a cache.
+    res.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
+}
+
+/// The page for a door link that is not (or no longer) usable.
+fn refused(req: &HttpRequest, what: (&'static str, StatusCode)) -> Result<HttpResponse, AppError> {
+    walk_in_page(
+        req,
+        None,
+        what,
+        Shown::default(),
+        WalkInForm::default(),
+        FieldErrors::default(),
+    )
 }
 
 /// The event behind a door link, if the link is real and the door open now.
@@ -148,8 +185,25 @@ async fn open_door(
     })
 }
 
-/// Opening the door link: a signed-in person is checked in at once; anyone else gets the
-/// short form. Forged or expired links get a page that says so.
+/// Whether the signed-in person (if any) is a member of the chapter: members are not offered
+/// "also apply".
+async fn is_member(
+    state: &AppState,
+    req: &HttpRequest,
+    chapter: &Chapter,
+) -> Result<bool, AppError> {
+    let Some(me) = super::super::auth::signed_in(req) else {
+        return Ok(false);
+    };
+    let (chapter_id, user_id) = (chapter.id, me.user.id);
+    db(state, move |c| {
+        Ok(crate::domain::memberships::find(c, chapter_id, user_id)?.is_some())
+    })
+    .await
+}
+
+/// Opening the door link changes nothing: a signed-in person sees one big "check me in"
+/// button, anyone else the short form. Forged or expired links get a page that says so.
 pub async fn door_open_page(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -157,67 +211,53 @@ pub async fn door_open_page(
 ) -> Result<HttpResponse, AppError> {
     let (event, chapter) = match open_door(&state, key.into_inner()).await? {
         Ok(found) => found,
-        Err((what, status)) => {
-            return walk_in_page(
-                &req,
-                None,
-                what,
-                WalkInForm::default(),
-                FieldErrors::default(),
-                status,
-            );
-        }
+        Err(what) => return refused(&req, what),
     };
-    let Some(me) = super::super::auth::signed_in(&req) else {
-        let form = WalkInForm {
-            apply: Some("on".into()),
-            ..WalkInForm::default()
-        };
-        return walk_in_page(
-            &req,
-            Some((&event, &chapter)),
-            "form",
-            form,
-            FieldErrors::default(),
-            StatusCode::OK,
-        );
+    let member = is_member(&state, &req, &chapter).await?;
+    let (page_state, person) = match super::super::auth::signed_in(&req) {
+        Some(me) => ("member", me.user.display_name.clone()),
+        None => ("form", String::new()),
     };
-    let actor = actor(&req);
-    let e = event.clone();
-    let result = flow(&state, move |c, _| {
-        flows::checkin::walk_in_member(c, &actor, &e)
-    })
-    .await;
-    let form = WalkInForm {
-        name: me.user.display_name.clone(),
-        ..WalkInForm::default()
-    };
-    let result = result.map(|already| if already { "already" } else { "done" });
-    outcome(&req, (&event, &chapter), form, result)
+    walk_in_page(
+        &req,
+        Some((&event, &chapter)),
+        (page_state, StatusCode::OK),
+        Shown {
+            offer_apply: !member,
+            applied: "",
+            person,
+        },
+        WalkInForm::default(),
+        FieldErrors::default(),
+    )
 }
 
-/// The walk-in form: checked in, and (ticked by default) applied to join. No per-address limit
-/// applies here (a room shares one address); the event's walk-in cap bounds it instead.
+/// The door's POST: a signed-in person's "check me in", or the walk-in form. No per-address
+/// limit applies here (a room shares one address); the event's walk-in cap bounds it instead.
 pub async fn door_walk_in(
     state: web::Data<AppState>,
     req: HttpRequest,
     key: web::Path<String>,
     form: web::Form<WalkInForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (event, chapter) = match open_door(&state, key.into_inner()).await? {
+    let key = key.into_inner();
+    let (event, chapter) = match open_door(&state, key.clone()).await? {
         Ok(found) => found,
-        Err((what, status)) => {
-            return walk_in_page(
-                &req,
-                None,
-                what,
-                WalkInForm::default(),
-                FieldErrors::default(),
-                status,
-            );
-        }
+        Err(what) => return refused(&req, what),
     };
     let form = form.into_inner();
+    let (actor, locale) = (actor(&req), super::super::locale::of(&req));
+    let apply = form.apply.is_some();
+    let (e, ch) = (event.clone(), chapter.clone());
+    if let Some(me) = super::super::auth::signed_in(&req) {
+        let result = flow(&state, move |c, site| {
+            flows::checkin::walk_in_member(c, site, &actor, (&ch, &e), apply, locale)
+        })
+        .await;
+        let person = me.user.display_name.clone();
+        let applied = "door.applied_signed_in";
+        return outcome(&req, (&event, &chapter), (person, applied), form, result);
+    }
     let (name, email, organization) = match events::validate_walk_in(
         &form.name,
         &form.email,
@@ -229,10 +269,13 @@ pub async fn door_walk_in(
             return walk_in_page(
                 &req,
                 Some((&event, &chapter)),
-                "form",
+                ("form", StatusCode::UNPROCESSABLE_ENTITY),
+                Shown {
+                    offer_apply: true,
+                    ..Shown::default()
+                },
                 form,
                 errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
             );
         }
     };
@@ -240,32 +283,125 @@ pub async fn door_walk_in(
         name,
         email,
         organization,
-        apply: form.apply.is_some(),
+        apply,
     };
-    let (actor, locale) = (actor(&req), super::super::locale::of(&req));
-    let (e, ch) = (event.clone(), chapter.clone());
     let result = flow(&state, move |c, site| {
-        flows::checkin::walk_in_visitor(c, site, &actor, &ch, &e, &walk_in, locale)
+        flows::checkin::walk_in_visitor(c, site, &actor, (&ch, &e, &key), &walk_in, locale)
     })
     .await;
-    outcome(&req, (&event, &chapter), form, result.map(|()| "done"))
+    let person = form.name.clone();
+    outcome(
+        &req,
+        (&event, &chapter),
+        (person, "door.applied"),
+        form,
+        result,
+    )
 }
 
-/// The page after a check-in at the door: the state it reached, or why it could not.
+/// The page after a check-in at the door: what happened, or why it could not.
 fn outcome(
     req: &HttpRequest,
     door: (&Event, &Chapter),
+    (person, applied_key): (String, &'static str),
     form: WalkInForm,
-    result: Result<&'static str, AppError>,
+    result: Result<flows::checkin::AtTheDoor, AppError>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, status) = match result {
-        Ok(state) => (state, StatusCode::OK),
+    use flows::checkin::Door;
+    let (state, status, applied) = match result {
+        Ok(at) => (
+            match at.outcome {
+                Door::CheckedIn => "done",
+                Door::Already => "already",
+                Door::Waitlisted => "waitlisted",
+                Door::LinkSent => "link_sent",
+            },
+            StatusCode::OK,
+            at.applied,
+        ),
         Err(AppError::Conflict(crate::domain::Conflict::DoorFull)) => {
-            ("full", StatusCode::CONFLICT)
+            ("full", StatusCode::CONFLICT, false)
         }
         // A disabled account: the link works, but not for them; staff at the desk can help.
-        Err(AppError::Forbidden) => ("closed", StatusCode::FORBIDDEN),
+        Err(AppError::Forbidden) => ("closed", StatusCode::FORBIDDEN, false),
         Err(e) => return Err(e),
     };
-    walk_in_page(req, Some(door), state, form, FieldErrors::default(), status)
+    let shown = Shown {
+        offer_apply: false,
+        applied: if applied { applied_key } else { "" },
+        person,
+    };
+    walk_in_page(
+        req,
+        Some(door),
+        (state, status),
+        shown,
+        form,
+        FieldErrors::default(),
+    )
+}
+
+/// The one-tap link from the email: a page with one button (opening it changes nothing).
+pub async fn door_link_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (key, token) = path.into_inner();
+    let (event, chapter) = match open_door(&state, key).await? {
+        Ok(found) => found,
+        Err(what) => return refused(&req, what),
+    };
+    let person = db(&state, move |c| {
+        crate::domain::accounts::peek_token(
+            c,
+            &token,
+            crate::domain::one_time_tokens::Purpose::DoorCheckIn,
+        )
+    })
+    .await;
+    let person = match person {
+        Ok(user) => user.display_name,
+        // Used already, or not a link of ours: the desk can help.
+        Err(AppError::NotFound) => return refused(&req, ("link_used", StatusCode::GONE)),
+        Err(e) => return Err(e),
+    };
+    walk_in_page(
+        &req,
+        Some((&event, &chapter)),
+        ("link", StatusCode::OK),
+        Shown {
+            person,
+            ..Shown::default()
+        },
+        WalkInForm::default(),
+        FieldErrors::default(),
+    )
+}
+
+/// The tap on the emailed link's button: checked in while the door is open.
+pub async fn door_link_check_in(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (key, token) = path.into_inner();
+    let (event, chapter) = match open_door(&state, key).await? {
+        Ok(found) => found,
+        Err(what) => return refused(&req, what),
+    };
+    let (actor, e) = (actor(&req), event.clone());
+    let result = flow(&state, move |c, _| {
+        flows::checkin::door_link_check_in(c, &actor, &e, &token)
+    })
+    .await;
+    let result = match result {
+        Err(AppError::NotFound) => return refused(&req, ("link_used", StatusCode::GONE)),
+        other => other.map(|outcome| flows::checkin::AtTheDoor {
+            outcome,
+            applied: false,
+        }),
+    };
+    let who = (String::new(), "");
+    outcome(&req, (&event, &chapter), who, WalkInForm::default(), result)
 }

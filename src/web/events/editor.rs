@@ -121,7 +121,13 @@ fn form_page(
             "event_form.edit_title"
         },
     );
-    view::render(&FormPage {
+    // A form sent back with field errors is 422, as every other form.
+    let status = if errors.is_empty() {
+        actix_web::http::StatusCode::OK
+    } else {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = view::render(&FormPage {
         chapter_name: chapter.name(ui.locale).to_string(),
         time_zone: chapter.time_zone.clone(),
         action,
@@ -133,7 +139,8 @@ fn form_page(
         errors,
         creating,
         ui,
-    })
+    })?;
+    Ok(super::super::respond::with_status(page, status))
 }
 
 pub async fn new_event(
@@ -180,10 +187,7 @@ pub async fn create_event(
     {
         Ok(event) => event,
         Err(AppError::Invalid(errors)) => {
-            return Ok(super::super::respond::with_status(
-                form_page(&req, &access.chapter, action, form, errors, true)?,
-                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            ));
+            return form_page(&req, &access.chapter, action, form, errors, true);
         }
         Err(other) => return Err(other),
     };
@@ -284,10 +288,9 @@ pub async fn save_event(
     .await
     {
         return match err {
-            AppError::Invalid(errors) => Ok(super::super::respond::with_status(
-                form_page(&req, &access.chapter, action, form, errors, false)?,
-                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            )),
+            AppError::Invalid(errors) => {
+                form_page(&req, &access.chapter, action, form, errors, false)
+            }
             other => Err(other),
         };
     }

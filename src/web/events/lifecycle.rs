@@ -39,7 +39,9 @@ pub async fn cancel(
 ) -> Result<HttpResponse, AppError> {
     let (access, event) = editable_event(&state, &req, path.into_inner()).await?;
     let (chapter, e, actor) = (access.chapter.clone(), event.clone(), actor(&req));
-    let message = form.message.clone();
+    let mut errors = crate::domain::FieldErrors::default();
+    let message = crate::domain::text::text(&mut errors, "message", &form.message, 2000, false);
+    errors.into_result()?;
     flow(&state, move |c, site| {
         flows::events::cancel(c, site, &actor, &chapter, &e, &message)
     })

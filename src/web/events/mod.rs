@@ -10,7 +10,9 @@ mod pages;
 mod rsvp;
 
 pub use day::{desk, desk_check_in, desk_undo, ticket_check_in, ticket_page};
-pub use door::{door_open_page, door_page, door_png, door_walk_in};
+pub use door::{
+    door_link_check_in, door_link_page, door_open_page, door_page, door_png, door_walk_in,
+};
 pub use editor::{create_event, edit_event, new_event, save_event};
 pub use lifecycle::{cancel, delete_draft, publish};
 pub use pages::{all_events, chapter_events, event_page};

@@ -98,7 +98,7 @@ fn list_params(query: &ListQuery) -> (Option<String>, i64) {
         .mode
         .clone()
         .filter(|m| events::MODES.contains(&m.as_str()));
-    (mode, query.page.unwrap_or(0).max(0))
+    (mode, crate::domain::page(query.page))
 }
 
 fn list_page(
