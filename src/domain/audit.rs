@@ -49,6 +49,7 @@ crate::text_enum! {
         TagsEdited => "tags_edited",
         OrganizationCreated => "organization_created",
         OrganizationEdited => "organization_edited",
+        OrganizationChangeSuggested => "organization_change_suggested",
         OrganizationsMerged => "organizations_merged",
         SpeakerProfileSaved => "speaker_profile_saved",
     }

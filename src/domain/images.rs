@@ -12,9 +12,13 @@ use std::io::Cursor;
 
 /// Largest upload accepted.
 pub const MAX_BYTES: usize = 1024 * 1024;
-/// Largest side and pixel count decoded (a phone photo fits; a decompression bomb does not).
-const MAX_SIDE: u32 = 6000;
-const MAX_PIXELS: u64 = 24_000_000;
+/// Largest side and pixel count decoded: plenty for a photo or a logo shown at 800 pixels,
+/// and a decoded picture of at most 64 MiB (RGBA), so a few decoding at once stay bounded.
+pub const MAX_SIDE: u32 = 4096;
+const MAX_PIXELS: u64 = 4096 * 4096;
+/// Pictures decoded at once, across every upload form: a decode of the largest allowed picture
+/// takes up to ~70 MB while it runs; more uploads wait their turn.
+pub const CONCURRENT_DECODES: usize = 2;
 /// Stored pictures are scaled down to fit this square.
 const STORED_SIDE: u32 = 800;
 

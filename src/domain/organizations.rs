@@ -342,6 +342,52 @@ pub fn with_logos(
         .collect())
 }
 
+/// May this person change this entry? Site admins, and organizers of a chapter that has a
+/// stake in it: the chapter of whoever created it (they organize it), or a chapter whose events
+/// it hosted or sponsored. Anyone else may only suggest a change.
+pub fn may_edit_entry(
+    conn: &mut DbConnection,
+    user: &crate::domain::users::User,
+    id: OrganizationId,
+) -> DomainResult<bool> {
+    use crate::db::schema::memberships;
+    use crate::domain::memberships::Role;
+    if user.is_site_admin {
+        return Ok(true);
+    }
+    let org = find(conn, id)?;
+    if org.created_by == Some(user.id) {
+        return Ok(true);
+    }
+    let mine: Vec<ChapterId> = memberships::table
+        .filter(memberships::user_id.eq(user.id))
+        .filter(memberships::role.eq(Role::Organizer))
+        .select(memberships::chapter_id)
+        .load(conn)?;
+    if mine.is_empty() {
+        return Ok(false);
+    }
+    let creators: i64 = match org.created_by {
+        Some(creator) => memberships::table
+            .filter(memberships::user_id.eq(creator))
+            .filter(memberships::role.eq(Role::Organizer))
+            .filter(memberships::chapter_id.eq_any(&mine))
+            .count()
+            .get_result(conn)?,
+        None => 0,
+    };
+    if creators > 0 {
+        return Ok(true);
+    }
+    Ok(diesel::select(diesel::dsl::exists(
+        event_hosts::table
+            .inner_join(events::table)
+            .filter(event_hosts::organization_id.eq(id))
+            .filter(events::chapter_id.eq_any(&mine)),
+    ))
+    .get_result(conn)?)
+}
+
 /// Is this person an organizer of some chapter (who may add to the directory)?
 pub fn may_edit(conn: &mut DbConnection, user: &crate::domain::users::User) -> DomainResult<bool> {
     use crate::db::schema::memberships;

@@ -172,6 +172,16 @@ pub fn ensure_site_admin(
     }
 }
 
+/// Every site admin whose account works (suggestions for the directory reach them).
+pub fn site_admins(conn: &mut DbConnection) -> DomainResult<Vec<User>> {
+    Ok(users::table
+        .filter(users::is_site_admin.eq(true))
+        .filter(users::disabled_at.is_null())
+        .order(users::id)
+        .select(User::as_select())
+        .load(conn)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

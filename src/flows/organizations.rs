@@ -44,7 +44,8 @@ pub fn create(
     })
 }
 
-/// Changes an organization's names, link, description and, if given, its logo.
+/// Changes an organization's names, link, description and, if given, its logo: for site admins
+/// and organizers of a chapter with a stake in the entry (`organizations::may_edit_entry`).
 pub fn edit(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -53,7 +54,11 @@ pub fn edit(
     logo: Option<&CleanImage>,
 ) -> FlowResult<()> {
     write_transaction(conn, |c| {
-        let me = require_editor(c, actor)?;
+        let me = actor.user()?;
+        if !organizations::may_edit_entry(c, me, id)? {
+            return Err(DomainError::Forbidden.into());
+        }
+        let me = me.id;
         let org = organizations::find(c, id)?;
         if org.merged_into.is_some() {
             return Err(DomainError::NotFound.into());
@@ -66,6 +71,41 @@ pub fn edit(
         actor.audit(
             c,
             AuditAction::OrganizationEdited,
+            None,
+            Object::Organization(id),
+            "",
+        )
+    })
+}
+
+/// Someone who may not edit an entry suggests a change: every site admin gets it by email (in
+/// their language), and the site-wide audit records it. Nothing in the entry changes.
+pub fn suggest_change(
+    conn: &mut DbConnection,
+    site: &super::Site,
+    actor: &Actor,
+    id: OrganizationId,
+    input: &OrganizationInput,
+) -> FlowResult<()> {
+    let me = actor.user()?.clone();
+    write_transaction(conn, |c| {
+        let org = organizations::find(c, id)?;
+        if org.merged_into.is_some() {
+            return Err(DomainError::NotFound.into());
+        }
+        let key = crate::crypto::random_token()[..16].to_string();
+        for admin in crate::domain::users::site_admins(c)? {
+            crate::mail::notices::organization_suggestion(
+                c,
+                site.links(),
+                (&org, input),
+                (&me, &admin),
+                &key,
+            )?;
+        }
+        actor.audit(
+            c,
+            AuditAction::OrganizationChangeSuggested,
             None,
             Object::Organization(id),
             "",

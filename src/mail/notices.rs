@@ -29,6 +29,9 @@ impl Links<'_> {
     pub fn event(&self, chapter: &Chapter, event: &Event) -> String {
         format!("{}/chapters/{}/events/{}", self.0, chapter.slug, event.slug)
     }
+    pub fn organization(&self, id: crate::domain::ids::OrganizationId) -> String {
+        format!("{}/organizations/{id}", self.0)
+    }
     /// The one-tap check-in link emailed from the door (`/door/{key}/check-in/{token}`).
     pub fn door_check_in(&self, key: &str, token: &str) -> String {
         format!("{}/door/{key}/check-in/{token}", self.0)

@@ -472,5 +472,51 @@ impl DoorLink {
     }
 }
 
+/// A suggested change to an organization in the directory, for a site admin.
+#[derive(Debug, Clone)]
+pub struct OrganizationSuggestion {
+    pub name: String,
+    pub organization: String,
+    pub from_name: String,
+    pub from_email: String,
+    pub link: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub website: String,
+    pub description: String,
+}
+email_parts!(
+    OrganizationSuggestion,
+    OrganizationSuggestionText,
+    OrganizationSuggestionHtml,
+    "emails/organization_suggestion.txt",
+    "emails/organization_suggestion.html"
+);
+
+impl OrganizationSuggestion {
+    fn subject(&self, i: Locale) -> String {
+        i.tf1(
+            "email.org_suggestion.subject",
+            "organization",
+            &self.organization,
+        )
+    }
+
+    /// One proposed field, "label: value" with the language's own colon.
+    fn field(&self, i: Locale, label: &str, value: &str) -> String {
+        i.tf(
+            "email.org_suggestion.field",
+            &[("label", &i.t(label)), ("value", &value)],
+        )
+    }
+
+    fn lead(&self, i: Locale) -> String {
+        i.tf(
+            "email.org_suggestion.lead",
+            &[("name", &self.from_name), ("email", &self.from_email)],
+        )
+    }
+}
+
 mod talks;
 pub use talks::*;

@@ -61,6 +61,8 @@ pub struct AppState {
     /// Signed-in sessions kept while this instance hears changes (PostgreSQL).
     pub sessions: std::sync::Arc<session_cache::SessionCache>,
     pub metrics: metrics::Metrics,
+    /// Turns to decode an uploaded picture (`images::CONCURRENT_DECODES` at once).
+    pub image_decodes: tokio::sync::Semaphore,
 }
 
 impl AppState {
@@ -76,6 +78,7 @@ impl AppState {
                 metrics.shared_builds.clone(),
             )),
             metrics,
+            image_decodes: tokio::sync::Semaphore::new(crate::domain::images::CONCURRENT_DECODES),
             pool,
             config,
             mail,

@@ -68,7 +68,16 @@ struct OrgPage {
     logo: Option<String>,
     hostings: Vec<Hosting>,
     can_edit: bool,
+    /// Signed in but not an editor of this entry: a "suggest a change" link.
+    signed_in: bool,
+    /// A suggestion was just sent.
+    suggested: bool,
     merge_targets: Vec<Organization>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct OrgQuery {
+    suggested: Option<String>,
 }
 
 impl OrgPage {
@@ -95,6 +104,7 @@ pub async fn page(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<i64>,
+    query: web::Query<OrgQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = OrganizationId(id.into_inner());
     let me = super::auth::signed_in(&req).map(|s| s.user);
@@ -103,7 +113,7 @@ pub async fn page(
         let org = organizations::find(c, id)?;
         let logo = images::path_for(c, org.logo_hash.as_deref())?;
         let can_edit = match &me {
-            Some(u) => organizations::may_edit(c, u)?,
+            Some(u) => organizations::may_edit_entry(c, u, org.id)?,
             None => false,
         };
         let targets = if is_admin {
@@ -126,7 +136,10 @@ pub async fn page(
             .finish());
     }
     let name = org.name(super::locale::of(&req)).to_string();
+    let signed_in = super::auth::signed_in(&req).is_some();
     view::render(&OrgPage {
+        suggested: query.suggested.is_some(),
+        signed_in,
         ui: Frame::new(&req, name),
         merge_targets: merge_targets
             .into_iter()
@@ -147,6 +160,8 @@ struct FormPage {
     form: OrganizationInput,
     errors: FieldErrors,
     logo: Option<String>,
+    /// Someone who may not edit the entry: the form sends a suggestion to the site admins.
+    suggest: bool,
 }
 
 fn form_page(
@@ -162,6 +177,7 @@ fn form_page(
         form,
         errors,
         logo,
+        suggest: false,
     };
     Ok(with_status(view::render(&page)?, status))
 }
@@ -192,6 +208,7 @@ pub async fn new_form(
 
 /// Checks the text fields and the picture of an upload form; field errors on failure.
 pub async fn checked_picture(
+    state: &AppState,
     upload: &FormData,
     field: &'static str,
     errors: &mut FieldErrors,
@@ -203,7 +220,12 @@ pub async fn checked_picture(
         // A file field sent without a file: nothing chosen.
         return Ok(None);
     }
-    // Decoding is CPU work: off the async workers.
+    // Decoding is CPU work and memory: off the async workers, a bounded number at once.
+    let _turn = state
+        .image_decodes
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
     match web::block(move || images::clean(&bytes)).await? {
         Ok(image) => Ok(Some(image)),
         Err(key) => {
@@ -222,7 +244,7 @@ pub async fn create(
     let upload = upload::take(&req)?;
     let form: OrganizationInput = upload.form()?;
     let mut errors = FieldErrors::default();
-    let logo = checked_picture(&upload, "logo", &mut errors).await?;
+    let logo = checked_picture(&state, &upload, "logo", &mut errors).await?;
     let valid = organizations::validate(&form).map_err(|e| {
         errors.0.extend(e.0);
     });
@@ -244,14 +266,26 @@ pub async fn create(
     Ok(see_other(format!("/organizations/{}", org.id)))
 }
 
+/// Whether this person may edit this entry (else their form is a suggestion).
+async fn may_edit_entry(
+    state: &AppState,
+    me: &super::auth::SignedIn,
+    id: OrganizationId,
+) -> Result<bool, AppError> {
+    let user = me.user.clone();
+    db(state, move |c| organizations::may_edit_entry(c, &user, id)).await
+}
+
+/// The edit form, for those who may edit the entry; for any other signed-in person the same
+/// form sends a suggestion to the site admins.
 pub async fn edit_form(
     state: web::Data<AppState>,
     req: HttpRequest,
     RequireUser(me): RequireUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    require_editor(&state, &me).await?;
     let id = OrganizationId(id.into_inner());
+    let suggest = !may_edit_entry(&state, &me, id).await?;
     let (org, logo) = db(&state, move |c| {
         let org = organizations::find(c, id)?;
         let logo = images::path_for(c, org.logo_hash.as_deref())?;
@@ -267,6 +301,9 @@ pub async fn edit_form(
         website: org.website,
         description: org.description,
     };
+    if suggest {
+        return suggest_page(&req, id, (form, FieldErrors::default()), StatusCode::OK);
+    }
     form_page(
         &req,
         format!("/organizations/{id}/edit"),
@@ -276,18 +313,48 @@ pub async fn edit_form(
     )
 }
 
+fn suggest_page(
+    req: &HttpRequest,
+    id: OrganizationId,
+    (form, errors): (OrganizationInput, FieldErrors),
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let page = FormPage {
+        ui: Frame::titled(req, "org.suggest_title"),
+        action: format!("/organizations/{id}/edit"),
+        form,
+        errors,
+        logo: None,
+        suggest: true,
+    };
+    Ok(with_status(view::render(&page)?, status))
+}
+
 pub async fn save(
     state: web::Data<AppState>,
     req: HttpRequest,
     RequireUser(me): RequireUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    require_editor(&state, &me).await?;
     let id = OrganizationId(id.into_inner());
     let upload = upload::take(&req)?;
     let form: OrganizationInput = upload.form()?;
+    if !may_edit_entry(&state, &me, id).await? {
+        let valid = match organizations::validate(&form) {
+            Ok(valid) => valid,
+            Err(errors) => {
+                return suggest_page(&req, id, (form, errors), StatusCode::UNPROCESSABLE_ENTITY);
+            }
+        };
+        let actor = actor(&req);
+        flow(&state, move |c, site| {
+            flows::organizations::suggest_change(c, site, &actor, id, &valid)
+        })
+        .await?;
+        return Ok(see_other(format!("/organizations/{id}?suggested=1")));
+    }
     let mut errors = FieldErrors::default();
-    let logo = checked_picture(&upload, "logo", &mut errors).await?;
+    let logo = checked_picture(&state, &upload, "logo", &mut errors).await?;
     let valid = organizations::validate(&form).map_err(|e| errors.0.extend(e.0));
     let (Ok(valid), true) = (valid, errors.is_empty()) else {
         let status = StatusCode::UNPROCESSABLE_ENTITY;

@@ -81,7 +81,7 @@ pub async fn save(
     let upload = upload::take(&req)?;
     let form: ProfileInput = upload.form()?;
     let mut errors = FieldErrors::default();
-    let photo = checked_picture(&upload, "photo", &mut errors).await?;
+    let photo = checked_picture(&state, &upload, "photo", &mut errors).await?;
     if let Err(e) = speakers::validate(&form) {
         errors.0.extend(e.0);
     }

@@ -1013,3 +1013,47 @@ async fn the_door_checks_in_only_the_person_holding_the_phone() {
     assert!(res.status().is_redirection(), "{}", res.status());
     assert_eq!(rsvp_of(&app, &waiting_email), Some(("going".into(), true)));
 }
+
+/// Issue 27, item 13: a ticket whose holder answered "not going" shows the status and asks
+/// before checking them in.
+#[tokio::test]
+async fn a_ticket_of_someone_not_going_asks_before_checking_in() {
+    let app = spawn_app().await;
+    meetup_today(&app, 60, None);
+    app.member("maybe@example.org", "beijing", Role::Member, PASSWORD);
+    let member = app.sign_in("maybe@example.org", PASSWORD).await;
+    member
+        .post_form(&format!("{EVENT}/rsvp"), &[("going", "yes")])
+        .await;
+    let path = app.mail().link_to("/tickets/").await;
+    member
+        .post_form(&format!("{EVENT}/rsvp"), &[("going", "no")])
+        .await;
+    assert_eq!(
+        rsvp_of(&app, "maybe@example.org"),
+        Some(("not_going".into(), false))
+    );
+
+    let staff = app.organizer_of("beijing").await;
+    let (_, html) = staff.get_html(&path).await;
+    assert!(
+        html.contains(r#"id="not-going""#),
+        "the status is shown and asked about"
+    );
+    assert!(html.contains(zh("ticket.check_in_anyway")));
+    // A tap that did not confirm (an old page) checks nobody in.
+    let res = staff.post_form(&format!("{path}/check-in"), &[]).await;
+    assert_eq!(res.location(), path);
+    assert_eq!(
+        rsvp_of(&app, "maybe@example.org"),
+        Some(("not_going".into(), false))
+    );
+    let res = staff
+        .post_form(&format!("{path}/check-in"), &[("confirm", "1")])
+        .await;
+    assert!(res.status().is_redirection());
+    assert_eq!(
+        rsvp_of(&app, "maybe@example.org"),
+        Some(("going".into(), true))
+    );
+}

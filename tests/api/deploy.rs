@@ -3,16 +3,7 @@
 use crate::helpers::*;
 use diesel::prelude::*;
 use ogug::db::schema::audit_log;
-use std::process::{Child, Command, Stdio};
-
-struct Nginx(Child);
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use std::process::{Command, Stdio};
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -110,15 +101,15 @@ async fn ogug_behind_the_nginx_recipe() {
         "{}",
         String::from_utf8_lossy(&test.stderr)
     );
-    let _nginx = Nginx(
+    // The master and its workers in one group: all of them end with the test.
+    let _nginx = ProcessGroup::spawn(
         Command::new("nginx")
             .arg("-c")
             .arg(&conf_path)
             .args(["-g", "daemon off;"])
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nginx"),
-    );
+            .stderr(Stdio::null()),
+    )
+    .expect("nginx");
     let base = format!("https://127.0.0.1:{https_port}");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while !curl(&[

@@ -535,3 +535,78 @@ async fn the_contact_form_has_a_ceiling_per_chapter() {
     .await;
     assert!(notice.text.contains("10"), "{}", notice.text);
 }
+
+/// Item 11: an organizer of another chapter cannot rename an entry this chapter keeps; their
+/// form becomes a suggestion that reaches the site admins, and the site-wide audit has it.
+#[tokio::test]
+async fn directory_entries_are_edited_by_those_with_a_stake_others_suggest() {
+    use diesel::prelude::*;
+    use ogug::db::schema::{audit_log, organizations};
+    let app = spawn_app().await;
+    app.create_user("admin@example.org", "管理员", Some(PASSWORD), true);
+    let keeper = app.member("keeper@example.org", "beijing", Role::Organizer, PASSWORD);
+    app.chapter("shanghai");
+    app.member("far@example.org", "shanghai", Role::Organizer, PASSWORD);
+    let id = organization(&app, "北京的伙伴", keeper);
+
+    let far = app.sign_in("far@example.org", PASSWORD).await;
+    let (status, form) = far.get_html(&format!("/organizations/{id}/edit")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        form.contains(r#"id="send-suggestion""#),
+        "a suggestion form, not the editor"
+    );
+    let res = far
+        .post_multipart(
+            &format!("/organizations/{id}/edit"),
+            &[
+                ("name_zh", "被改掉的名字"),
+                ("website", "https://evil.example"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(res.location(), format!("/organizations/{id}?suggested=1"));
+    let name: String = organizations::table
+        .filter(organizations::id.eq(ogug::domain::ids::OrganizationId(id)))
+        .select(organizations::name_zh)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(name, "北京的伙伴", "the entry is unchanged");
+    let mail = wait_for_mail(&app, |m| m.to == "admin@example.org").await;
+    assert!(mail.text.contains("被改掉的名字") && mail.text.contains("https://evil.example"));
+    assert!(
+        mail.text.contains("名称（中文）："),
+        "Chinese punctuation: {}",
+        mail.text
+    );
+    let suggested: i64 = audit_log::table
+        .filter(audit_log::action.eq("organization_change_suggested"))
+        .filter(audit_log::chapter_id.is_null())
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(suggested, 1, "in the site-wide audit");
+
+    // The creator's chapter's organizers edit it.
+    let other_keeper = app.organizer_of("beijing").await;
+    let (_, form) = other_keeper
+        .get_html(&format!("/organizations/{id}/edit"))
+        .await;
+    assert!(!form.contains(r#"id="send-suggestion""#));
+    let res = other_keeper
+        .post_multipart(
+            &format!("/organizations/{id}/edit"),
+            &[("name_zh", "北京的好伙伴")],
+            None,
+        )
+        .await;
+    assert_eq!(res.location(), format!("/organizations/{id}"));
+    let edited: i64 = audit_log::table
+        .filter(audit_log::action.eq("organization_edited"))
+        .filter(audit_log::chapter_id.is_null())
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(edited, 1);
+}

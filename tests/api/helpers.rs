@@ -6,6 +6,7 @@ use ogug::db::{self, Pool};
 use std::path::PathBuf;
 
 pub use crate::smtp::{Behaviour, SmtpServer, parse};
+pub use crate::webdriver::ProcessGroup;
 pub use ogug::domain::ids::UserId;
 
 /// A database of the test's own: removed when the test ends.

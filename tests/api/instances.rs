@@ -7,7 +7,7 @@ use crate::smtp::Parsed;
 use diesel::prelude::*;
 use ogug::db::schema::{chapters, outbox};
 use reqwest::StatusCode;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The test's database and mailbox, or None (with a line saying so) on a SQLite-only run.
@@ -30,7 +30,7 @@ fn free_port() -> u16 {
 }
 
 struct Instance {
-    child: Option<Child>,
+    child: Option<ProcessGroup>,
     port: u16,
     env: Vec<(String, String)>,
 }
@@ -68,20 +68,21 @@ impl Instance {
     }
 
     fn spawn(&mut self) {
-        let child = Command::new(env!("CARGO_BIN_EXE_ogug"))
-            .arg("serve")
-            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdout(Stdio::null())
-            .stderr(
-                std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(self.log_path())
-                    .map(Stdio::from)
-                    .unwrap_or_else(|_| Stdio::null()),
-            )
-            .spawn()
-            .expect("start ogug serve");
+        let child = ProcessGroup::spawn(
+            Command::new(env!("CARGO_BIN_EXE_ogug"))
+                .arg("serve")
+                .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .stdout(Stdio::null())
+                .stderr(
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(self.log_path())
+                        .map(Stdio::from)
+                        .unwrap_or_else(|_| Stdio::null()),
+                ),
+        )
+        .expect("start ogug serve");
         self.child = Some(child);
     }
 
@@ -129,25 +130,13 @@ impl Instance {
     /// SIGTERM, then the exit status.
     fn stop(&mut self) -> std::process::ExitStatus {
         let mut child = self.child.take().expect("running");
-        let pid = libc::pid_t::try_from(child.id()).expect("pid");
-        // SAFETY: a signal to our own child process.
-        unsafe {
-            libc::kill(pid, libc::SIGTERM);
-        }
-        child.wait().expect("exit status")
+        child.signal(libc::SIGTERM);
+        child.0.wait().expect("exit status")
     }
 
+    /// SIGKILL (dropping the group ends it).
     fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        self.kill();
+        self.child = None;
     }
 }
 

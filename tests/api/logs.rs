@@ -14,18 +14,20 @@ async fn logs_hold_no_passwords_or_tokens() {
         ..Options::default()
     })
     .await;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ogug"))
-        .arg("serve")
-        .env("DATABASE_URL", &app.db.url)
-        .env("OGUG_DATA_DIR", app.data_dir())
-        .env("OGUG_BIND", "127.0.0.1:0")
-        .env("OGUG_DEMO", "false")
-        .env("SMTP_URL", app.smtp.url())
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start ogug serve");
+    let mut group = ProcessGroup::spawn(
+        Command::new(env!("CARGO_BIN_EXE_ogug"))
+            .arg("serve")
+            .env("DATABASE_URL", &app.db.url)
+            .env("OGUG_DATA_DIR", app.data_dir())
+            .env("OGUG_BIND", "127.0.0.1:0")
+            .env("OGUG_DEMO", "false")
+            .env("SMTP_URL", app.smtp.url())
+            .env("RUST_LOG", "debug")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    )
+    .expect("start ogug serve");
+    let child = &mut group.0;
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut printed = String::new();
     let port = loop {
@@ -97,8 +99,8 @@ async fn logs_hold_no_passwords_or_tokens() {
     assert!(res.status().is_redirection());
 
     // Stop the server (SIGTERM) and read everything it wrote.
-    unsafe_kill(child.id());
-    let status = child.wait().unwrap();
+    group.signal(libc::SIGTERM);
+    let status = group.0.wait().unwrap();
     let rest = drain.join().unwrap();
     let stderr = drain_err.join().unwrap();
     let logs = format!("{printed}{rest}{stderr}");
@@ -122,11 +124,4 @@ async fn logs_hold_no_passwords_or_tokens() {
     ] {
         assert!(!logs.contains(secret), "{secret:?} leaked into the logs");
     }
-}
-
-fn unsafe_kill(pid: u32) {
-    let _ = Command::new("kill")
-        .arg("-TERM")
-        .arg(pid.to_string())
-        .status();
 }

@@ -451,6 +451,8 @@ async fn hostile_uploads_get_field_errors_and_nothing_is_stored() {
     };
     for (name, bytes, key) in [
         ("huge.png", huge_png(), "error.image_dimensions"),
+        // Issue 27, item 12: at most 4096 pixels a side.
+        ("wide.png", png(4097, 16), "error.image_dimensions"),
         ("poly.png", polyglot, "error.image_damaged"),
         ("x.svg", svg, "error.image_type"),
         ("half.png", truncated, "error.image_damaged"),

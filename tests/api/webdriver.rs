@@ -2,29 +2,15 @@
 #![allow(dead_code)]
 
 use fantoccini::{Client, ClientBuilder};
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 pub struct Driver {
     pub client: Client,
-    child: Child,
+    /// chromedriver runs in its own process group with the browsers it starts: dropping the
+    /// group leaves no chromium behind, even when a test panics before closing its session.
+    _child: ProcessGroup,
     _profile: tempfile::TempDir,
-}
-
-impl Drop for Driver {
-    /// chromedriver runs in its own process group with the browsers it starts: killing the group
-    /// leaves no chromium behind, even when a test panics before closing its session.
-    fn drop(&mut self) {
-        if let Ok(pgid) = i32::try_from(self.child.id()) {
-            // SAFETY: kill(2) with a negative pid signals that process group and nothing else.
-            unsafe {
-                libc::kill(-pgid, libc::SIGKILL);
-            }
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn which(program: &str) -> bool {
@@ -48,13 +34,13 @@ pub async fn driver() -> Option<Driver> {
         .local_addr()
         .ok()?
         .port();
-    let child = Command::new("chromedriver")
-        .process_group(0)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
+    let child = ProcessGroup::spawn(
+        Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    )
+    .ok()?;
     let profile = tempfile::tempdir().ok()?;
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -79,11 +65,42 @@ pub async fn driver() -> Option<Driver> {
         {
             return Some(Driver {
                 client,
-                child,
+                _child: child,
                 _profile: profile,
             });
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("chromedriver is installed but no browser session could be started");
+}
+
+/// A child process started in a process group of its own, with whatever it starts (nginx's
+/// workers, chromium under chromedriver). Dropping it ends the whole group, even when a test
+/// panics first, so nothing a test started outlives it.
+pub struct ProcessGroup(pub std::process::Child);
+
+impl ProcessGroup {
+    /// Spawns `command` as the leader of a new process group.
+    pub fn spawn(command: &mut std::process::Command) -> std::io::Result<ProcessGroup> {
+        use std::os::unix::process::CommandExt;
+        command.process_group(0).spawn().map(ProcessGroup)
+    }
+
+    /// Sends `signal` to every process of the group.
+    pub fn signal(&self, signal: libc::c_int) {
+        if let Ok(pgid) = libc::pid_t::try_from(self.0.id()) {
+            // SAFETY: kill(2) with a negative pid signals that process group and nothing else.
+            unsafe {
+                libc::kill(-pgid, signal);
+            }
+        }
+    }
+}
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        self.signal(libc::SIGKILL);
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

@@ -243,6 +243,32 @@ pub fn door_link(
     enqueue_for(conn, user, key, |l| content.render(l))
 }
 
+/// A suggested change to a directory entry, to one site admin.
+pub fn organization_suggestion(
+    conn: &mut DbConnection,
+    links: Links<'_>,
+    (org, input): (
+        &crate::domain::organizations::Organization,
+        &crate::domain::organizations::OrganizationInput,
+    ),
+    (from, admin): (&User, &User),
+    key: &str,
+) -> Result<bool, MailError> {
+    let content = templates::OrganizationSuggestion {
+        name: admin.display_name.clone(),
+        organization: org.name_zh.clone(),
+        from_name: from.display_name.clone(),
+        from_email: from.email.clone(),
+        link: links.organization(org.id),
+        name_zh: input.name_zh.clone(),
+        name_en: input.name_en.clone(),
+        website: input.website.clone(),
+        description: input.description.clone(),
+    };
+    let key = format!("org-suggestion:{key}:{}", admin.id);
+    enqueue_for(conn, admin, key, |l| content.render(l))
+}
+
 /// Tells an organizer that the contact form stopped relaying for this hour (`hour` keys it, so
 /// each organizer gets it once per hour reached).
 pub fn contact_ceiling(

@@ -129,16 +129,28 @@ pub async fn ticket_page(
     })
 }
 
-/// The staff's tap on a ticket: idempotent (a second tap shows who was first, and when).
+#[derive(Deserialize)]
+pub struct TicketCheckInForm {
+    /// Set by the "check in anyway" button a ticket that is not "going" shows.
+    confirm: Option<String>,
+}
+
+/// The staff's tap on a ticket: idempotent (a second tap shows who was first, and when). A
+/// ticket whose holder is not going (answered no, or waiting) is checked in only when the
+/// staff confirmed it on the page that says so.
 pub async fn ticket_check_in(
     state: web::Data<AppState>,
     req: HttpRequest,
     token: web::Path<String>,
+    form: web::Form<TicketCheckInForm>,
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let (ticket, event, chapter, _) = load_ticket(&state, token.clone()).await?;
     let access = ChapterAccess::load(&state, &req, &chapter.slug).await?;
     access.require_event_editor()?;
+    if ticket.status != "going" && form.confirm.is_none() {
+        return Ok(see_other(format!("/tickets/{token}")));
+    }
     let actor = actor(&req);
     let rsvp_id = ticket.rsvp_id;
     let done = flow(&state, move |c, _| {
