@@ -341,16 +341,28 @@ fn outcome(
     )
 }
 
+/// The door behind an emailed link `(key, token)` and the token; or the page saying the door
+/// is not open.
+async fn link_door(
+    state: &AppState,
+    req: &HttpRequest,
+    (key, token): (String, String),
+) -> Result<Result<((Event, Chapter), String), HttpResponse>, AppError> {
+    Ok(match open_door(state, key).await? {
+        Ok(found) => Ok((found, token)),
+        Err(what) => Err(refused(req, what)?),
+    })
+}
+
 /// The one-tap link from the email: a page with one button (opening it changes nothing).
 pub async fn door_link_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (key, token) = path.into_inner();
-    let (event, chapter) = match open_door(&state, key).await? {
+    let ((event, chapter), token) = match link_door(&state, &req, path.into_inner()).await? {
         Ok(found) => found,
-        Err(what) => return refused(&req, what),
+        Err(page) => return Ok(page),
     };
     let person = db(&state, move |c| {
         crate::domain::accounts::peek_token(
@@ -385,10 +397,9 @@ pub async fn door_link_check_in(
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (key, token) = path.into_inner();
-    let (event, chapter) = match open_door(&state, key).await? {
+    let ((event, chapter), token) = match link_door(&state, &req, path.into_inner()).await? {
         Ok(found) => found,
-        Err(what) => return refused(&req, what),
+        Err(page) => return Ok(page),
     };
     let (actor, e) = (actor(&req), event.clone());
     let result = flow(&state, move |c, _| {
