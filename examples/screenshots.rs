@@ -23,6 +23,7 @@ async fn main() {
     let mut config = ogug::config::Config::for_data_dir(dir.path(), &url);
     config.mail_worker = false;
     let ticket: String;
+    let door_key: String;
     let speaker_path: String;
     {
         let mut conn = pool.get().unwrap();
@@ -121,6 +122,8 @@ async fn main() {
                     .unwrap();
             }
         }
+        // The door link walk-ins scan (what they see on a phone).
+        door_key = ogug::domain::events::door_key(&mut conn, &event).unwrap();
         // A speaker with a public page: the founding meetup's kernel talk, linked to an account.
         use ogug::db::schema::talk_speakers;
         let speaker = ogug::domain::users::create(
@@ -192,11 +195,13 @@ async fn main() {
     let ticket_path = format!("/tickets/{ticket}");
     let desk_path = format!("{meetup}/check-in");
     let door_path = format!("{meetup}/door");
+    let walk_in_path = format!("/door/{door_key}");
     let balance_path = "/chapters/beijing/manage/balance";
-    let pages: [(&str, &str); 11] = [
+    let pages: [(&str, &str); 12] = [
         ("home", "/"),
         ("chapter", "/chapters/beijing"),
         ("apply", "/chapters/beijing/apply"),
+        ("walk-in", &walk_in_path),
         (
             "event",
             "/chapters/beijing/events/2021-05-29-beijing-meetup",
