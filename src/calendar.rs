@@ -6,7 +6,7 @@ use crate::i18n::Locale;
 use icalendar::{Calendar, Component, EventLike, EventStatus};
 
 pub fn event_url(base: &str, chapter: &Chapter, event: &Event) -> String {
-    format!("{base}/chapters/{}/events/{}", chapter.slug, event.slug)
+    format!("{base}{}", crate::paths::event(&chapter.slug, &event.slug))
 }
 
 fn uid(base: &str, event: &Event) -> String {

@@ -132,8 +132,10 @@ pub fn load_demo(conn: &mut DbConnection, config: &Config) -> anyhow::Result<Vec
 fn chapter_create(conn: &mut DbConnection, input: ChapterInput) -> anyhow::Result<String> {
     match flows::chapters::create(conn, &Actor::system(), &input, "") {
         Ok(chapter) => Ok(format!(
-            "Created chapter {} ({}) at /chapters/{}",
-            chapter.name_zh, chapter.name_en, chapter.slug
+            "Created chapter {} ({}) at {}",
+            chapter.name_zh,
+            chapter.name_en,
+            crate::paths::chapter(&chapter.slug)
         )),
         Err(FlowError::Domain(DomainError::Invalid(errors))) => {
             let fields: Vec<String> = errors
@@ -163,9 +165,10 @@ fn admin_create(
     let (_, token) =
         flows::accounts::create_site_admin(conn, &Site::from_config(config), &email, &name)?;
     Ok(format!(
-        "Site admin {}: one-time activation link (valid 72 h):\n{}/account/activate/{token}",
+        "Site admin {}: one-time activation link (valid 72 h):\n{}{}",
         email.as_str(),
-        config.base_url
+        config.base_url,
+        crate::paths::activate(&token)
     ))
 }
 

@@ -11,6 +11,7 @@ pub mod flows;
 pub mod i18n;
 pub mod jobs;
 pub mod mail;
+pub mod paths;
 pub mod qr;
 pub mod web;
 
@@ -74,7 +75,7 @@ impl Application {
         };
         let state = actix_web::web::Data::new(web::AppState::new(pool, config, waker));
         if db::Backend::from_url(&state.config.database_url)? == db::Backend::Postgres {
-            web::listener::start(
+            web::cache::listener::start(
                 state.config.database_url.clone(),
                 &state.page_cache,
                 &state.sessions,
@@ -86,12 +87,13 @@ impl Application {
         };
         let mut server = HttpServer::new(move || {
             App::new()
-                .wrap(from_fn(web::page_cache::middleware))
-                .wrap(from_fn(web::locale::middleware))
-                .wrap(from_fn(web::auth::middleware))
-                .wrap(from_fn(web::limits::middleware))
+                .wrap(from_fn(web::http::guard::middleware))
+                .wrap(from_fn(web::cache::pages::middleware))
+                .wrap(from_fn(web::http::locale::middleware))
+                .wrap(from_fn(web::http::auth::middleware))
+                .wrap(from_fn(web::http::limits::middleware))
                 .wrap(web::security_headers(&state.config))
-                .wrap(from_fn(web::request_log::middleware))
+                .wrap(from_fn(web::http::request_log::middleware))
                 .configure(web::configure(state.clone()))
                 .default_service(actix_web::web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(web::AppError::NotFound)
@@ -206,9 +208,10 @@ fn metrics_server(
         .map_err(|e| anyhow::anyhow!("OGUG_METRICS_BIND={bind}: cannot listen there: {e}"))?;
     let port = listener.local_addr()?.port();
     let server = HttpServer::new(move || {
-        App::new()
-            .app_data(state.clone())
-            .route("/metrics", actix_web::web::get().to(web::metrics::scrape))
+        App::new().app_data(state.clone()).route(
+            "/metrics",
+            actix_web::web::get().to(web::http::metrics::scrape),
+        )
     })
     .workers(1)
     .disable_signals()

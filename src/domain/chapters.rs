@@ -33,7 +33,7 @@ pub struct Chapter {
     /// The rolling call for speakers is open.
     pub cfp_open: bool,
     /// Bumped by database triggers whenever anything its pages show alike to every reader
-    /// changes (migration `content_versions`): the key of what `web::shared` keeps.
+    /// changes (migration `content_versions`): the key of what `web::cache::shared` keeps.
     pub content_version: i64,
 }
 
@@ -241,7 +241,7 @@ pub fn find_with_role(
 
 /// A number that grows with every change to any chapter's shared pages: chapters are never
 /// deleted and their `content_version`s only grow, so the count plus their sum never repeats.
-/// The home page, which shows every chapter, is kept per value of it (`web::shared`).
+/// The home page, which shows every chapter, is kept per value of it (`web::cache::shared`).
 pub fn site_version(conn: &mut DbConnection) -> DomainResult<i64> {
     // Added up here (a few dozen rows): a typed query is prepared once per connection.
     let versions: Vec<i64> = chapters::table

@@ -310,7 +310,7 @@ pub fn load(conn: &mut DbConnection) -> DomainResult<DemoReport> {
         let token = one_time_tokens::issue(conn, Purpose::Activate, Some(user.id), None)?;
         activation_links.push(ActivationLink {
             email: address.as_str().to_string(),
-            path: format!("/account/activate/{token}"),
+            path: crate::paths::activate(&token),
         });
     }
 

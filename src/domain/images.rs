@@ -41,7 +41,7 @@ impl CleanImage {
 
 pub fn path_of(hash: &str, mime: &str) -> String {
     let ext = if mime == "image/png" { "png" } else { "jpg" };
-    format!("/images/{hash}.{ext}")
+    crate::paths::image(format!("{hash}.{ext}"))
 }
 
 /// Checks and re-encodes an upload; the error is the catalog key for the field.

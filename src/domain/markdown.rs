@@ -28,7 +28,7 @@ pub fn render_missing(conn: &mut crate::db::DbConnection) -> super::DomainResult
             break;
         }
         // A batch per transaction: one commit (and one new version of the chapters' pages,
-        // see `web::shared`) per 200 rows, not per row.
+        // see `web::cache::shared`) per 200 rows, not per row.
         done += crate::db::write_transaction(conn, |conn| -> super::DomainResult<usize> {
             for (id, body) in &rows {
                 diesel::update(events::table.find(*id))

@@ -1,6 +1,7 @@
 //! Rules and queries of the domain: plain functions over a connection, no HTTP types.
 //! The caller (a flow) owns the transaction; email and audit rows are the flow's business.
 
+pub mod access;
 pub mod accounts;
 pub mod announcements;
 pub mod applications;

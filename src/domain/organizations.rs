@@ -342,30 +342,31 @@ pub fn with_logos(
         .collect())
 }
 
-/// May this person change this entry? Site admins, and organizers of a chapter that has a
-/// stake in it: the chapter of whoever created it (they organize it), or a chapter whose events
-/// it hosted or sponsored. Anyone else may only suggest a change.
-pub fn may_edit_entry(
+/// What ties this person to this entry, for `access::may_edit_organization`: they created it,
+/// or they organize a chapter that its creator organizes or whose events it hosted or
+/// sponsored.
+pub fn stake(
     conn: &mut DbConnection,
-    user: &crate::domain::users::User,
+    user: crate::domain::ids::UserId,
     id: OrganizationId,
-) -> DomainResult<bool> {
+) -> DomainResult<crate::domain::access::Stake> {
     use crate::db::schema::memberships;
+    use crate::domain::access::Stake;
     use crate::domain::memberships::Role;
-    if user.is_site_admin {
-        return Ok(true);
-    }
     let org = find(conn, id)?;
-    if org.created_by == Some(user.id) {
-        return Ok(true);
+    if org.created_by == Some(user) {
+        return Ok(Stake {
+            created_it: true,
+            organizes_a_stakeholder: false,
+        });
     }
     let mine: Vec<ChapterId> = memberships::table
-        .filter(memberships::user_id.eq(user.id))
+        .filter(memberships::user_id.eq(user))
         .filter(memberships::role.eq(Role::Organizer))
         .select(memberships::chapter_id)
         .load(conn)?;
     if mine.is_empty() {
-        return Ok(false);
+        return Ok(Stake::default());
     }
     let creators: i64 = match org.created_by {
         Some(creator) => memberships::table
@@ -376,27 +377,29 @@ pub fn may_edit_entry(
             .get_result(conn)?,
         None => 0,
     };
-    if creators > 0 {
-        return Ok(true);
-    }
-    Ok(diesel::select(diesel::dsl::exists(
-        event_hosts::table
-            .inner_join(events::table)
-            .filter(event_hosts::organization_id.eq(id))
-            .filter(events::chapter_id.eq_any(&mine)),
-    ))
-    .get_result(conn)?)
+    let hosted = creators == 0
+        && diesel::select(diesel::dsl::exists(
+            event_hosts::table
+                .inner_join(events::table)
+                .filter(event_hosts::organization_id.eq(id))
+                .filter(events::chapter_id.eq_any(&mine)),
+        ))
+        .get_result(conn)?;
+    Ok(Stake {
+        created_it: false,
+        organizes_a_stakeholder: creators > 0 || hosted,
+    })
 }
 
-/// Is this person an organizer of some chapter (who may add to the directory)?
-pub fn may_edit(conn: &mut DbConnection, user: &crate::domain::users::User) -> DomainResult<bool> {
+/// Does this person organize some chapter (`access::may_add_organization`)?
+pub fn organizes_a_chapter(
+    conn: &mut DbConnection,
+    user: crate::domain::ids::UserId,
+) -> DomainResult<bool> {
     use crate::db::schema::memberships;
-    if user.is_site_admin {
-        return Ok(true);
-    }
     Ok(diesel::select(diesel::dsl::exists(
         memberships::table
-            .filter(memberships::user_id.eq(user.id))
+            .filter(memberships::user_id.eq(user))
             .filter(memberships::role.eq(crate::domain::memberships::Role::Organizer)),
     ))
     .get_result(conn)?)

@@ -4,6 +4,7 @@
 use super::{Actor, FlowResult};
 use crate::db::{DbConnection, write_transaction};
 use crate::domain::DomainError;
+use crate::domain::access::{self, Permission, Viewer};
 use crate::domain::audit::{AuditAction, Object};
 use crate::domain::ids::*;
 use crate::domain::images::{self, CleanImage};
@@ -12,7 +13,7 @@ use crate::domain::speakers::{self, ProfileInput};
 
 fn require_editor(c: &mut DbConnection, actor: &Actor) -> FlowResult<UserId> {
     let me = actor.user()?;
-    if organizations::may_edit(c, me)? {
+    if access::may_add_organization(me, organizations::organizes_a_chapter(c, me.id)?) {
         Ok(me.id)
     } else {
         Err(DomainError::Forbidden.into())
@@ -45,7 +46,7 @@ pub fn create(
 }
 
 /// Changes an organization's names, link, description and, if given, its logo: for site admins
-/// and organizers of a chapter with a stake in the entry (`organizations::may_edit_entry`).
+/// and organizers of a chapter with a stake in the entry (`access::may_edit_organization`).
 pub fn edit(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -55,7 +56,7 @@ pub fn edit(
 ) -> FlowResult<()> {
     write_transaction(conn, |c| {
         let me = actor.user()?;
-        if !organizations::may_edit_entry(c, me, id)? {
+        if !access::may_edit_organization(me, organizations::stake(c, me.id, id)?) {
             return Err(DomainError::Forbidden.into());
         }
         let me = me.id;
@@ -120,7 +121,7 @@ pub fn merge(
     from: OrganizationId,
     into: OrganizationId,
 ) -> FlowResult<usize> {
-    if !actor.user()?.is_site_admin {
+    if !access::may(Viewer::of(Some(actor.user()?), None), Permission::SiteAdmin) {
         return Err(DomainError::Forbidden.into());
     }
     write_transaction(conn, |c| {

@@ -3,6 +3,7 @@
 
 use super::{Actor, FlowResult, Site};
 use crate::db::{DbConnection, write_transaction};
+use crate::domain::access::{self, Permission, Viewer};
 use crate::domain::audit::{AuditAction, Object};
 use crate::domain::chapters::Chapter;
 use crate::domain::events::Event;
@@ -76,7 +77,7 @@ pub fn edit(
     let me = actor.user()?.clone();
     write_transaction(conn, |c| {
         let talk = talks::find_in(c, chapter.id, talk_id)?;
-        if !talks::is_speaker(c, &talk, me.id)? {
+        if !access::may_change_talk(talks::is_speaker(c, &talk, me.id)?) {
             return Err(DomainError::Forbidden.into());
         }
         let invites = talks::update(c, &talk, &me, valid)?;
@@ -104,7 +105,7 @@ pub fn withdraw(
     let me = actor.user()?.id;
     write_transaction(conn, |c| {
         let talk = talks::find_in(c, chapter.id, talk_id)?;
-        if !talks::is_speaker(c, &talk, me)? {
+        if !access::may_change_talk(talks::is_speaker(c, &talk, me)?) {
             return Err(DomainError::Forbidden.into());
         }
         talks::withdraw(c, talk.id)?;
@@ -243,7 +244,7 @@ pub fn set_call(
 /// A site admin replaces the site's talk tags.
 pub fn save_tags(conn: &mut DbConnection, actor: &Actor, lines: &str) -> FlowResult<usize> {
     let me = actor.user()?;
-    if !me.is_site_admin {
+    if !access::may(Viewer::of(Some(me), None), Permission::SiteAdmin) {
         return Err(DomainError::Forbidden.into());
     }
     let id = me.id;

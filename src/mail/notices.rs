@@ -12,6 +12,7 @@ use crate::domain::ids::*;
 use crate::domain::memberships::Role;
 use crate::domain::users::{EmailAddress, User};
 use crate::i18n::Locale;
+use crate::paths;
 
 mod events;
 mod talks;
@@ -24,41 +25,41 @@ pub struct Links<'a>(pub &'a str);
 
 impl Links<'_> {
     pub fn chapter(&self, chapter: &Chapter) -> String {
-        format!("{}/chapters/{}", self.0, chapter.slug)
+        format!("{}{}", self.0, paths::chapter(&chapter.slug))
     }
     pub fn event(&self, chapter: &Chapter, event: &Event) -> String {
-        format!("{}/chapters/{}/events/{}", self.0, chapter.slug, event.slug)
+        format!("{}{}", self.0, paths::event(&chapter.slug, &event.slug))
     }
     pub fn organization(&self, id: crate::domain::ids::OrganizationId) -> String {
-        format!("{}/organizations/{id}", self.0)
+        format!("{}{}", self.0, paths::organization(id))
     }
     /// The one-tap check-in link emailed from the door (`/door/{key}/check-in/{token}`).
     pub fn door_check_in(&self, key: &str, token: &str) -> String {
-        format!("{}/door/{key}/check-in/{token}", self.0)
+        format!("{}{}", self.0, paths::door_link(key, token))
     }
     pub fn ticket(&self, token: &str) -> String {
-        format!("{}/tickets/{token}", self.0)
+        format!("{}{}", self.0, paths::ticket(token))
     }
     pub fn activate(&self, token: &str) -> String {
-        format!("{}/account/activate/{token}", self.0)
+        format!("{}{}", self.0, paths::activate(token))
     }
     pub fn reset(&self, token: &str) -> String {
-        format!("{}/account/reset/{token}", self.0)
+        format!("{}{}", self.0, paths::reset_link(token))
     }
     pub fn reset_request(&self) -> String {
-        format!("{}/account/reset", self.0)
+        format!("{}{}", self.0, paths::reset())
     }
     pub fn login(&self) -> String {
-        format!("{}/login", self.0)
+        format!("{}{}", self.0, paths::login())
     }
     pub fn confirm(&self, token: &str) -> String {
-        format!("{}/applications/confirm/{token}", self.0)
+        format!("{}{}", self.0, paths::application_confirm(token))
     }
     pub fn status(&self, token: &str) -> String {
-        format!("{}/applications/status/{token}", self.0)
+        format!("{}{}", self.0, paths::application_status(token))
     }
     pub fn review_queue(&self, chapter: &Chapter) -> String {
-        format!("{}/chapters/{}/manage/applications", self.0, chapter.slug)
+        format!("{}{}", self.0, paths::applications(&chapter.slug))
     }
 }
 

@@ -1,48 +1,25 @@
 //! HTTP: routes, handlers by area, and the middleware every response passes through.
 //! A handler parses the request, checks access, calls one flow (or reads), and answers.
 
-pub mod access;
 pub mod account;
 pub mod admin;
-pub mod announce;
-pub mod apply;
-pub mod archive;
-pub mod assets;
-pub mod auth;
-pub mod chapter_admin;
-pub mod charts;
-pub mod contact;
-pub mod csv;
-pub mod errors;
+pub mod applications;
+pub mod cache;
+pub mod chapters;
 pub mod events;
-pub mod feeds;
-pub mod hasher;
+pub mod http;
 pub mod insights;
-pub mod limits;
-pub mod listener;
-pub mod locale;
 pub mod members;
-pub mod metrics;
 pub mod organizations;
-pub mod page_cache;
-pub mod profiles;
-pub mod public;
-pub mod request_log;
-pub mod respond;
-pub mod review;
-pub mod session_cache;
-pub mod shared;
-pub mod talk_review;
 pub mod talks;
-pub mod throttle;
-pub mod upload;
-pub mod view;
 
-pub use errors::AppError;
+pub use http::errors::AppError;
 
 use crate::config::Config;
 use crate::db::{DbConnection, Pool};
 use crate::domain::DomainError;
+use crate::domain::access::Permission;
+use crate::paths::pattern;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::web;
 
@@ -53,14 +30,14 @@ pub struct AppState {
     /// Wakes this instance's mail worker after a transaction that queued email commits.
     pub mail: crate::mail::worker::Waker,
     /// argon2 work on bounded, low-priority threads, so a sign-in storm cannot starve pages.
-    pub hashing: hasher::Hasher,
+    pub hashing: crate::web::http::hasher::Hasher,
     /// Rendered public pages for anonymous visitors, kept for a second or two.
-    pub page_cache: std::sync::Arc<page_cache::PageCache>,
+    pub page_cache: std::sync::Arc<crate::web::cache::pages::PageCache>,
     /// What every reader of a chapter sees alike, kept per version of the chapter.
-    pub shared: std::sync::Arc<shared::Shared>,
+    pub shared: std::sync::Arc<crate::web::cache::shared::Shared>,
     /// Signed-in sessions kept while this instance hears changes (PostgreSQL).
-    pub sessions: std::sync::Arc<session_cache::SessionCache>,
-    pub metrics: metrics::Metrics,
+    pub sessions: std::sync::Arc<crate::web::cache::sessions::SessionCache>,
+    pub metrics: crate::web::http::metrics::Metrics,
     /// Turns to decode an uploaded picture (`images::CONCURRENT_DECODES` at once).
     pub image_decodes: tokio::sync::Semaphore,
 }
@@ -68,12 +45,15 @@ pub struct AppState {
 impl AppState {
     pub fn new(pool: Pool, config: Config, mail: crate::mail::worker::Waker) -> AppState {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let metrics = metrics::Metrics::default();
+        let metrics = crate::web::http::metrics::Metrics::default();
         AppState {
-            hashing: hasher::Hasher::start(cores.saturating_sub(1).max(1), config.hash_queue),
+            hashing: crate::web::http::hasher::Hasher::start(
+                cores.saturating_sub(1).max(1),
+                config.hash_queue,
+            ),
             page_cache: std::sync::Arc::default(),
             sessions: std::sync::Arc::default(),
-            shared: std::sync::Arc::new(shared::Shared::counting(
+            shared: std::sync::Arc::new(crate::web::cache::shared::Shared::counting(
                 metrics.shared_hits.clone(),
                 metrics.shared_builds.clone(),
             )),
@@ -91,7 +71,7 @@ impl AppState {
         f: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
         self.hashing.run(f).await.map_err(|e| match e {
-            hasher::HasherError::Busy => {
+            crate::web::http::hasher::HasherError::Busy => {
                 tracing::warn!("password check refused: hashing queue full");
                 AppError::Busy
             }
@@ -214,12 +194,17 @@ fn method_route(method: actix_web::http::Method) -> actix_web::Route {
     }
 }
 
-/// Declares every route once: `routes()` registers them, `ROUTES` lists them (the permission
-/// matrix test walks it, so a route added without its row fails that test). A path with no
-/// handler for the request's method answers 405.
+/// Declares every route once, with the least permission each method of it needs:
+/// `routes()` registers them, `ROUTES` lists them (the permission matrix test walks it, so a
+/// route added without its row fails that test) and `permission_of` answers for the guard. A
+/// path with no handler for the request's method answers 405.
 macro_rules! routes {
-    ($( $path:literal => { $( $method:ident $handler:path ),+ $(,)? } ),+ $(,)?) => {
+    ($( $path:path => { $( $method:ident ($perm:ident) $handler:path ),+ $(,)? } ),+ $(,)?) => {
         pub const ROUTES: &[(&str, &[&str])] = &[ $( ($path, &[ $( stringify!($method) ),+ ]) ),+ ];
+
+        /// Each route's methods with the permission they name (`domain::access`).
+        pub const PERMISSIONS: &[(&str, &str, Permission)] =
+            &[ $( $( ($path, stringify!($method), Permission::$perm), )+ )+ ];
 
         pub fn routes(cfg: &mut web::ServiceConfig) {
             $(
@@ -232,108 +217,122 @@ macro_rules! routes {
     };
 }
 
+/// The permission a route names for a method (HEAD asks what GET asks).
+pub fn permission_of(pattern: &str, method: &str) -> Option<Permission> {
+    static TABLE: std::sync::LazyLock<
+        std::collections::HashMap<(&'static str, &'static str), Permission>,
+    > = std::sync::LazyLock::new(|| {
+        PERMISSIONS
+            .iter()
+            .map(|(path, method, permission)| ((*path, *method), *permission))
+            .collect()
+    });
+    let method = if method == "HEAD" { "GET" } else { method };
+    TABLE.get(&(pattern, method)).copied()
+}
+
 routes! {
-    "/" => { GET public::home },
-    "/healthz" => { GET public::healthz },
-    "/readyz" => { GET public::readyz },
-    "/static/app.css" => { GET assets::stylesheet },
-    "/chapters" => { GET public::chapter_list },
-    "/chapters/{slug}" => { GET public::chapter_page },
-    "/events" => { GET events::all_events },
-    "/events.ics" => { GET feeds::site_ics },
-    "/events.atom" => { GET feeds::site_atom },
-    "/api/v1/events.json" => { GET feeds::site_json },
-    "/api/v1/chapters/{slug}/events.json" => { GET feeds::chapter_json },
-    "/chapters/{slug}/events" => { GET events::chapter_events, POST events::create_event },
-    "/chapters/{slug}/events.ics" => { GET feeds::chapter_ics },
-    "/chapters/{slug}/events.atom" => { GET feeds::chapter_atom },
-    "/chapters/{slug}/events/new" => { GET events::new_event },
-    "/chapters/{slug}/events/{event_slug}" => { GET events::event_page },
-    "/chapters/{slug}/events/{event_slug}/event.ics" => { GET feeds::event_ics },
-    "/chapters/{slug}/events/{event_slug}/edit" => { GET events::edit_event, POST events::save_event },
-    "/chapters/{slug}/events/{event_slug}/publish" => { POST events::publish },
-    "/chapters/{slug}/events/{event_slug}/cancel" => { POST events::cancel },
-    "/chapters/{slug}/events/{event_slug}/delete" => { POST events::delete_draft },
-    "/chapters/{slug}/events/{event_slug}/rsvp" => { POST events::rsvp },
-    "/chapters/{slug}/events/{event_slug}/attendees.csv" => { GET events::attendees_csv },
-    "/chapters/{slug}/events/{event_slug}/check-in" => { GET events::desk },
-    "/chapters/{slug}/events/{event_slug}/check-in/{rsvp_id}" => { POST events::desk_check_in },
-    "/chapters/{slug}/events/{event_slug}/check-in/{rsvp_id}/undo" => { POST events::desk_undo },
-    "/chapters/{slug}/events/{event_slug}/door" => { GET events::door_page },
-    "/chapters/{slug}/events/{event_slug}/door.png" => { GET events::door_png },
-    "/tickets/{token}" => { GET events::ticket_page },
-    "/tickets/{token}/check-in" => { POST events::ticket_check_in },
-    "/door/{key}" => { GET events::door_open_page, POST events::door_walk_in },
-    "/door/{key}/check-in/{token}" => { GET events::door_link_page, POST events::door_link_check_in },
-    "/chapters/{slug}/events/{event_slug}/announce" => { GET announce::event_form, POST announce::event_send },
-    "/chapters/{slug}/manage/announce" => { GET announce::chapter_form, POST announce::chapter_send },
-    "/unsubscribe/{token}/{slug}" => { GET announce::unsubscribe_page, POST announce::unsubscribe },
-    "/account/announcements" => { GET announce::preferences, POST announce::save_preferences },
-    "/chapters/{slug}/qr.svg" => { GET apply::qr_svg },
-    "/chapters/{slug}/qr.png" => { GET apply::qr_png },
-    "/chapters/{slug}/apply" => { GET apply::apply_form, POST apply::submit },
-    "/chapters/{slug}/contact" => { GET contact::contact_form, POST contact::send },
-    "/chapters/{slug}/members" => { GET members::members },
-    "/chapters/{slug}/leave" => { POST members::leave },
-    "/chapters/{slug}/manage/members" => { GET members::manage_members },
-    "/chapters/{slug}/manage/members/{user_id}/role" => { POST members::change_role },
-    "/chapters/{slug}/manage/members/{user_id}/remove" => { POST members::remove_member },
-    "/chapters/{slug}/manage/applications" => { GET review::queue },
-    "/chapters/{slug}/manage/applications/bulk" => { POST review::bulk },
-    "/chapters/{slug}/manage/applications/{id}" => { GET review::detail },
-    "/chapters/{slug}/manage/applications/{id}/decision" => { POST review::decide },
-    "/chapters/{slug}/manage/applications/{id}/undo" => { POST review::undo },
-    "/applications/confirm/{token}" => { GET apply::confirm_form, POST apply::confirm },
-    "/applications/status/{token}" => { GET apply::status, POST apply::status_action },
-    "/login" => { GET account::login_form, POST account::login },
-    "/logout" => { POST account::logout },
-    "/account" => { GET account::overview },
-    "/account/activate/{token}" => { GET account::link_form, POST account::set_password },
-    "/account/reset" => { GET account::reset_request_form, POST account::reset_request },
-    "/account/reset/{token}" => { GET account::link_form, POST account::set_password },
-    "/account/settings" => { GET account::settings_form, POST account::save_settings },
-    "/account/password" => { GET account::change_password_form, POST account::change_password },
-    "/account/export" => { GET account::export_data },
-    "/account/delete" => { GET account::delete_account_form, POST account::delete_account },
-    "/admin" => { GET admin::dashboard },
-    "/admin/audit" => { GET chapter_admin::site_audit },
-    "/admin/chapters" => { POST chapter_admin::create_chapter },
-    "/admin/chapters/new" => { GET chapter_admin::new_chapter },
-    "/admin/chapters/{slug}/edit" => { GET chapter_admin::admin_edit_form, POST chapter_admin::admin_save },
-    "/admin/chapters/{slug}/status" => { POST chapter_admin::set_status },
-    "/admin/chapters/{slug}/organizer" => { POST chapter_admin::appoint_organizer },
-    "/chapters/{slug}/manage/profile" => { GET chapter_admin::profile_form, POST chapter_admin::save_profile },
-    "/chapters/{slug}/manage/audit" => { GET chapter_admin::chapter_audit },
-    "/talks" => { GET archive::archive },
-    "/talks.atom" => { GET archive::atom },
-    "/api/v1/talks.json" => { GET archive::json },
-    "/talks/{id}" => { GET archive::talk_page },
-    "/talks/invite/{token}" => { GET talks::invite_page, POST talks::invite_confirm },
-    "/speakers/{id}" => { GET archive::speaker_page },
-    "/account/speaker" => { GET profiles::form, POST profiles::save },
-    "/account/talks" => { GET talks::mine },
-    "/chapters/{slug}/talks/propose" => { GET talks::propose_form, POST talks::propose },
-    "/chapters/{slug}/talks/{id}/edit" => { GET talks::edit_form, POST talks::save },
-    "/chapters/{slug}/talks/{id}/withdraw" => { POST talks::withdraw },
-    "/chapters/{slug}/manage/talks" => { GET talk_review::queue },
-    "/chapters/{slug}/manage/talks/call" => { POST talk_review::set_call },
-    "/chapters/{slug}/manage/talks/{id}" => { GET talk_review::detail },
-    "/chapters/{slug}/manage/talks/{id}/review" => { POST talk_review::review },
-    "/chapters/{slug}/manage/talks/{id}/decision" => { POST talk_review::decide },
-    "/chapters/{slug}/manage/talks/{id}/place" => { POST talk_review::place },
-    "/chapters/{slug}/manage/balance" => { GET talk_review::balance },
-    "/chapters/{slug}/manage/insights" => { GET insights::chapter_page },
-    "/chapters/{slug}/manage/insights.csv" => { GET insights::chapter_csv },
-    "/admin/insights" => { GET insights::site_page },
-    "/admin/insights.csv" => { GET insights::site_csv },
-    "/stats" => { GET insights::stats },
-    "/organizations" => { GET organizations::list },
-    "/organizations/new" => { GET organizations::new_form, POST organizations::create },
-    "/organizations/{id}" => { GET organizations::page },
-    "/organizations/{id}/edit" => { GET organizations::edit_form, POST organizations::save },
-    "/admin/organizations/merge" => { POST organizations::merge },
-    "/admin/tags" => { GET organizations::tags_form, POST organizations::save_tags },
-    "/images/{file}" => { GET organizations::image },
+    pattern::home => { GET(Public) chapters::pages::home },
+    pattern::healthz => { GET(Public) chapters::pages::healthz },
+    pattern::readyz => { GET(Public) chapters::pages::readyz },
+    pattern::stylesheet => { GET(Public) http::assets::stylesheet },
+    pattern::chapters => { GET(Public) chapters::pages::chapter_list },
+    pattern::chapter => { GET(Public) chapters::pages::chapter_page },
+    pattern::events => { GET(Public) events::all_events },
+    pattern::events_ics => { GET(Public) events::feeds::site_ics },
+    pattern::events_atom => { GET(Public) events::feeds::site_atom },
+    pattern::events_json => { GET(Public) events::feeds::site_json },
+    pattern::chapter_events_json => { GET(Public) events::feeds::chapter_json },
+    pattern::chapter_events => { GET(Public) events::chapter_events, POST(EventEditor) events::create_event },
+    pattern::chapter_events_ics => { GET(Public) events::feeds::chapter_ics },
+    pattern::chapter_events_atom => { GET(Public) events::feeds::chapter_atom },
+    pattern::new_event => { GET(EventEditor) events::new_event },
+    pattern::event => { GET(Public) events::event_page },
+    pattern::event_ics => { GET(Public) events::feeds::event_ics },
+    pattern::edit_event => { GET(EventEditor) events::edit_event, POST(EventEditor) events::save_event },
+    pattern::publish_event => { POST(EventEditor) events::publish },
+    pattern::cancel_event => { POST(EventEditor) events::cancel },
+    pattern::delete_event => { POST(EventEditor) events::delete_draft },
+    pattern::rsvp => { POST(Member) events::rsvp },
+    pattern::attendees_csv => { GET(EventEditor) events::attendees_csv },
+    pattern::desk => { GET(EventEditor) events::desk },
+    pattern::desk_check_in => { POST(EventEditor) events::desk_check_in },
+    pattern::desk_undo => { POST(EventEditor) events::desk_undo },
+    pattern::door => { GET(EventEditor) events::door_page },
+    pattern::door_png => { GET(EventEditor) events::door_png },
+    pattern::ticket => { GET(Public) events::ticket_page },
+    pattern::ticket_check_in => { POST(EventEditor) events::ticket_check_in },
+    pattern::walk_in => { GET(Public) events::door_open_page, POST(Public) events::door_walk_in },
+    pattern::door_link => { GET(Public) events::door_link_page, POST(Public) events::door_link_check_in },
+    pattern::event_announce => { GET(EventEditor) chapters::announcements::event_form, POST(EventEditor) chapters::announcements::event_send },
+    pattern::chapter_announce => { GET(Organizer) chapters::announcements::chapter_form, POST(Organizer) chapters::announcements::chapter_send },
+    pattern::unsubscribe => { GET(Public) chapters::announcements::unsubscribe_page, POST(Public) chapters::announcements::unsubscribe },
+    pattern::announcement_preferences => { GET(SignedIn) chapters::announcements::preferences, POST(SignedIn) chapters::announcements::save_preferences },
+    pattern::chapter_qr_svg => { GET(Public) applications::apply::qr_svg },
+    pattern::chapter_qr_png => { GET(Public) applications::apply::qr_png },
+    pattern::apply => { GET(Public) applications::apply::apply_form, POST(Public) applications::apply::submit },
+    pattern::contact => { GET(Public) chapters::contact::contact_form, POST(Public) chapters::contact::send },
+    pattern::members => { GET(Member) members::members },
+    pattern::leave => { POST(Member) members::leave },
+    pattern::manage_members => { GET(Organizer) members::manage_members },
+    pattern::member_role => { POST(Organizer) members::change_role },
+    pattern::member_remove => { POST(Organizer) members::remove_member },
+    pattern::applications => { GET(Organizer) applications::review::queue },
+    pattern::applications_bulk => { POST(Organizer) applications::review::bulk },
+    pattern::application => { GET(Organizer) applications::review::detail },
+    pattern::application_decision => { POST(Organizer) applications::review::decide },
+    pattern::application_undo => { POST(Organizer) applications::review::undo },
+    pattern::application_confirm => { GET(Public) applications::apply::confirm_form, POST(Public) applications::apply::confirm },
+    pattern::application_status => { GET(Public) applications::apply::status, POST(Public) applications::apply::status_action },
+    pattern::login => { GET(Public) account::login_form, POST(Public) account::login },
+    pattern::logout => { POST(Public) account::logout },
+    pattern::account => { GET(SignedIn) account::overview },
+    pattern::activate => { GET(Public) account::link_form, POST(Public) account::set_password },
+    pattern::reset => { GET(Public) account::reset_request_form, POST(Public) account::reset_request },
+    pattern::reset_link => { GET(Public) account::link_form, POST(Public) account::set_password },
+    pattern::settings => { GET(SignedIn) account::settings_form, POST(SignedIn) account::save_settings },
+    pattern::password => { GET(SignedIn) account::change_password_form, POST(SignedIn) account::change_password },
+    pattern::export => { GET(SignedIn) account::export_data },
+    pattern::delete_account => { GET(SignedIn) account::delete_account_form, POST(SignedIn) account::delete_account },
+    pattern::admin => { GET(SiteAdmin) admin::dashboard },
+    pattern::site_audit => { GET(SiteAdmin) chapters::manage::site_audit },
+    pattern::admin_chapters => { POST(SiteAdmin) chapters::manage::create_chapter },
+    pattern::new_chapter => { GET(SiteAdmin) chapters::manage::new_chapter },
+    pattern::admin_edit_chapter => { GET(SiteAdmin) chapters::manage::admin_edit_form, POST(SiteAdmin) chapters::manage::admin_save },
+    pattern::chapter_status => { POST(SiteAdmin) chapters::manage::set_status },
+    pattern::appoint_organizer => { POST(SiteAdmin) chapters::manage::appoint_organizer },
+    pattern::chapter_profile => { GET(Organizer) chapters::manage::profile_form, POST(Organizer) chapters::manage::save_profile },
+    pattern::chapter_audit => { GET(Organizer) chapters::manage::chapter_audit },
+    pattern::talks => { GET(Public) talks::archive::archive },
+    pattern::talks_atom => { GET(Public) talks::archive::atom },
+    pattern::talks_json => { GET(Public) talks::archive::json },
+    pattern::talk => { GET(Public) talks::archive::talk_page },
+    pattern::talk_invite => { GET(Public) talks::proposals::invite_page, POST(Public) talks::proposals::invite_confirm },
+    pattern::speaker => { GET(Public) talks::archive::speaker_page },
+    pattern::speaker_profile => { GET(SignedIn) talks::speakers::form, POST(SignedIn) talks::speakers::save },
+    pattern::my_talks => { GET(SignedIn) talks::proposals::mine },
+    pattern::propose_talk => { GET(SignedIn) talks::proposals::propose_form, POST(SignedIn) talks::proposals::propose },
+    pattern::edit_talk => { GET(SignedIn) talks::proposals::edit_form, POST(SignedIn) talks::proposals::save },
+    pattern::withdraw_talk => { POST(SignedIn) talks::proposals::withdraw },
+    pattern::talk_queue => { GET(EventEditor) talks::review::queue },
+    pattern::talk_call => { POST(Organizer) talks::review::set_call },
+    pattern::talk_detail => { GET(EventEditor) talks::review::detail },
+    pattern::talk_review => { POST(EventEditor) talks::review::review },
+    pattern::talk_decision => { POST(Organizer) talks::review::decide },
+    pattern::talk_place => { POST(EventEditor) talks::review::place },
+    pattern::balance => { GET(Organizer) talks::review::balance },
+    pattern::chapter_insights => { GET(EventEditor) insights::chapter_page },
+    pattern::chapter_insights_csv => { GET(EventEditor) insights::chapter_csv },
+    pattern::site_insights => { GET(SiteAdmin) insights::site_page },
+    pattern::site_insights_csv => { GET(SiteAdmin) insights::site_csv },
+    pattern::stats => { GET(Public) insights::stats },
+    pattern::organizations => { GET(Public) organizations::list },
+    pattern::new_organization => { GET(SignedIn) organizations::new_form, POST(SignedIn) organizations::create },
+    pattern::organization => { GET(Public) organizations::page },
+    pattern::edit_organization => { GET(SignedIn) organizations::edit_form, POST(SignedIn) organizations::save },
+    pattern::merge_organizations => { POST(SiteAdmin) organizations::merge },
+    pattern::tags => { GET(SiteAdmin) admin::tags::tags_form, POST(SiteAdmin) admin::tags::save_tags },
+    pattern::image => { GET(Public) http::images::image },
 }
 
 /// Wires state, limits, middleware and routes into an actix `App` configuration.

@@ -258,7 +258,7 @@ async fn session_cookie_attributes() {
         .unwrap();
     assert!(c.contains("Max-Age=2592000"), "{c}");
 
-    let https = ogug::web::auth::session_cookie("v".into(), true, false).to_string();
+    let https = ogug::web::http::auth::session_cookie("v".into(), true, false).to_string();
     assert!(https.starts_with("__Host-ogug_session=v"));
     assert!(https.contains("Secure"));
 }

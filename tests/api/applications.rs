@@ -408,7 +408,7 @@ async fn bots_filling_the_honeypot_store_nothing() {
 #[tokio::test]
 async fn the_apply_form_is_rate_limited_per_address() {
     let app = spawn_app_with(Options {
-        limits: Some(ogug::web::throttle::Limits {
+        limits: Some(ogug::web::http::throttle::Limits {
             login_per_minute: 10,
             reset_per_minute: 5,
             apply_per_minute: 3,

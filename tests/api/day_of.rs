@@ -263,7 +263,7 @@ async fn door_link(app: &TestApp) -> String {
 async fn a_room_of_150_walks_in_through_the_door_from_one_address() {
     // The production limit on the apply form: 10 a minute from one address.
     let app = spawn_app_with(Options {
-        limits: Some(ogug::web::throttle::Limits {
+        limits: Some(ogug::web::http::throttle::Limits {
             login_per_minute: 1000,
             reset_per_minute: 1000,
             apply_per_minute: 10,

@@ -78,7 +78,7 @@ pub struct Options {
     pub max_attempts: i32,
     pub decision_grace: chrono::TimeDelta,
     /// Per-IP limits; `None` → high limits, so tests signing in often are not throttled.
-    pub limits: Option<ogug::web::throttle::Limits>,
+    pub limits: Option<ogug::web::http::throttle::Limits>,
     /// Serve as if behind https (`OGUG_BASE_URL=https://…`): `__Host-` cookies, HSTS.
     pub https: bool,
     /// Password checks that may wait for a hashing thread.
@@ -152,7 +152,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         config.body_deadline = deadline;
     }
     // Tests sign in many times from 127.0.0.1; the per-IP throttle has its own tests.
-    config.limits = options.limits.unwrap_or(ogug::web::throttle::Limits {
+    config.limits = options.limits.unwrap_or(ogug::web::http::throttle::Limits {
         login_per_minute: 1000,
         reset_per_minute: 1000,
         apply_per_minute: 1000,

@@ -437,7 +437,7 @@ async fn the_public_roster_of_a_big_chapter_is_cut_short_but_keeps_its_leaders()
 }
 
 /// A chapter's roster, event cards, lists, feeds and event pages are built once per change and
-/// kept (`web::shared`): every kind of change must show on the next request, signed in or not,
+/// kept (`web::cache::shared`): every kind of change must show on the next request, signed in or not,
 /// and an edited Markdown body is rendered again and stored beside its source.
 #[tokio::test]
 async fn pages_kept_per_change_follow_every_change() {

@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use ogug::db::schema::{audit_log, outbox};
 use reqwest::StatusCode;
 
-fn limits(apply_per_minute: u32) -> Option<ogug::web::throttle::Limits> {
-    Some(ogug::web::throttle::Limits {
+fn limits(apply_per_minute: u32) -> Option<ogug::web::http::throttle::Limits> {
+    Some(ogug::web::http::throttle::Limits {
         login_per_minute: 1000,
         reset_per_minute: 1000,
         apply_per_minute,

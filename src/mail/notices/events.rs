@@ -177,14 +177,18 @@ pub fn announcement(
     (key, unsubscribe_key): (&str, &str),
 ) -> Result<bool, MailError> {
     let locale = person.locale();
-    let unsubscribe = format!("{}/unsubscribe/{unsubscribe_key}/{}", links.0, chapter.slug);
+    let unsubscribe = format!(
+        "{}{}",
+        links.0,
+        crate::paths::unsubscribe(unsubscribe_key, &chapter.slug)
+    );
     let content = templates::Announcement {
         name: person.display_name.clone(),
         chapter: chapter.name(locale).to_string(),
         subject: subject.to_string(),
         body: body.to_string(),
         body_html: body_html.to_string(),
-        link: format!("{}/chapters/{}", links.0, chapter.slug),
+        link: format!("{}{}", links.0, crate::paths::chapter(&chapter.slug)),
         unsubscribe: unsubscribe.clone(),
     };
     let extras = crate::mail::Extras {

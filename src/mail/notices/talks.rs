@@ -10,10 +10,10 @@ use crate::mail::{Email, MailError, enqueue, enqueue_for, templates};
 
 impl Links<'_> {
     pub fn talk_invite(&self, token: &str) -> String {
-        format!("{}/talks/invite/{token}", self.0)
+        format!("{}{}", self.0, crate::paths::talk_invite(token))
     }
     pub fn my_talks(&self) -> String {
-        format!("{}/account/talks", self.0)
+        format!("{}{}", self.0, crate::paths::my_talks())
     }
 }
 

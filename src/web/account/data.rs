@@ -1,12 +1,12 @@
 //! The person's data: the export (right of access) and deleting the account.
 
-use super::super::auth::{self, RequireUser};
-use super::super::respond::{actor, with_status};
-use super::super::view::{self, Frame};
-use super::super::{AppError, AppState, db, flow};
 use crate::domain::ids::*;
 use crate::domain::{Conflict, FieldErrors, accounts};
 use crate::flows;
+use crate::web::http::auth::{self, RequireUser};
+use crate::web::http::respond::{actor, with_status};
+use crate::web::http::view::{self, Frame};
+use crate::web::{AppError, AppState, db, flow};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;

@@ -1,13 +1,14 @@
 //! Emailed one-time links: activation and password reset, and asking for a reset link.
 
-use super::super::auth;
-use super::super::respond::{actor, client_ip, see_other, with_status};
-use super::super::throttle::{self, Bucket};
-use super::super::view::{self, Frame};
-use super::super::{AppError, AppState, db, flow};
 use crate::domain::users::EmailAddress;
 use crate::domain::{FieldErrors, accounts, passwords};
 use crate::flows::{self, accounts::Link};
+use crate::paths;
+use crate::web::http::auth;
+use crate::web::http::respond::{actor, client_ip, see_other, with_status};
+use crate::web::http::throttle::{self, Bucket};
+use crate::web::http::view::{self, Frame};
+use crate::web::{AppError, AppState, db, flow};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -46,15 +47,15 @@ fn set_password_page(
     token: &str,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let (title, base) = match link {
-        Link::Activate => ("activate.title", "/account/activate/"),
-        Link::Reset => ("reset.title", "/account/reset/"),
+    let (title, action) = match link {
+        Link::Activate => ("activate.title", crate::paths::activate(token)),
+        Link::Reset => ("reset.title", crate::paths::reset_link(token)),
     };
     view::render(&SetPasswordPage {
         ui: Frame::titled(req, title),
         activate: link == Link::Activate,
         email,
-        action: format!("{base}{token}"),
+        action,
         errors,
     })
 }
@@ -112,12 +113,12 @@ async fn use_link(
     let https = state.config.is_https();
     match result {
         Ok(Some(raw)) => {
-            let mut res = see_other("/account?welcome=1");
+            let mut res = see_other(format!("{}?welcome=1", paths::account()));
             let _ = res.add_cookie(&auth::session_cookie(raw, https, false));
             Ok(res)
         }
         Ok(None) => {
-            let mut res = see_other("/login?done=reset");
+            let mut res = see_other(format!("{}?done=reset", paths::login()));
             let _ = res.add_cookie(&auth::removal_cookie(https));
             Ok(res)
         }
@@ -128,7 +129,7 @@ async fn use_link(
 
 /// Which link a request came by: `/account/activate/…` or `/account/reset/…`.
 fn link_of(req: &HttpRequest) -> Link {
-    if req.path().starts_with("/account/activate/") {
+    if req.match_pattern().as_deref() == Some(crate::paths::pattern::activate) {
         Link::Activate
     } else {
         Link::Reset

@@ -1,15 +1,16 @@
 //! Signing in and out.
 
-use super::super::auth::{self, safe_next, signed_in};
-use super::super::respond::{actor, client_ip, see_other, with_status};
-use super::super::throttle::{self, Bucket};
-use super::super::view::{self, Frame};
-use super::super::{AppError, AppState, db, flow};
 use crate::domain::ids::UserId;
 use crate::domain::passwords;
 use crate::domain::rate_limits::PasswordFailures;
 use crate::domain::users::{self, EmailAddress};
 use crate::flows::{self, Actor};
+use crate::paths;
+use crate::web::http::auth::{self, safe_next, signed_in};
+use crate::web::http::respond::{actor, client_ip, see_other, with_status};
+use crate::web::http::throttle::{self, Bucket};
+use crate::web::http::view::{self, Frame};
+use crate::web::{AppError, AppState, db, flow};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -161,7 +162,7 @@ pub async fn logout(
         })
         .await?;
     }
-    let mut res = see_other("/login?done=logout");
+    let mut res = see_other(format!("{}?done=logout", paths::login()));
     let _ = res.add_cookie(&auth::removal_cookie(state.config.is_https()));
     Ok(res)
 }

@@ -1,9 +1,5 @@
 //! The account's overview, its settings, and changing the password.
 
-use super::super::auth::RequireUser;
-use super::super::respond::{actor, client_ip, see_other, with_status};
-use super::super::view::{self, Frame};
-use super::super::{AppError, AppState, db, flow};
 use crate::domain::accounts::ProfileInput;
 use crate::domain::memberships::Role;
 use crate::domain::rate_limits::PasswordFailures;
@@ -11,6 +7,11 @@ use crate::domain::users::User;
 use crate::domain::{FieldErrors, passwords};
 use crate::flows;
 use crate::i18n::Locale;
+use crate::paths;
+use crate::web::http::auth::RequireUser;
+use crate::web::http::respond::{actor, client_ip, see_other, with_status};
+use crate::web::http::view::{self, Frame};
+use crate::web::{AppError, AppState, db, flow};
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -63,7 +64,7 @@ pub async fn overview(
             let local = a.event.starts_at.and_utc().with_timezone(&tz).date_naive();
             (
                 a.event.title(locale).to_string(),
-                format!("/chapters/{}/events/{}", a.chapter_slug, a.event.slug),
+                paths::event(&a.chapter_slug, &a.event.slug),
                 view::date(local, locale),
             )
         })
@@ -71,7 +72,7 @@ pub async fn overview(
     let memberships = rows
         .into_iter()
         .map(|(slug, zh, en, role)| MembershipRow {
-            href: format!("/chapters/{slug}"),
+            href: paths::chapter(&slug),
             chapter: if locale == Locale::En && !en.is_empty() {
                 en
             } else {
@@ -160,9 +161,9 @@ pub async fn save_settings(
     .await
     {
         Ok(()) => {
-            let mut res = see_other("/account/settings?saved=1");
+            let mut res = see_other(format!("{}?saved=1", paths::settings()));
             if let Some(locale) = Locale::parse(&input.locale) {
-                let cookie = Cookie::build(super::super::locale::COOKIE, locale.code())
+                let cookie = Cookie::build(crate::web::http::locale::COOKIE, locale.code())
                     .path("/")
                     .max_age(CookieDuration::days(365))
                     .same_site(SameSite::Lax)
@@ -259,5 +260,5 @@ pub async fn change_password(
         flows::accounts::change_password(c, site, &actor, session_id, &hash)
     })
     .await?;
-    Ok(see_other("/account/settings?saved=password"))
+    Ok(see_other(format!("{}?saved=password", paths::settings())))
 }

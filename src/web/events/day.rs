@@ -1,16 +1,17 @@
 //! The day of the meetup: tickets (staff check people in by opening the ticket's QR link) and
 //! the check-in desk. The door QR for walk-ins is in `door`.
 
-use super::super::access::ChapterAccess;
-use super::super::respond::{actor, see_other};
-use super::super::view::{self, Frame};
-use super::super::{AppError, AppState, db, flow};
 use super::load_event;
 use crate::domain::chapters::{self, Chapter};
 use crate::domain::events::{self, CheckIn, DeskCounts, Event, Ticket};
 use crate::domain::now;
 use crate::flows;
+use crate::paths;
 use crate::qr;
+use crate::web::http::access::ChapterAccess;
+use crate::web::http::respond::{actor, see_other};
+use crate::web::http::view::{self, Frame};
+use crate::web::{AppError, AppState, db, flow};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -24,7 +25,7 @@ fn clock(chapter: &Chapter, at: chrono::NaiveDateTime) -> String {
 }
 
 pub(super) fn event_path(chapter: &Chapter, event: &Event) -> String {
-    format!("/chapters/{}/events/{}", chapter.slug, event.slug)
+    paths::event(&chapter.slug, &event.slug)
 }
 
 /// Organizers and ambassadors of the chapter (and site admins) run the day.
@@ -107,7 +108,7 @@ pub async fn ticket_page(
             None => locale.tf1("ticket.checked_in_at", "time", &when),
         }
     });
-    let link = format!("{}/tickets/{token}", state.config.base_url);
+    let link = format!("{}{}", state.config.base_url, paths::ticket(&token));
     view::render(&TicketPage {
         ui: Frame {
             title: locale.tf1("ticket.title", "event", event.title(locale)),
@@ -149,7 +150,7 @@ pub async fn ticket_check_in(
     let access = ChapterAccess::load(&state, &req, &chapter.slug).await?;
     access.require_event_editor()?;
     if ticket.status != "going" && form.confirm.is_none() {
-        return Ok(see_other(format!("/tickets/{token}")));
+        return Ok(see_other(paths::ticket(&token)));
     }
     let actor = actor(&req);
     let rsvp_id = ticket.rsvp_id;
@@ -158,8 +159,8 @@ pub async fn ticket_check_in(
     })
     .await?;
     Ok(match done {
-        CheckIn::Done(_) => see_other(format!("/tickets/{token}?done=checked_in")),
-        CheckIn::Already(..) => see_other(format!("/tickets/{token}")),
+        CheckIn::Done(_) => see_other(format!("{}?done=checked_in", paths::ticket(&token))),
+        CheckIn::Already(..) => see_other(paths::ticket(&token)),
     })
 }
 

@@ -1,15 +1,16 @@
 //! The door QR: staff print it; walk-ins open it to check themselves in (and apply to join).
 
-use super::super::respond::{actor, with_status};
-use super::super::view::{self, Frame};
-use super::super::{AppError, AppState, db, flow};
 use super::day::{event_path, staff_event};
 use crate::domain::FieldErrors;
 use crate::domain::chapters::{self, Chapter};
 use crate::domain::events::{self, Event};
 use crate::domain::now;
 use crate::flows;
+use crate::paths;
 use crate::qr;
+use crate::web::http::respond::{actor, with_status};
+use crate::web::http::view::{self, Frame};
+use crate::web::{AppError, AppState, db, flow};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -31,7 +32,7 @@ struct DoorPage {
 async fn door_link_of(state: &AppState, event: &Event) -> Result<String, AppError> {
     let event = event.clone();
     let key = db(state, move |c| events::door_key(c, &event)).await?;
-    Ok(format!("{}/door/{key}", state.config.base_url))
+    Ok(format!("{}{}", state.config.base_url, paths::walk_in(&key)))
 }
 
 pub async fn door_page(
@@ -192,7 +193,7 @@ async fn is_member(
     req: &HttpRequest,
     chapter: &Chapter,
 ) -> Result<bool, AppError> {
-    let Some(me) = super::super::auth::signed_in(req) else {
+    let Some(me) = crate::web::http::auth::signed_in(req) else {
         return Ok(false);
     };
     let (chapter_id, user_id) = (chapter.id, me.user.id);
@@ -214,7 +215,7 @@ pub async fn door_open_page(
         Err(what) => return refused(&req, what),
     };
     let member = is_member(&state, &req, &chapter).await?;
-    let (page_state, person) = match super::super::auth::signed_in(&req) {
+    let (page_state, person) = match crate::web::http::auth::signed_in(&req) {
         Some(me) => ("member", me.user.display_name.clone()),
         None => ("form", String::new()),
     };
@@ -246,10 +247,10 @@ pub async fn door_walk_in(
         Err(what) => return refused(&req, what),
     };
     let form = form.into_inner();
-    let (actor, locale) = (actor(&req), super::super::locale::of(&req));
+    let (actor, locale) = (actor(&req), crate::web::http::locale::of(&req));
     let apply = form.apply.is_some();
     let (e, ch) = (event.clone(), chapter.clone());
-    if let Some(me) = super::super::auth::signed_in(&req) {
+    if let Some(me) = crate::web::http::auth::signed_in(&req) {
         let result = flow(&state, move |c, site| {
             flows::checkin::walk_in_member(c, site, &actor, (&ch, &e), apply, locale)
         })

@@ -1,14 +1,15 @@
 //! The event editor: a draft from the form, and edits.
 
-use super::super::access::ChapterAccess;
-use super::super::respond::actor;
-use super::super::view::{self, Frame};
-use super::super::{AppError, AppState, flow};
 use super::{editable_event, load_event, require_edit};
 use crate::domain::FieldErrors;
 use crate::domain::chapters::Chapter;
 use crate::domain::events::{self, AgendaInput, EventInput, HostInput};
 use crate::flows;
+use crate::paths;
+use crate::web::http::access::ChapterAccess;
+use crate::web::http::respond::actor;
+use crate::web::http::view::{self, Frame};
+use crate::web::{AppError, AppState, flow};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::TimeZone;
@@ -27,7 +28,7 @@ struct FormPage {
 
 /// The form as posted: agenda rows `agenda_{n}_{field}`, host rows `host_{n}_{field}`.
 fn parse_form(body: &[u8]) -> Result<EventInput, AppError> {
-    let form = super::super::upload::FormData::urlencoded(body)?;
+    let form = crate::web::http::upload::FormData::urlencoded(body)?;
     let get = |k: &str| form.field(k);
     let rows = |prefix: &str| -> usize {
         form.fields
@@ -140,7 +141,7 @@ fn form_page(
         creating,
         ui,
     })?;
-    Ok(super::super::respond::with_status(page, status))
+    Ok(crate::web::http::respond::with_status(page, status))
 }
 
 pub async fn new_event(
@@ -154,7 +155,7 @@ pub async fn new_event(
         mode: "offline".into(),
         ..EventInput::default()
     };
-    let action = format!("/chapters/{}/events", access.chapter.slug);
+    let action = paths::chapter_events(&access.chapter.slug);
     form_page(
         &req,
         &access.chapter,
@@ -174,7 +175,7 @@ pub async fn create_event(
     let access = ChapterAccess::load(&state, &req, &slug).await?;
     access.require_event_editor()?;
     let form = parse_form(&body)?;
-    let action = format!("/chapters/{}/events", access.chapter.slug);
+    let action = paths::chapter_events(&access.chapter.slug);
     let valid = match events::validate(&form, access.chapter.tz()) {
         Ok(v) => v,
         Err(errors) => return form_page(&req, &access.chapter, action, form, errors, true),
@@ -250,10 +251,7 @@ pub async fn edit_event(
             .collect(),
         cfp_deadline_local: event.cfp_deadline.map(local).unwrap_or_default(),
     };
-    let action = format!(
-        "/chapters/{}/events/{}/edit",
-        access.chapter.slug, event.slug
-    );
+    let action = paths::edit_event(&access.chapter.slug, &event.slug);
     form_page(
         &req,
         &access.chapter,
@@ -272,10 +270,7 @@ pub async fn save_event(
 ) -> Result<HttpResponse, AppError> {
     let (access, event) = editable_event(&state, &req, path.into_inner()).await?;
     let form = parse_form(&body)?;
-    let action = format!(
-        "/chapters/{}/events/{}/edit",
-        access.chapter.slug, event.slug
-    );
+    let action = paths::edit_event(&access.chapter.slug, &event.slug);
     let valid = match events::validate(&form, access.chapter.tz()) {
         Ok(v) => v,
         Err(errors) => return form_page(&req, &access.chapter, action, form, errors, false),

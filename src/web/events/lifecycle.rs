@@ -1,9 +1,10 @@
 //! Publishing and cancelling (announced by email) and deleting drafts.
 
-use super::super::respond::{actor, see_other};
-use super::super::{AppError, AppState, flow};
 use super::editable_event;
 use crate::flows;
+use crate::paths;
+use crate::web::http::respond::{actor, see_other};
+use crate::web::{AppError, AppState, flow};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
@@ -64,8 +65,5 @@ pub async fn delete_draft(
         flows::events::delete_draft(c, &actor, &e)
     })
     .await?;
-    Ok(see_other(format!(
-        "/chapters/{}/events",
-        access.chapter.slug
-    )))
+    Ok(see_other(paths::chapter_events(&access.chapter.slug)))
 }

@@ -5,6 +5,7 @@
 mod day;
 mod door;
 mod editor;
+pub mod feeds;
 mod lifecycle;
 mod pages;
 mod rsvp;
@@ -18,30 +19,22 @@ pub use lifecycle::{cancel, delete_draft, publish};
 pub use pages::{all_events, chapter_events, event_page};
 pub use rsvp::{attendees_csv, rsvp};
 
-use super::access::ChapterAccess;
-use super::{AppError, AppState, db};
 use crate::domain::events::{self, AgendaItem, Event, Host};
-use crate::domain::memberships::Role;
+use crate::web::http::access::ChapterAccess;
+use crate::web::{AppError, AppState, db};
 use actix_web::{HttpRequest, HttpResponse};
 
 /// Back to the event's page with a notice of what was `done` (saved, published, …).
 pub(super) fn back_to_event(chapter_slug: &str, event_slug: &str, done: &str) -> HttpResponse {
-    super::respond::see_other(format!(
-        "/chapters/{chapter_slug}/events/{event_slug}?done={done}"
+    crate::web::http::respond::see_other(format!(
+        "{}?done={done}",
+        crate::paths::event(chapter_slug, event_slug)
     ))
 }
 
-/// May this person edit this event? Organizers any of their chapter's; ambassadors their own.
+/// May this person edit this event? (`domain::access::may_edit_event`.)
 pub(super) fn can_edit(access: &ChapterAccess, event: &Event) -> bool {
-    match &access.me {
-        Some(me) if me.user.is_site_admin => true,
-        Some(me) => match access.role {
-            Some(Role::Organizer) => true,
-            Some(Role::Ambassador) => event.created_by == Some(me.user.id),
-            _ => false,
-        },
-        None => false,
-    }
+    crate::domain::access::may_edit_event(access.viewer(), event.created_by)
 }
 
 pub(super) fn require_edit(access: &ChapterAccess, event: &Event) -> Result<(), AppError> {

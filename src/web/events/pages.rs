@@ -1,10 +1,5 @@
 //! Event lists and the event page (with RSVP and JSON-LD).
 
-use super::super::access::ChapterAccess;
-use super::super::public::{EventCard, cards_per_locale};
-use super::super::shared::{Built, Part};
-use super::super::view::{self, Frame};
-use super::super::{AppError, AppState, db};
 use super::can_edit;
 use crate::db::DbConnection;
 use crate::domain::DomainResult;
@@ -12,6 +7,12 @@ use crate::domain::chapters::{self, Chapter};
 use crate::domain::events::{self, AgendaItem, Event, EventStatus, Host};
 use crate::domain::ids::ChapterId;
 use crate::i18n::Locale;
+use crate::paths;
+use crate::web::cache::shared::{Built, Part};
+use crate::web::chapters::pages::{EventCard, cards_per_locale};
+use crate::web::http::access::ChapterAccess;
+use crate::web::http::view::{self, Frame};
+use crate::web::{AppError, AppState, db};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::TimeZone;
@@ -112,8 +113,8 @@ fn list_page(
     let ui = Frame::titled(req, "events.title");
     let locale = ui.locale;
     let base = match chapter {
-        Some(c) => format!("/chapters/{}/events", c.slug),
-        None => "/events".to_string(),
+        Some(c) => paths::chapter_events(&c.slug),
+        None => paths::events(),
     };
     let qs = |p: i64| {
         format!(
@@ -238,8 +239,8 @@ fn json_ld(base: &str, chapter: &Chapter, event: &Event, locale: Locale) -> Stri
         "eventAttendanceMode": mode,
         "eventStatus": status,
         "location": { "@type": "Place", "name": event.venue, "address": event.address },
-        "organizer": { "@type": "Organization", "name": format!("oGUG {}", chapter.name(locale)), "url": format!("{base}/chapters/{}", chapter.slug) },
-        "url": format!("{base}/chapters/{}/events/{}", chapter.slug, event.slug),
+        "organizer": { "@type": "Organization", "name": format!("oGUG {}", chapter.name(locale)), "url": format!("{base}{}", paths::chapter(&chapter.slug)) },
+        "url": format!("{base}{}", paths::event(&chapter.slug, &event.slug)),
     });
     // Inside <script>, "</" would end the element: escape it (and < generally) as JSON allows.
     value.to_string().replace('<', "\\u003c")
@@ -286,7 +287,7 @@ pub async fn event_page(
     query: web::Query<EventQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, event_slug) = path.into_inner();
-    let me = super::super::auth::signed_in(&req).map(|m| m.user.id);
+    let me = crate::web::http::auth::signed_in(&req).map(|m| m.user.id);
     let cache = state.shared.clone();
     let base = state.config.base_url.clone();
     let (access, (shared, going, (rsvp, ticket))) =
@@ -315,19 +316,19 @@ pub async fn event_page(
             title: title.clone(),
             ..ui
         },
-        chapter_href: format!("/chapters/{}", chapter.slug),
+        chapter_href: paths::chapter(&chapter.slug),
         chapter_name: chapter.name(locale).to_string(),
         summary: event.summary(locale),
         when: &shared.when[locale.index()],
         body_html: event.body_html(),
         json_ld: &shared.json_ld[locale.index()],
-        ics_href: format!("/chapters/{}/events/{}/event.ics", chapter.slug, event.slug),
-        edit_base: format!("/chapters/{}/events/{}", chapter.slug, event.slug),
+        ics_href: paths::event_ics(&chapter.slug, &event.slug),
+        edit_base: paths::event(&chapter.slug, &event.slug),
         editable,
         can_rsvp: access.role.is_some() && event.status == EventStatus::Published && upcoming,
         rsvp: rsvp.map(|r| format!("rsvp.status_{}", r.as_str())),
         staff: access.require_event_editor().is_ok() && event.status != EventStatus::Draft,
-        ticket_href: ticket.map(|t| format!("/tickets/{t}")),
+        ticket_href: ticket.map(paths::ticket),
         going,
         notice: match query.done.as_deref() {
             Some(d @ ("saved" | "published" | "cancelled" | "rsvp")) => format!("event.done_{d}"),

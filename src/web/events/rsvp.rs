@@ -1,11 +1,11 @@
 //! RSVPs and the attendee list.
 
-use super::super::access::ChapterAccess;
-use super::super::respond::actor;
-use super::super::{AppError, AppState, db, flow};
 use super::load_event;
 use crate::domain::events::{self};
 use crate::flows;
+use crate::web::http::access::ChapterAccess;
+use crate::web::http::respond::actor;
+use crate::web::{AppError, AppState, db, flow};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
@@ -59,7 +59,7 @@ pub async fn attendees_csv(
             .map(|t| t.and_utc().to_rfc3339())
             .unwrap_or_default();
         let at = at.and_utc().to_rfc3339();
-        out.push_str(&crate::web::csv::line([
+        out.push_str(&crate::web::http::csv::line([
             name.as_str(),
             &email,
             &org,
@@ -69,7 +69,7 @@ pub async fn attendees_csv(
             &source,
         ]));
     }
-    Ok(crate::web::csv::response(
+    Ok(crate::web::http::csv::response(
         &format!("{}-attendees.csv", event.slug),
         out,
     ))

@@ -1,0 +1,281 @@
+//! A micro-cache for public pages seen by anonymous visitors: the rendered response of a GET is
+//! kept for a second or two, per path, query and language. Busy chapter pages then cost one
+//! render a second instead of one a request. Every instance keeps its own cache: a successful
+//! change through an instance clears that instance's cache at once and, on PostgreSQL, tells the
+//! other instances through `NOTIFY ogug_pages`, whose listeners clear theirs; the TTL bounds the
+//! staleness if a listener is down. Signed-in requests, forms and anything but a 200 are never
+//! cached; cached pages carry nothing personal (the CSRF meta tag is only rendered for signed-in
+//! people).
+
+use crate::paths::pattern;
+use actix_web::body::{BoxBody, MessageBody, to_bytes};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::web::Bytes;
+use actix_web::{HttpMessage, HttpResponse};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+const TTL: Duration = Duration::from_secs(2);
+// A stale copy is served while one request refreshes it, for at most 10 × TTL.
+const MAX_ENTRIES: usize = 2000;
+/// Bytes of page bodies kept at most: query strings are the visitor's to choose, so neither the
+/// number of entries nor their size may grow without bound.
+const MAX_BYTES: usize = 16 << 20;
+
+/// Route patterns whose anonymous GETs may be cached.
+const CACHEABLE: [&str; 13] = [
+    pattern::home,
+    pattern::chapters,
+    pattern::chapter,
+    pattern::chapter_events,
+    pattern::event,
+    pattern::event_ics,
+    pattern::chapter_events_ics,
+    pattern::chapter_events_atom,
+    pattern::events,
+    pattern::events_ics,
+    pattern::events_atom,
+    pattern::events_json,
+    pattern::chapter_events_json,
+];
+
+/// Unsafe routes that cannot change what a cached page shows (signing in and out, passwords,
+/// pending applications): they leave the cache alone, so a sign-in storm or a burst of
+/// applications does not send every visitor of a busy page to the database.
+const NO_PUBLIC_EFFECT: [&str; 9] = [
+    pattern::login,
+    pattern::logout,
+    pattern::activate,
+    pattern::reset,
+    pattern::reset_link,
+    pattern::password,
+    pattern::apply,
+    pattern::application_confirm,
+    pattern::application_status,
+];
+
+struct Entry {
+    at: Instant,
+    /// A request is rendering a fresh copy; others keep getting this one meanwhile.
+    refreshing: bool,
+    content_type: Option<HeaderValue>,
+    cache_control: Option<HeaderValue>,
+    body: Bytes,
+}
+
+#[derive(Default)]
+struct Entries {
+    map: HashMap<String, Entry>,
+    bytes: usize,
+}
+
+#[derive(Default)]
+pub struct PageCache {
+    entries: Mutex<Entries>,
+    /// Bumped by every clear: a render that began before a change is not kept after it.
+    generation: AtomicU64,
+}
+
+impl PageCache {
+    /// A fresh copy; or, once it is stale, the stale copy for everyone but the one request that
+    /// is sent on to render a new one (so an expiry never sends every waiting request to the
+    /// database at once).
+    fn get(&self, key: &str) -> Option<HttpResponse> {
+        let mut entries = self.entries.lock().ok()?;
+        let e = entries.map.get_mut(key)?;
+        let age = e.at.elapsed();
+        if age >= TTL && (!e.refreshing || age >= TTL * 10) {
+            e.refreshing = true;
+            return None;
+        }
+        let mut res = HttpResponse::Ok();
+        if let Some(ct) = &e.content_type {
+            res.insert_header((header::CONTENT_TYPE, ct.clone()));
+        }
+        if let Some(cc) = &e.cache_control {
+            res.insert_header((header::CACHE_CONTROL, cc.clone()));
+        }
+        Some(res.body(e.body.clone()))
+    }
+
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            self.generation.fetch_add(1, Ordering::SeqCst);
+            *entries = Entries::default();
+        }
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    fn put(&self, key: String, entry: Entry, rendered_in: u64) {
+        if let Ok(mut entries) = self.entries.lock() {
+            // The generation only moves under this lock, so the check cannot race a clear.
+            if self.generation() != rendered_in {
+                return;
+            }
+            let entries = &mut *entries;
+            let full =
+                |e: &Entries| e.map.len() >= MAX_ENTRIES || e.bytes + entry.body.len() > MAX_BYTES;
+            if full(entries) {
+                entries.map.retain(|_, e| e.at.elapsed() < TTL);
+                entries.bytes = entries.map.values().map(|e| e.body.len()).sum();
+                if full(entries) {
+                    *entries = Entries::default();
+                }
+            }
+            entries.bytes += entry.body.len();
+            if let Some(old) = entries.map.insert(key, entry) {
+                entries.bytes -= old.body.len();
+            }
+        }
+    }
+}
+
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let route = crate::web::http::request_log::route_of(&req);
+    let cacheable = req.method() == Method::GET
+        && req
+            .extensions()
+            .get::<crate::web::http::auth::SignedIn>()
+            .is_none()
+        && route.as_deref().is_some_and(|p| CACHEABLE.contains(&p));
+    let Some(state) = req
+        .app_data::<actix_web::web::Data<crate::web::AppState>>()
+        .cloned()
+    else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let cache = state.page_cache.clone();
+    if !cacheable {
+        let unsafe_method = req.method() != Method::GET
+            && req.method() != Method::HEAD
+            && !route
+                .as_deref()
+                .is_some_and(|p| NO_PUBLIC_EFFECT.contains(&p));
+        let res = next.call(req).await?;
+        // A change made through this instance shows at once here; other instances catch up
+        // within the TTL.
+        if unsafe_method && res.status().as_u16() < 400 {
+            cache.clear();
+            if let Some(state) = res
+                .request()
+                .app_data::<actix_web::web::Data<crate::web::AppState>>()
+            {
+                tell_other_instances(state);
+            }
+        }
+        return Ok(res.map_into_boxed_body());
+    }
+    let locale = crate::web::http::locale::of(req.request());
+    let key = format!("{}?{}#{}", req.path(), req.query_string(), locale.code());
+    if let Some(res) = cache.get(&key) {
+        state.metrics.cache_hits.inc();
+        return Ok(req.into_response(res));
+    }
+    state.metrics.cache_misses.inc();
+    let generation = cache.generation();
+    let res = next.call(req).await?;
+    if res.status() != StatusCode::OK {
+        return Ok(res.map_into_boxed_body());
+    }
+    let (req, res) = res.into_parts();
+    let (head, body) = res.into_parts();
+    let bytes = to_bytes(body)
+        .await
+        .map_err(|_| crate::web::AppError::Internal(anyhow::anyhow!("body read failed")))?;
+    cache.put(
+        key,
+        Entry {
+            at: Instant::now(),
+            refreshing: false,
+            content_type: head.headers().get(header::CONTENT_TYPE).cloned(),
+            cache_control: head.headers().get(header::CACHE_CONTROL).cloned(),
+            body: bytes.clone(),
+        },
+        generation,
+    );
+    let res = head.set_body(BoxBody::new(bytes));
+    Ok(ServiceResponse::new(req, res))
+}
+
+/// The channel on which instances sharing a PostgreSQL database tell each other to clear their
+/// page caches; the payload is the schema, so deployments sharing a database stay apart.
+pub const CHANNEL: &str = "ogug_pages";
+
+/// After a change: the other instances clear their caches (PostgreSQL only; fire and forget, as
+/// the TTL is the fallback).
+fn tell_other_instances(state: &crate::web::AppState) {
+    if crate::db::Backend::from_url(&state.config.database_url).ok()
+        != Some(crate::db::Backend::Postgres)
+    {
+        return;
+    }
+    let pool = state.pool.clone();
+    actix_web::rt::spawn(async move {
+        let sent = actix_web::web::block(move || -> Result<(), crate::domain::DomainError> {
+            use diesel::prelude::*;
+            let mut conn = pool.get()?;
+            diesel::sql_query(format!("SELECT pg_notify('{CHANNEL}', current_schema())"))
+                .execute(&mut conn)?;
+            Ok(())
+        })
+        .await;
+        if !matches!(sent, Ok(Ok(()))) {
+            tracing::warn!("could not tell other instances to clear their page caches");
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(bytes: usize) -> Entry {
+        Entry {
+            at: Instant::now(),
+            refreshing: false,
+            content_type: None,
+            cache_control: None,
+            body: Bytes::from(vec![b'x'; bytes]),
+        }
+    }
+
+    #[test]
+    fn visitor_chosen_query_strings_cannot_grow_the_cache_without_bound() {
+        let cache = PageCache::default();
+        for n in 0..100 {
+            cache.put(format!("/?r={n}"), entry(1 << 20), cache.generation());
+            let entries = cache.entries.lock().unwrap();
+            assert!(entries.bytes <= MAX_BYTES, "{} bytes", entries.bytes);
+            assert_eq!(
+                entries.bytes,
+                entries.map.values().map(|e| e.body.len()).sum::<usize>()
+            );
+        }
+        for n in 0..3 * MAX_ENTRIES {
+            cache.put(format!("/?s={n}"), entry(10), cache.generation());
+        }
+        assert!(cache.entries.lock().unwrap().map.len() <= MAX_ENTRIES);
+    }
+
+    #[test]
+    fn a_render_begun_before_a_change_is_not_kept_after_it() {
+        let cache = PageCache::default();
+        let before = cache.generation();
+        cache.clear();
+        cache.put("/".into(), entry(10), before);
+        assert!(cache.get("/").is_none());
+        cache.put("/".into(), entry(10), cache.generation());
+        assert!(cache.get("/").is_some());
+    }
+}

@@ -1,0 +1,6 @@
+//! A chapter's public pages, its organizers' management pages, announcements and the contact form.
+
+pub mod announcements;
+pub mod contact;
+pub mod manage;
+pub mod pages;
