@@ -10,6 +10,7 @@ mod accounts;
 mod applications;
 mod backups;
 mod browser;
+mod cache;
 mod catalog;
 mod cli;
 mod copy;
