@@ -3,7 +3,6 @@
 use super::{DomainError, DomainResult, FieldErrors, now};
 use crate::db::DbConnection;
 use crate::db::schema::chapters;
-use crate::domain::applications::ApplicationStatus;
 use crate::domain::ids::*;
 use crate::i18n::Locale;
 use diesel::prelude::*;
@@ -280,20 +279,6 @@ fn list(conn: &mut DbConnection, active_only: bool) -> DomainResult<Vec<Chapter>
     Ok(query.load(conn)?)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::Slug;
-
-    #[test]
-    fn slugs_are_url_safe() {
-        assert!(Slug::parse("beijing").is_ok());
-        assert!(Slug::parse("xi-an-2").is_ok());
-        for bad in ["", "a", "-x", "x-", "Bei", "bei jing", "北京", "a/b"] {
-            assert!(Slug::parse(bad).is_err(), "{bad:?} accepted");
-        }
-    }
-}
-
 /// Updates a chapter's profile (the slug stays: links and QR codes in print point to it).
 pub fn update(
     conn: &mut DbConnection,
@@ -353,31 +338,27 @@ pub fn set_status(conn: &mut DbConnection, id: ChapterId, active: bool) -> Domai
     Ok(())
 }
 
-/// Per-chapter numbers for the site admin: members, pending applications, oldest pending.
-#[derive(Debug, Clone)]
-pub struct AdminStats {
-    pub chapter_id: ChapterId,
-    pub pending: i64,
-    pub oldest_pending: Option<chrono::NaiveDateTime>,
+/// The chapters a person belongs to, by slug.
+pub fn of_member(conn: &mut DbConnection, user_id: UserId) -> DomainResult<Vec<Chapter>> {
+    use crate::db::schema::memberships;
+    Ok(memberships::table
+        .inner_join(chapters::table)
+        .filter(memberships::user_id.eq(user_id))
+        .order(chapters::slug)
+        .select(Chapter::as_select())
+        .load(conn)?)
 }
 
-pub fn admin_stats(conn: &mut DbConnection) -> DomainResult<Vec<AdminStats>> {
-    use crate::db::schema::applications;
-    let rows: Vec<(ChapterId, i64, Option<chrono::NaiveDateTime>)> = applications::table
-        .filter(applications::status.eq(ApplicationStatus::Pending))
-        .group_by(applications::chapter_id)
-        .select((
-            applications::chapter_id,
-            diesel::dsl::count_star(),
-            diesel::dsl::min(applications::created_at),
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(chapter_id, pending, oldest_pending)| AdminStats {
-            chapter_id,
-            pending,
-            oldest_pending,
-        })
-        .collect())
+#[cfg(test)]
+mod tests {
+    use super::Slug;
+
+    #[test]
+    fn slugs_are_url_safe() {
+        assert!(Slug::parse("beijing").is_ok());
+        assert!(Slug::parse("xi-an-2").is_ok());
+        for bad in ["", "a", "-x", "x-", "Bei", "bei jing", "北京", "a/b"] {
+            assert!(Slug::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
 }

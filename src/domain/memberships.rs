@@ -286,22 +286,20 @@ pub fn change_role(
     Ok(old)
 }
 
-/// Removes a member (or a member leaves). The last organizer cannot go.
-/// Ends a membership (removal or leaving). The person's answers to the chapter's upcoming events
-/// go with it, so their seats pass to the waitlist; the caller emails whoever was promoted.
+/// Ends a membership (removal or leaving); the last organizer cannot go. The caller releases
+/// the person's seats at the chapter's upcoming events (`events::release_upcoming`).
 pub fn remove(
     conn: &mut DbConnection,
     chapter_id: ChapterId,
     user_id: UserId,
-) -> DomainResult<(Role, Vec<super::events::Released>)> {
+) -> DomainResult<Role> {
     let current = find(conn, chapter_id, user_id)?.ok_or(super::DomainError::NotFound)?;
     let role = current.role();
     if role == Role::Organizer && organizer_count(conn, chapter_id)? <= 1 {
         return Err(super::DomainError::Conflict(Conflict::LastOrganizer));
     }
     diesel::delete(memberships::table.find(current.id)).execute(conn)?;
-    let released = super::events::release_upcoming(conn, user_id, Some(chapter_id))?;
-    Ok((role, released))
+    Ok(role)
 }
 
 /// Makes a person (found or created by email) an organizer of a chapter. Returns the user and,
@@ -365,20 +363,5 @@ pub fn chapters_of(
             chapters::name_en,
             memberships::role,
         ))
-        .load(conn)?)
-}
-
-/// The chapters a person belongs to, by slug.
-pub fn member_chapters(
-    conn: &mut DbConnection,
-    user_id: UserId,
-) -> DomainResult<Vec<crate::domain::chapters::Chapter>> {
-    use crate::db::schema::chapters;
-    use crate::domain::chapters::Chapter;
-    Ok(memberships::table
-        .inner_join(chapters::table)
-        .filter(memberships::user_id.eq(user_id))
-        .order(chapters::slug)
-        .select(Chapter::as_select())
         .load(conn)?)
 }

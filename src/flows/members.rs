@@ -51,7 +51,9 @@ pub fn remove(
 ) -> FlowResult<()> {
     actor.user()?;
     write_transaction(conn, |c| {
-        let (_, released) = memberships::remove(c, chapter.id, user_id)?;
+        memberships::remove(c, chapter.id, user_id)?;
+        // Their answers to the chapter's upcoming events go too: seats pass to the waitlist.
+        let released = crate::domain::events::release_upcoming(c, user_id, Some(chapter.id))?;
         super::events::notify_promoted(c, site, &released)?;
         let person = users::find(c, user_id)?;
         notices::member_removed(c, chapter, &person, reason)?;
@@ -74,7 +76,8 @@ pub fn leave(
 ) -> FlowResult<()> {
     let me = actor.user()?.id;
     write_transaction(conn, |c| {
-        let (_, released) = memberships::remove(c, chapter.id, me)?;
+        memberships::remove(c, chapter.id, me)?;
+        let released = crate::domain::events::release_upcoming(c, me, Some(chapter.id))?;
         super::events::notify_promoted(c, site, &released)?;
         actor.audit(
             c,

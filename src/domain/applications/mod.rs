@@ -271,3 +271,32 @@ pub fn organizers(conn: &mut DbConnection, chapter_id: ChapterId) -> DomainResul
         .select(User::as_select())
         .load(conn)?)
 }
+
+/// Per-chapter numbers for the site admin: members, pending applications, oldest pending.
+#[derive(Debug, Clone)]
+pub struct AdminStats {
+    pub chapter_id: ChapterId,
+    pub pending: i64,
+    pub oldest_pending: Option<chrono::NaiveDateTime>,
+}
+
+pub fn admin_stats(conn: &mut DbConnection) -> DomainResult<Vec<AdminStats>> {
+    use crate::db::schema::applications;
+    let rows: Vec<(ChapterId, i64, Option<chrono::NaiveDateTime>)> = applications::table
+        .filter(applications::status.eq(ApplicationStatus::Pending))
+        .group_by(applications::chapter_id)
+        .select((
+            applications::chapter_id,
+            diesel::dsl::count_star(),
+            diesel::dsl::min(applications::created_at),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(chapter_id, pending, oldest_pending)| AdminStats {
+            chapter_id,
+            pending,
+            oldest_pending,
+        })
+        .collect())
+}

@@ -1,10 +1,14 @@
 //! Talks: proposed to a chapter's call for speakers, reviewed, decided, placed in an event's
 //! agenda, and kept in the site-wide archive.
 
+mod agenda;
+pub mod entries;
+pub mod given;
 mod proposals;
 pub mod reviews;
 pub mod search;
 
+pub use agenda::*;
 pub use proposals::*;
 
 use crate::db::DbConnection;

@@ -51,7 +51,10 @@ pub async fn dashboard(
     let ui = Frame::titled(&req, "admin.title");
     let locale = ui.locale;
     let (list, stats) = db(&state, |c| {
-        Ok((chapters::list_all(c)?, chapters::admin_stats(c)?))
+        Ok((
+            chapters::list_all(c)?,
+            crate::domain::applications::admin_stats(c)?,
+        ))
     })
     .await?;
     let chapters = list

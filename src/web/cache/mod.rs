@@ -34,7 +34,7 @@ const ALL: &[&str] = &["INSERT", "UPDATE", "DELETE"];
 pub const BUMPED_BY: &[Kept] = &[
     Kept {
         part: "shared: chapter pages, event lists, feeds, events, home",
-        key: "chapters.content_version",
+        key: "the column chapters.content_version",
         bumped_by: &[
             ("chapters", &["UPDATE"]),
             ("memberships", ALL),
@@ -48,7 +48,7 @@ pub const BUMPED_BY: &[Kept] = &[
     },
     Kept {
         part: "shared: review queue tabs",
-        key: "application_counts.changes",
+        key: "the column application_counts.changes",
         bumped_by: &[("applications", ALL)],
         on_sqlite: true,
     },

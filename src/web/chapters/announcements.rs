@@ -332,7 +332,7 @@ pub async fn preferences(
     let user_id = me.user.id;
     let (mine, out) = db(&state, move |c| {
         Ok((
-            crate::domain::memberships::member_chapters(c, user_id)?,
+            crate::domain::chapters::of_member(c, user_id)?,
             announcements::opted_out(c, user_id)?,
         ))
     })
@@ -360,7 +360,7 @@ pub async fn save_preferences(
 ) -> Result<HttpResponse, AppError> {
     let user_id = me.user.id;
     let mine = db(&state, move |c| {
-        crate::domain::memberships::member_chapters(c, user_id)
+        crate::domain::chapters::of_member(c, user_id)
     })
     .await?;
     // A ticked box (`chapter_{id}`) keeps announcements coming; an unticked one is absent.

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod assets;
 pub mod auth;
+pub mod client;
 pub mod csv;
 pub mod errors;
 pub mod guard;

@@ -41,13 +41,13 @@ pub async fn middleware(
         req.peer_addr(),
         req.app_data::<actix_web::web::Data<crate::web::AppState>>(),
     ) {
-        let client = crate::web::http::respond::client_of(
+        let client = crate::web::http::client::client_of(
             peer.ip(),
             req.headers(),
             &state.config.trusted_proxies,
         );
         req.extensions_mut()
-            .insert(crate::web::http::respond::ClientIp(client));
+            .insert(crate::web::http::client::ClientIp(client));
     }
     // Inner middleware answers its refusals as responses (not errors), so they carry the id.
     let mut res = REQUEST_ID

@@ -4,6 +4,7 @@ use crate::domain::DomainError;
 use crate::domain::chapters::{self, Chapter};
 use crate::domain::ids::{TalkId, UserId};
 use crate::domain::speakers::{self, SpeakerProfile};
+use crate::domain::talks::given;
 use crate::domain::talks::search::{self, ArchiveEntry, ArchiveFilter};
 use crate::domain::talks::{self, Speaker, Tags, Talk};
 use crate::i18n::Locale;
@@ -87,7 +88,7 @@ pub async fn archive(
             more,
             talks::tags(c)?,
             chapters::list_active(c)?,
-            search::years(c)?,
+            given::years(c)?,
         ))
     })
     .await?;
@@ -119,7 +120,7 @@ pub async fn talk_page(
 ) -> Result<HttpResponse, AppError> {
     let id = TalkId(id.into_inner());
     let (shown, tags) = db(&state, move |c| {
-        let entries = search::given_entry(c, id)?;
+        let entries = given::given_entry(c, id)?;
         let mut shown = with_speakers(c, entries)?;
         Ok((shown.pop().ok_or(DomainError::NotFound)?, talks::tags(c)?))
     })
@@ -167,7 +168,7 @@ pub async fn speaker_page(
     let (name, organization, profile, photo, talks) = db(&state, move |c| {
         let (name, organization, profile) = speakers::public(c, id)?;
         let photo = crate::domain::images::path_for(c, profile.photo_hash.as_deref())?;
-        Ok((name, organization, profile, photo, search::given_by(c, id)?))
+        Ok((name, organization, profile, photo, given::given_by(c, id)?))
     })
     .await?;
     view::render(&SpeakerPage {
