@@ -7,7 +7,21 @@ use chrono::{Datelike, NaiveDateTime, TimeZone, Timelike};
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+crate::text_column!(Locale, Locale::code, Locale::from_code);
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Locale {
     #[default]
     #[serde(rename = "zh-CN")]
@@ -48,6 +62,11 @@ impl Locale {
             Locale::ZhCn => "zh-CN",
             Locale::En => "en",
         }
+    }
+
+    /// The stored code, exactly (`code`'s inverse; a person's setting is read with `parse`).
+    pub fn from_code(code: &str) -> Option<Locale> {
+        Locale::ALL.into_iter().find(|l| l.code() == code)
     }
 
     /// The value for the HTML `lang` attribute.

@@ -24,6 +24,12 @@ macro_rules! text_enum {
                 }
             }
 
+            /// The stored name as an SQL string literal, for hand-written SQL (the names are
+            /// fixed lower-case words, nothing to escape).
+            pub fn sql(self) -> String {
+                format!("'{}'", self.as_str())
+            }
+
             pub fn parse(value: &str) -> Option<$name> {
                 $name::ALL.iter().copied().find(|v| v.as_str() == value)
             }
@@ -47,13 +53,23 @@ macro_rules! text_enum {
             }
         }
 
+        $crate::text_column!($name, $name::as_str, $name::parse);
+    };
+}
+
+/// Stores a type as text on both backends through its own pair of functions: `$to` gives the
+/// stored name, `$from` reads it back (a name it refuses is an error when read). The type
+/// derives `AsExpression` and `FromSqlRow` with `sql_type = Text`.
+#[macro_export]
+macro_rules! text_column {
+    ($name:ident, $to:path, $from:path) => {
         impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
             fn to_sql<'b>(
                 &'b self,
                 out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
             ) -> diesel::serialize::Result {
                 <str as diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg>>::to_sql(
-                    self.as_str(),
+                    $to(*self),
                     &mut out.reborrow(),
                 )
             }
@@ -64,7 +80,7 @@ macro_rules! text_enum {
                 &'b self,
                 out: &mut diesel::serialize::Output<'b, '_, diesel::sqlite::Sqlite>,
             ) -> diesel::serialize::Result {
-                out.set_value(self.as_str());
+                out.set_value($to(*self));
                 Ok(diesel::serialize::IsNull::No)
             }
         }
@@ -77,7 +93,7 @@ macro_rules! text_enum {
                     diesel::sql_types::Text,
                     diesel::pg::Pg,
                 >>::from_sql(bytes)?;
-                $name::parse(&text).ok_or_else(|| {
+                $from(&text).ok_or_else(|| {
                     format!(concat!("not a ", stringify!($name), ": {:?}"), text).into()
                 })
             }
@@ -93,15 +109,13 @@ macro_rules! text_enum {
                     diesel::sql_types::Text,
                     diesel::sqlite::Sqlite,
                 >>::from_sql(bytes)?;
-                $name::parse(&text).ok_or_else(|| {
+                $from(&text).ok_or_else(|| {
                     format!(concat!("not a ", stringify!($name), ": {:?}"), text).into()
                 })
             }
         }
 
-        impl diesel::serialize::ToSql<diesel::sql_types::Text, $crate::db::MultiBackend>
-            for $name
-        {
+        impl diesel::serialize::ToSql<diesel::sql_types::Text, $crate::db::MultiBackend> for $name {
             fn to_sql<'b>(
                 &'b self,
                 out: &mut diesel::serialize::Output<'b, '_, $crate::db::MultiBackend>,

@@ -15,7 +15,7 @@ pub struct User {
     pub display_name: String,
     pub organization: String,
     pub job_title: String,
-    pub locale: String,
+    pub locale: Locale,
     pub password_hash: Option<String>,
     pub is_site_admin: bool,
     pub roster_visible: bool,
@@ -31,7 +31,7 @@ pub struct User {
 
 impl User {
     pub fn locale(&self) -> Locale {
-        Locale::parse(&self.locale).unwrap_or_default()
+        self.locale
     }
 }
 

@@ -107,7 +107,7 @@ struct NewOutboxRow<'a> {
     body_text: &'a str,
     body_html: &'a str,
     extras: &'a str,
-    status: &'a str,
+    status: outbox::OutboxStatus,
     attempts: i32,
     next_attempt_at: chrono::NaiveDateTime,
     created_at: chrono::NaiveDateTime,
@@ -144,7 +144,7 @@ pub fn enqueue_delayed(
         body_text: &email.content.text,
         body_html: &email.content.html,
         extras: &extras,
-        status: "pending",
+        status: outbox::OutboxStatus::Pending,
         attempts: 0,
         next_attempt_at: at + delay,
         created_at: at,
@@ -170,7 +170,7 @@ pub fn cancel_unsent(conn: &mut DbConnection, idempotency_key: &str) -> Result<b
     let removed = diesel::delete(
         table::table
             .filter(table::idempotency_key.eq(idempotency_key))
-            .filter(table::status.eq("pending"))
+            .filter(table::status.eq(outbox::OutboxStatus::Pending))
             .filter(table::attempts.eq(0)),
     )
     .execute(conn)?;

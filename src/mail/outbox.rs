@@ -6,6 +6,16 @@ use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
 
+crate::text_enum! {
+    /// Where an email is on its way: queued, being sent (leased by a worker), sent, or given up.
+    pub enum OutboxStatus {
+        Pending => "pending",
+        Sending => "sending",
+        Sent => "sent",
+        Dead => "dead",
+    }
+}
+
 /// A claimed row, ready to send.
 #[derive(QueryableByName, Debug, Clone)]
 pub struct OutboxRow {
@@ -45,12 +55,14 @@ pub fn claim_due(
         DbConnection::Sqlite(_) => "",
     };
     let sql = format!(
-        "UPDATE outbox SET status = 'sending', locked_until = $1, attempts = attempts + 1 \
+        "UPDATE outbox SET status = {sending}, locked_until = $1, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM outbox \
-             WHERE (status = 'pending' AND next_attempt_at <= $2) \
-                OR (status = 'sending' AND locked_until < $2) \
+             WHERE (status = {pending} AND next_attempt_at <= $2) \
+                OR (status = {sending} AND locked_until < $2) \
              ORDER BY next_attempt_at, id LIMIT $3 {lock}) \
-         RETURNING id, idempotency_key, to_addr, to_name, subject, body_text, body_html, attempts, extras"
+         RETURNING id, idempotency_key, to_addr, to_name, subject, body_text, body_html, attempts, extras",
+        sending = OutboxStatus::Sending.sql(),
+        pending = OutboxStatus::Pending.sql(),
     );
     diesel::sql_query(sql)
         .bind::<Timestamp, _>(now + lease)
@@ -65,10 +77,10 @@ pub fn mark_sent(conn: &mut DbConnection, ids: &[i64], now: NaiveDateTime) -> Qu
     diesel::update(
         outbox::table
             .filter(outbox::id.eq_any(ids))
-            .filter(outbox::status.eq("sending")),
+            .filter(outbox::status.eq(OutboxStatus::Sending)),
     )
     .set((
-        outbox::status.eq("sent"),
+        outbox::status.eq(OutboxStatus::Sent),
         outbox::sent_at.eq(Some(now)),
         outbox::locked_until.eq(None::<NaiveDateTime>),
         outbox::last_error.eq(None::<String>),
@@ -86,11 +98,11 @@ pub fn mark_failed(
     let error: String = error.chars().take(1000).collect();
     let target = outbox::table
         .filter(outbox::id.eq(id))
-        .filter(outbox::status.eq("sending"));
+        .filter(outbox::status.eq(OutboxStatus::Sending));
     match retry_at {
         Some(at) => diesel::update(target)
             .set((
-                outbox::status.eq("pending"),
+                outbox::status.eq(OutboxStatus::Pending),
                 outbox::next_attempt_at.eq(at),
                 outbox::locked_until.eq(None::<NaiveDateTime>),
                 outbox::last_error.eq(Some(error)),
@@ -98,7 +110,7 @@ pub fn mark_failed(
             .execute(conn),
         None => diesel::update(target)
             .set((
-                outbox::status.eq("dead"),
+                outbox::status.eq(OutboxStatus::Dead),
                 outbox::locked_until.eq(None::<NaiveDateTime>),
                 outbox::last_error.eq(Some(error)),
             ))
@@ -108,27 +120,27 @@ pub fn mark_failed(
 
 /// Row counts by status, in a fixed order.
 pub fn status_counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
-    let rows: Vec<(String, i64)> = outbox::table
+    let rows: Vec<(OutboxStatus, i64)> = outbox::table
         .group_by(outbox::status)
         .select((outbox::status, diesel::dsl::count_star()))
         .load(conn)?;
-    Ok(["pending", "sending", "sent", "dead"]
-        .into_iter()
+    Ok(OutboxStatus::ALL
+        .iter()
         .map(|s| {
             let n = rows
                 .iter()
                 .find(|(status, _)| status == s)
                 .map_or(0, |r| r.1);
-            (s.to_string(), n)
+            (s.as_str().to_string(), n)
         })
         .collect())
 }
 
 /// Requeues every dead row with a fresh attempt budget; returns how many.
 pub fn retry_dead(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(outbox::table.filter(outbox::status.eq("dead")))
+    diesel::update(outbox::table.filter(outbox::status.eq(OutboxStatus::Dead)))
         .set((
-            outbox::status.eq("pending"),
+            outbox::status.eq(OutboxStatus::Pending),
             outbox::attempts.eq(0),
             outbox::next_attempt_at.eq(now),
         ))
@@ -138,7 +150,7 @@ pub fn retry_dead(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<us
 /// When the next pending row falls due, if any.
 pub fn next_due(conn: &mut DbConnection) -> QueryResult<Option<NaiveDateTime>> {
     outbox::table
-        .filter(outbox::status.eq("pending"))
+        .filter(outbox::status.eq(OutboxStatus::Pending))
         .select(diesel::dsl::min(outbox::next_attempt_at))
         .first(conn)
 }
@@ -147,7 +159,7 @@ pub fn next_due(conn: &mut DbConnection) -> QueryResult<Option<NaiveDateTime>> {
 pub fn is_unsent(conn: &mut DbConnection, key: &str) -> QueryResult<bool> {
     let n: i64 = outbox::table
         .filter(outbox::idempotency_key.eq(key))
-        .filter(outbox::status.eq("pending"))
+        .filter(outbox::status.eq(OutboxStatus::Pending))
         .filter(outbox::attempts.eq(0))
         .count()
         .get_result(conn)?;
@@ -161,7 +173,7 @@ pub fn is_unsent(conn: &mut DbConnection, key: &str) -> QueryResult<bool> {
 pub fn purge_sent_bodies(conn: &mut DbConnection, cutoff: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(
         outbox::table
-            .filter(outbox::status.eq("sent"))
+            .filter(outbox::status.eq(OutboxStatus::Sent))
             .filter(outbox::sent_at.lt(cutoff))
             .filter(outbox::body_text.ne("").or(outbox::body_html.ne(""))),
     )
@@ -176,7 +188,7 @@ pub fn purge_sent_bodies(conn: &mut DbConnection, cutoff: NaiveDateTime) -> Quer
 /// Sent emails whose bodies were emptied.
 pub fn purged_count(conn: &mut DbConnection) -> QueryResult<i64> {
     outbox::table
-        .filter(outbox::status.eq("sent"))
+        .filter(outbox::status.eq(OutboxStatus::Sent))
         .filter(outbox::body_text.eq(""))
         .filter(outbox::body_html.eq(""))
         .count()

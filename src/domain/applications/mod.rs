@@ -36,7 +36,7 @@ pub struct Application {
     pub motivation: String,
     pub opengauss_usage: String,
     pub answers: String,
-    pub locale: String,
+    pub locale: Locale,
     pub status: ApplicationStatus,
     pub decided_by: Option<UserId>,
     pub decided_at: Option<NaiveDateTime>,
@@ -46,14 +46,13 @@ pub struct Application {
     pub confirmed_at: Option<NaiveDateTime>,
     pub organizers_notified_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
-    /// Where it was made: "form" (the apply page), "signed_in" (the apply page, signed in) or
-    /// "door" (a walk-in at an event).
-    pub source: String,
+    /// Where it was made.
+    pub source: ApplicationSource,
 }
 
 impl Application {
     pub fn locale(&self) -> Locale {
-        Locale::parse(&self.locale).unwrap_or_default()
+        self.locale
     }
 
     pub fn desired_role(&self) -> Role {
@@ -75,6 +74,16 @@ impl Application {
             self.status,
             ApplicationStatus::Unconfirmed | ApplicationStatus::Pending
         )
+    }
+}
+
+crate::text_enum! {
+    /// Where an application was made: the apply page (signed out, confirmed by email), the
+    /// apply page signed in, or a walk-in at an event's door.
+    pub enum ApplicationSource {
+        Form => "form",
+        Door => "door",
+        SignedIn => "signed_in",
     }
 }
 

@@ -170,7 +170,7 @@ pub fn mark_from_door(
         return Ok(false);
     };
     diesel::update(applications::table.find(application.id))
-        .set(applications::source.eq("door"))
+        .set(applications::source.eq(super::ApplicationSource::Door))
         .execute(conn)?;
     Ok(true)
 }
@@ -245,7 +245,11 @@ pub fn submit(
             applications::created_at.eq(at),
             applications::confirmed_at.eq(confirmed.then_some(at)),
             applications::updated_at.eq(at),
-            applications::source.eq(if confirmed { "signed_in" } else { "form" }),
+            applications::source.eq(if confirmed {
+                super::ApplicationSource::SignedIn
+            } else {
+                super::ApplicationSource::Form
+            }),
         ))
         .returning(applications::all_columns)
         .get_result::<Application>(conn)

@@ -4,7 +4,12 @@
 use super::{Dialect, Keyed, KeyedPercentiles, Percentiles, Period, load};
 use crate::db::DbConnection;
 use crate::domain::DomainResult;
+use crate::domain::applications::{ApplicationSource, ApplicationStatus};
+use crate::domain::events::EventStatus;
+use crate::domain::events::RsvpStatus;
 use crate::domain::ids::ChapterId;
+use crate::domain::memberships::Role;
+use crate::domain::talks::TalkStatus;
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
@@ -58,7 +63,7 @@ pub struct Members {
 }
 
 /// Where applicants came from: the apply form, the door of an event, or signed in.
-pub const SOURCES: [&str; 3] = ["form", "door", "signed_in"];
+pub const SOURCES: &[ApplicationSource] = ApplicationSource::ALL;
 
 pub struct Applicants {
     pub funnel: Funnel,
@@ -96,22 +101,28 @@ pub fn applicants(
     // An approved applicant's furthest step at the chapter's events, one probe each:
     // 2 checked in, 1 going or waitlisted, 0 or NULL neither.
     let furthest = format!(
-        "CASE WHEN a.status = 'approved' THEN (SELECT MAX(CASE \
-           WHEN r.checked_in_at IS NOT NULL THEN 2 WHEN r.status <> 'not_going' THEN 1 ELSE 0 END) \
+        "CASE WHEN a.status = {st_approved} THEN (SELECT MAX(CASE \
+           WHEN r.checked_in_at IS NOT NULL THEN 2 WHEN r.status <> {st_not_going} THEN 1 ELSE 0 END) \
            FROM rsvps r JOIN events e ON e.id = r.event_id \
-           WHERE r.user_id = a.user_id AND e.chapter_id = {c} AND e.status = 'published') END"
+           WHERE r.user_id = a.user_id AND e.chapter_id = {c} AND e.status = {st_published}) END",
+        st_approved = ApplicationStatus::Approved.sql(),
+        st_not_going = RsvpStatus::NotGoing.sql(),
+        st_published = EventStatus::Published.sql()
     );
     let funnel = load::<Funnel>(
         conn,
         &format!(
             "SELECT COUNT(*) AS applied, COUNT(f.confirmed_at) AS confirmed, \
-               COUNT(CASE WHEN f.status = 'approved' THEN 1 END) AS approved, \
-               COUNT(CASE WHEN f.status = 'rejected' THEN 1 END) AS rejected, \
-               COUNT(CASE WHEN f.status = 'withdrawn' THEN 1 END) AS withdrawn, \
+               COUNT(CASE WHEN f.status = {st_approved} THEN 1 END) AS approved, \
+               COUNT(CASE WHEN f.status = {st_rejected} THEN 1 END) AS rejected, \
+               COUNT(CASE WHEN f.status = {st_withdrawn} THEN 1 END) AS withdrawn, \
                COUNT(CASE WHEN f.furthest >= 1 THEN 1 END) AS rsvped, \
                COUNT(CASE WHEN f.furthest = 2 THEN 1 END) AS checked_in \
              FROM (SELECT a.status, a.confirmed_at, {furthest} AS furthest \
-                   FROM applications a WHERE a.chapter_id = {c} AND {made}) AS f"
+                   FROM applications a WHERE a.chapter_id = {c} AND {made}) AS f",
+            st_approved = ApplicationStatus::Approved.sql(),
+            st_rejected = ApplicationStatus::Rejected.sql(),
+            st_withdrawn = ApplicationStatus::Withdrawn.sql()
         ),
     )?
     .pop()
@@ -127,6 +138,7 @@ pub fn applicants(
         ),
     )?;
     let mut sources = [0; 3];
+    debug_assert_eq!(SOURCES.len(), sources.len());
     let mut outcomes: Vec<Outcomes> = period
         .months()
         .into_iter()
@@ -137,14 +149,14 @@ pub fn applicants(
         .collect();
     for row in &by_month {
         let (status, source) = row.sub.split_once(':').unwrap_or((&row.sub, ""));
-        if let Some(i) = SOURCES.iter().position(|s| *s == source) {
+        if let Some(i) = SOURCES.iter().position(|s| s.as_str() == source) {
             sources[i] += row.n;
         }
         if let Some(o) = outcomes.iter_mut().find(|o| o.month == row.grp) {
-            match status {
-                "approved" => o.approved += row.n,
-                "rejected" => o.rejected += row.n,
-                "withdrawn" => o.withdrawn += row.n,
+            match ApplicationStatus::parse(status) {
+                Some(ApplicationStatus::Approved) => o.approved += row.n,
+                Some(ApplicationStatus::Rejected) => o.rejected += row.n,
+                Some(ApplicationStatus::Withdrawn) => o.withdrawn += row.n,
                 _ => o.open += row.n,
             }
         }
@@ -163,9 +175,11 @@ pub fn applicants(
     .collect();
 
     let decided = format!(
-        "FROM applications a WHERE a.chapter_id = {c} AND a.status IN ('approved', 'rejected') \
+        "FROM applications a WHERE a.chapter_id = {c} AND a.status IN ({st_approved}, {st_rejected}) \
          AND {}",
-        sql.within("a.decided_at", period)
+        sql.within("a.decided_at", period),
+        st_approved = ApplicationStatus::Approved.sql(),
+        st_rejected = ApplicationStatus::Rejected.sql()
     );
     let wait = sql.seconds_between("a.decided_at", "COALESCE(a.confirmed_at, a.created_at)");
     let mut by_month: BTreeMap<String, Percentiles> = load::<KeyedPercentiles>(
@@ -196,9 +210,10 @@ pub fn applicants(
         conn,
         &format!(
             "SELECT '' AS grp, '' AS sub, COUNT(*) AS n FROM applications a \
-             WHERE a.chapter_id = {c} AND a.status = 'pending' \
+             WHERE a.chapter_id = {c} AND a.status = {st_pending} \
              AND a.created_at < {}",
-            sql.ts(now - TimeDelta::days(7))
+            sql.ts(now - TimeDelta::days(7)),
+            st_pending = ApplicationStatus::Pending.sql()
         ),
     )?
     .first()
@@ -206,7 +221,12 @@ pub fn applicants(
 
     // Members who joined before the period, then each month's joins, by role: ranges of the
     // (chapter, role, joined_at) index.
-    let roles = "m.role IN ('organizer', 'ambassador', 'member')";
+    let roles = format!(
+        "m.role IN ({st_organizer}, {st_ambassador}, {st_member})",
+        st_organizer = Role::Organizer.sql(),
+        st_ambassador = Role::Ambassador.sql(),
+        st_member = Role::Member.sql()
+    );
     let joined = load::<Keyed>(
         conn,
         &format!(
@@ -323,15 +343,18 @@ pub fn gatherings(
     let c = chapter.0;
     let over = format!("e.ends_at < {}", sql.ts(now));
     let tallies = format!(
-        "COUNT(CASE WHEN r.status = 'going' THEN 1 END) AS going, \
+        "COUNT(CASE WHEN r.status = {st_going} THEN 1 END) AS going, \
          COUNT(r.checked_in_at) AS checked_in, \
-         COUNT(CASE WHEN r.status = 'going' AND r.checked_in_at IS NULL AND {over} THEN 1 END) AS no_shows, \
-         COUNT(CASE WHEN r.status = 'waitlisted' THEN 1 END) AS waitlisted"
+         COUNT(CASE WHEN r.status = {st_going} AND r.checked_in_at IS NULL AND {over} THEN 1 END) AS no_shows, \
+         COUNT(CASE WHEN r.status = {st_waitlisted} THEN 1 END) AS waitlisted",
+        st_going = RsvpStatus::Going.sql(),
+        st_waitlisted = RsvpStatus::Waitlisted.sql()
     );
     let from = format!(
         "FROM events e LEFT JOIN rsvps r ON r.event_id = e.id \
-         WHERE e.chapter_id = {c} AND e.status = 'published' AND {}",
-        sql.within("e.starts_at", period)
+         WHERE e.chapter_id = {c} AND e.status = {st_published} AND {}",
+        sql.within("e.starts_at", period),
+        st_published = EventStatus::Published.sql()
     );
     let found = load::<EventMonth>(
         conn,
@@ -367,9 +390,10 @@ pub fn gatherings(
         conn,
         &format!(
             "SELECT {} AS grp, t.language AS sub, COUNT(*) AS n FROM talks t \
-             WHERE t.chapter_id = {c} AND t.status = 'accepted' AND {} GROUP BY 1, 2",
+             WHERE t.chapter_id = {c} AND t.status = {st_accepted} AND {} GROUP BY 1, 2",
             sql.month("t.given_at", period),
-            sql.within("t.given_at", period)
+            sql.within("t.given_at", period),
+            st_accepted = TalkStatus::Accepted.sql()
         ),
     )?;
     let talks = period

@@ -3,6 +3,12 @@
 use super::{Dialect, KeyedPercentiles, Percentiles, Period, load};
 use crate::db::DbConnection;
 use crate::domain::DomainResult;
+use crate::domain::applications::ApplicationStatus;
+use crate::domain::chapters::ChapterStatus;
+use crate::domain::events::EventStatus;
+use crate::domain::events::RsvpStatus;
+use crate::domain::memberships::Role;
+use crate::domain::talks::TalkStatus;
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
@@ -85,18 +91,24 @@ pub fn chapters(
         &format!(
             "SELECT c.id, c.slug, c.name_zh, c.name_en, c.member_count AS members, \
                (SELECT COUNT(*) FROM memberships m WHERE m.chapter_id = c.id \
-                  AND m.role IN ('organizer', 'ambassador', 'member') AND {joined}) AS joined, \
+                  AND m.role IN ({st_organizer}, {st_ambassador}, {st_member}) AND {joined}) AS joined, \
                (SELECT COUNT(*) FROM applications a WHERE a.chapter_id = c.id \
-                  AND a.status = 'pending' AND a.created_at < {week}) AS waiting, \
+                  AND a.status = {st_pending} AND a.created_at < {week}) AS waiting, \
                (SELECT COUNT(*) FROM events e WHERE e.chapter_id = c.id \
-                  AND e.status = 'published' AND {starts}) AS events, \
+                  AND e.status = {st_published} AND {starts}) AS events, \
                (SELECT COUNT(*) FROM talks t WHERE t.chapter_id = c.id \
-                  AND t.status = 'accepted' AND {given}) AS talks \
+                  AND t.status = {st_accepted} AND {given}) AS talks \
              FROM chapters c ORDER BY c.member_count DESC, c.id",
             joined = sql.within("m.joined_at", period),
             week = sql.ts(now - TimeDelta::days(7)),
             starts = sql.within("e.starts_at", period),
             given = sql.within("t.given_at", period),
+            st_organizer = Role::Organizer.sql(),
+            st_ambassador = Role::Ambassador.sql(),
+            st_member = Role::Member.sql(),
+            st_pending = ApplicationStatus::Pending.sql(),
+            st_published = EventStatus::Published.sql(),
+            st_accepted = TalkStatus::Accepted.sql()
         ),
     )?;
     let by_chapter = |tallies: Vec<Tallies>| -> BTreeMap<i64, Tallies> {
@@ -106,24 +118,27 @@ pub fn chapters(
         conn,
         &format!(
             "SELECT a.chapter_id, COUNT(*) AS a, \
-               COUNT(CASE WHEN a.status = 'approved' THEN 1 END) AS b, CAST(0 AS BIGINT) AS c \
+               COUNT(CASE WHEN a.status = {st_approved} THEN 1 END) AS b, CAST(0 AS BIGINT) AS c \
              FROM applications a WHERE a.chapter_id IN (SELECT id FROM chapters) AND {} \
              GROUP BY a.chapter_id",
-            sql.within("a.created_at", period)
+            sql.within("a.created_at", period),
+            st_approved = ApplicationStatus::Approved.sql()
         ),
     )?);
     let rsvps = by_chapter(load::<Tallies>(
         conn,
         &format!(
-            "SELECT e.chapter_id, COUNT(CASE WHEN r.status = 'going' THEN 1 END) AS a, \
+            "SELECT e.chapter_id, COUNT(CASE WHEN r.status = {st_going} THEN 1 END) AS a, \
                COUNT(r.checked_in_at) AS b, \
-               COUNT(CASE WHEN r.status = 'going' AND r.checked_in_at IS NULL \
+               COUNT(CASE WHEN r.status = {st_going} AND r.checked_in_at IS NULL \
                  AND e.ends_at < {} THEN 1 END) AS c \
              FROM events e JOIN rsvps r ON r.event_id = e.id \
-             WHERE e.chapter_id IN (SELECT id FROM chapters) AND e.status = 'published' AND {} \
+             WHERE e.chapter_id IN (SELECT id FROM chapters) AND e.status = {st_published} AND {} \
              GROUP BY e.chapter_id",
             sql.ts(now),
-            sql.within("e.starts_at", period)
+            sql.within("e.starts_at", period),
+            st_going = RsvpStatus::Going.sql(),
+            st_published = EventStatus::Published.sql()
         ),
     )?);
     let decisions: BTreeMap<String, Percentiles> = load::<KeyedPercentiles>(
@@ -131,9 +146,11 @@ pub fn chapters(
         &sql.percentiles_sql(&format!(
             "SELECT CAST(a.chapter_id AS TEXT) AS grp, {} AS v FROM applications a \
              WHERE a.chapter_id IN (SELECT id FROM chapters) \
-             AND a.status IN ('approved', 'rejected') AND {}",
+             AND a.status IN ({st_approved}, {st_rejected}) AND {}",
             sql.seconds_between("a.decided_at", "COALESCE(a.confirmed_at, a.created_at)"),
-            sql.within("a.decided_at", period)
+            sql.within("a.decided_at", period),
+            st_approved = ApplicationStatus::Approved.sql(),
+            st_rejected = ApplicationStatus::Rejected.sql()
         )),
     )?
     .into_iter()
@@ -190,11 +207,14 @@ pub fn totals(conn: &mut DbConnection, now: NaiveDateTime) -> DomainResult<Total
     let rows = load::<Totals>(
         conn,
         &format!(
-            "SELECT (SELECT COUNT(*) FROM chapters WHERE status = 'active') AS chapters, \
+            "SELECT (SELECT COUNT(*) FROM chapters WHERE status = {st_active}) AS chapters, \
                (SELECT CAST(COALESCE(SUM(member_count), 0) AS BIGINT) FROM chapters \
-                  WHERE status = 'active') AS members, \
-               (SELECT COUNT(*) FROM events WHERE status = 'published' AND ends_at < {now}) AS events, \
-               (SELECT COUNT(*) FROM talks WHERE given_at < {now} AND status = 'accepted') AS talks"
+                  WHERE status = {st_active}) AS members, \
+               (SELECT COUNT(*) FROM events WHERE status = {st_published} AND ends_at < {now}) AS events, \
+               (SELECT COUNT(*) FROM talks WHERE given_at < {now} AND status = {st_accepted}) AS talks",
+            st_active = ChapterStatus::Active.sql(),
+            st_published = EventStatus::Published.sql(),
+            st_accepted = TalkStatus::Accepted.sql()
         ),
     )?;
     Ok(rows.into_iter().next().unwrap_or(Totals {

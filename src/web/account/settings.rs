@@ -116,7 +116,7 @@ pub async fn settings_form(
             display_name: u.display_name,
             organization: u.organization,
             job_title: u.job_title,
-            locale: u.locale,
+            locale: u.locale.code().to_string(),
             roster_visible: u.roster_visible,
             event_announcements: u.event_announcements,
         },

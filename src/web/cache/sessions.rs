@@ -125,7 +125,7 @@ mod tests {
             display_name: "A".into(),
             organization: String::new(),
             job_title: String::new(),
-            locale: "zh-CN".into(),
+            locale: crate::i18n::Locale::ZhCn,
             password_hash: None,
             is_site_admin: false,
             roster_visible: true,

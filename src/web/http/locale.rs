@@ -30,7 +30,7 @@ pub async fn middleware(
     let user_setting = req
         .extensions()
         .get::<crate::web::http::auth::SignedIn>()
-        .and_then(|s| Locale::parse(&s.user.locale));
+        .map(|s| s.user.locale);
     let locale = chosen
         .or_else(|| req.cookie(COOKIE).and_then(|c| Locale::parse(c.value())))
         .or(user_setting)

@@ -2,6 +2,7 @@
 //! tiles above them, built from what the domain counted.
 
 use super::{ChapterData, DataTable, Figure, period_query};
+use crate::domain::applications::ApplicationSource;
 use crate::domain::insights::chapter::{self, Applicants, Gatherings, SOURCES};
 use crate::domain::insights::site::ChapterInsight;
 use crate::domain::insights::{Percentiles, Period};
@@ -218,7 +219,8 @@ impl Builder {
         );
         members.note = self.t("insights.members_note");
 
-        let source_label = |s: &str| self.t(&format!("insights.source_{s}"));
+        let source_label =
+            |s: &ApplicationSource| self.t(&format!("insights.source_{}", s.as_str()));
         let mut sources = self.figure(
             "sources",
             self.table(
