@@ -225,7 +225,10 @@ async fn journeys(lang: &str) {
     let desk = ticket_event_desk(&app);
     c.goto(&app.url(&desk)).await.unwrap();
     let html = wait_text(c, "id=\"count-checked-in\"").await;
-    assert_eq!(crate::day_of::desk_count(&html, "count-checked-in"), 1);
+    assert_eq!(
+        crate::events::day_of::desk_count(&html, "count-checked-in"),
+        1
+    );
     c.set_window_size(1280, 900).await.unwrap();
 }
 

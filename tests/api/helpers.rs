@@ -486,6 +486,12 @@ pub fn assert_redirect_to(res: &reqwest::Response, location: &str) {
 pub const PASSWORD: &str = "a story passphrase 2021";
 
 impl TestApp {
+    /// The demo chapter's organizer, signed in (their password set to `PASSWORD` first).
+    pub async fn organizer(&self) -> Browser {
+        self.set_password("organizer@example.org", PASSWORD);
+        self.sign_in("organizer@example.org", PASSWORD).await
+    }
+
     /// A browser signed in as `email`, who must have `password`.
     pub async fn sign_in(&self, email: &str, password: &str) -> Browser {
         let b = self.browser();

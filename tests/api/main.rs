@@ -6,26 +6,18 @@ mod helpers;
 mod smtp;
 mod webdriver;
 
-mod accounts;
+// By feature, as src/ is.
+mod account;
 mod applications;
-mod backups;
-mod browser;
-mod cache;
-mod catalog;
-mod cli;
-mod copy;
-mod day_of;
-mod deploy;
 mod events;
-mod hardening;
 mod insights;
-mod instances;
-mod layering;
-mod logs;
-mod mail;
 mod operating;
+mod talks;
+
+// Across features.
+mod browser;
+mod catalog;
+mod hardening;
+mod layering;
 mod pages;
 mod permissions;
-mod proxy;
-mod security;
-mod talks;

@@ -1,3 +1,4 @@
+mod security;
 use crate::helpers::*;
 use diesel::prelude::*;
 use ogug::db::schema::{applications, memberships, outbox, users};
@@ -53,11 +54,6 @@ async fn apply_and_confirm(app: &TestApp, b: &Browser, name: &str, email: &str) 
         .to_str()
         .unwrap()
         .to_string()
-}
-
-async fn organizer(app: &TestApp) -> Browser {
-    app.set_password("organizer@example.org", PW);
-    app.sign_in("organizer@example.org", PW).await
 }
 
 #[tokio::test]
@@ -141,7 +137,7 @@ async fn the_whole_journey_apply_confirm_approve_activate() {
     assert!(digest.text.contains("李雷"));
 
     // The organizer approves as Ambassador.
-    let org = organizer(&app).await;
+    let org = app.organizer().await;
     let (status, html) = org.get_html("/chapters/beijing/manage/applications").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("李雷"));
@@ -202,7 +198,7 @@ async fn a_rejection_tells_the_applicant_why() {
         .select(applications::id)
         .first(&mut app.conn())
         .unwrap();
-    let org = organizer(&app).await;
+    let org = app.organizer().await;
     let res = org
         .post_form(
             &format!("/chapters/beijing/manage/applications/{id}/decision"),
@@ -521,7 +517,7 @@ async fn review_routes_follow_the_permission_matrix() {
         .unwrap();
     assert_eq!(status, "pending");
 
-    let org = organizer(&app).await;
+    let org = app.organizer().await;
     assert_eq!(org.get(queue).await.status(), StatusCode::OK);
     let admin = app.browser();
     admin.login("admin@example.org", PW).await;
@@ -541,7 +537,7 @@ async fn two_organizers_deciding_at_once_make_one_decision() {
         .select(applications::id)
         .first(&mut app.conn())
         .unwrap();
-    let org = organizer(&app).await;
+    let org = app.organizer().await;
     app.member("org2@example.org", "beijing", Role::Organizer, PW);
     let org2 = app.browser();
     org2.login("org2@example.org", PW).await;
@@ -639,7 +635,7 @@ async fn hostile_input_is_escaped_on_every_page_and_in_emails() {
         .select(applications::id)
         .first(&mut app.conn())
         .unwrap();
-    let org = organizer(&app).await;
+    let org = app.organizer().await;
     for path in [
         "/chapters/beijing/manage/applications".to_string(),
         format!("/chapters/beijing/manage/applications/{id}"),
@@ -689,7 +685,7 @@ async fn the_queue_stays_fast_and_correct_with_ten_thousand_pending() {
     })
     .unwrap();
     drop(conn);
-    let org = organizer(&app).await;
+    let org = app.organizer().await;
     let (status, html) = org.get_html("/chapters/beijing/manage/applications").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(html.matches(r#"name="ids""#).count(), 50);
@@ -740,7 +736,7 @@ async fn bulk_approval_and_undo() {
         .select(applications::id)
         .load(&mut app.conn())
         .unwrap();
-    let org = organizer(&app).await;
+    let org = app.organizer().await;
     let id_strings: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
     let mut fields: Vec<(&str, &str)> = id_strings.iter().map(|i| ("ids", i.as_str())).collect();
     fields.extend([("decision", "approve"), ("role", "member")]);

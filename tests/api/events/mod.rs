@@ -1,3 +1,9 @@
+//! Events: the editor, publishing, RSVPs and the waitlist, feeds; the day of the meetup
+//! (`day_of`) and hostile input (`security`).
+
+pub mod day_of;
+mod security;
+
 use crate::helpers::*;
 use diesel::prelude::*;
 use ogug::db::schema::{events, rsvps};
@@ -59,10 +65,6 @@ pub async fn create(b: &Browser, title: &str, capacity: &str, publish: bool) -> 
     path
 }
 
-pub async fn signed_in(app: &TestApp, email: &str) -> Browser {
-    app.sign_in(email, PW).await
-}
-
 #[tokio::test]
 async fn an_ambassador_drafts_previews_and_publishes_an_event() {
     let app = spawn_app().await;
@@ -73,7 +75,7 @@ async fn an_ambassador_drafts_previews_and_publishes_an_event() {
         .set(ogug::db::schema::users::event_announcements.eq(false))
         .execute(&mut app.conn())
         .unwrap();
-    let amb = signed_in(&app, "amb@example.org").await;
+    let amb = app.sign_in("amb@example.org", PW).await;
     let (status, form) = amb.get_html("/chapters/beijing/events/new").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
@@ -100,7 +102,7 @@ async fn an_ambassador_drafts_previews_and_publishes_an_event() {
     let second = html.find("第二个议题").unwrap();
     assert!(first < second, "agenda ordered by the order numbers");
     assert_eq!(app.get(&path).await.status(), StatusCode::NOT_FOUND);
-    let fan_browser = signed_in(&app, "fan@example.org").await;
+    let fan_browser = app.sign_in("fan@example.org", PW).await;
     assert_eq!(fan_browser.get(&path).await.status(), StatusCode::NOT_FOUND);
     let (_, ics) = app.get_html("/chapters/beijing/events.ics").await;
     assert!(
@@ -169,10 +171,10 @@ async fn who_may_create_and_edit_events() {
     app.member("sh-amb@example.org", "shanghai", Role::Ambassador, PW);
     app.member("member@example.org", "beijing", Role::Member, PW);
     app.member("org@example.org", "beijing", Role::Organizer, PW);
-    let amb = signed_in(&app, "amb@example.org").await;
+    let amb = app.sign_in("amb@example.org", PW).await;
     let path = create(&amb, "大使的活动", "", true).await;
 
-    let member = signed_in(&app, "member@example.org").await;
+    let member = app.sign_in("member@example.org", PW).await;
     let res = member
         .post_form("/chapters/beijing/events", &event_fields("成员的活动", ""))
         .await;
@@ -181,7 +183,7 @@ async fn who_may_create_and_edit_events() {
         StatusCode::FORBIDDEN,
         "a member cannot create"
     );
-    let other_chapter = signed_in(&app, "sh-amb@example.org").await;
+    let other_chapter = app.sign_in("sh-amb@example.org", PW).await;
     let res = other_chapter
         .post_form(&format!("{path}/edit"), &event_fields("改", ""))
         .await;
@@ -190,7 +192,7 @@ async fn who_may_create_and_edit_events() {
         StatusCode::FORBIDDEN,
         "an ambassador of another chapter cannot edit"
     );
-    let colleague = signed_in(&app, "amb2@example.org").await;
+    let colleague = app.sign_in("amb2@example.org", PW).await;
     let res = colleague
         .post_form(&format!("{path}/edit"), &event_fields("改", ""))
         .await;
@@ -199,7 +201,7 @@ async fn who_may_create_and_edit_events() {
         StatusCode::FORBIDDEN,
         "an ambassador cannot edit another's event"
     );
-    let org = signed_in(&app, "org@example.org").await;
+    let org = app.sign_in("org@example.org", PW).await;
     let res = org
         .post_form(
             &format!("{path}/edit"),
@@ -221,7 +223,7 @@ async fn who_may_create_and_edit_events() {
 async fn a_cancelled_event_shows_as_cancelled_and_in_the_calendar() {
     let app = spawn_app().await;
     app.member("org@example.org", "beijing", Role::Organizer, PW);
-    let org = signed_in(&app, "org@example.org").await;
+    let org = app.sign_in("org@example.org", PW).await;
     let path = create(&org, "将被取消的活动", "", true).await;
     let res = org
         .post_form(&format!("{path}/cancel"), &[("message", "因场地原因取消")])
@@ -256,7 +258,7 @@ async fn times_are_entered_and_shown_in_the_chapter_time_zone() {
         .execute(&mut app.conn())
         .unwrap();
     app.member("org@example.org", "beijing", Role::Organizer, PW);
-    let org = signed_in(&app, "org@example.org").await;
+    let org = app.sign_in("org@example.org", PW).await;
     let path = create(&org, "柏林时间的活动", "", true).await;
     let starts: chrono::NaiveDateTime = events::table
         .filter(events::title_zh.eq("柏林时间的活动"))
@@ -278,7 +280,7 @@ async fn times_are_entered_and_shown_in_the_chapter_time_zone() {
 async fn feeds_parse_with_real_parsers() {
     let app = spawn_app().await;
     app.member("org@example.org", "beijing", Role::Organizer, PW);
-    let org = signed_in(&app, "org@example.org").await;
+    let org = app.sign_in("org@example.org", PW).await;
     create(&org, "订阅源里的活动", "", true).await;
     for path in ["/events.ics", "/chapters/beijing/events.ics"] {
         let res = app.get(path).await;
@@ -334,13 +336,13 @@ async fn feeds_parse_with_real_parsers() {
 async fn concurrent_rsvps_never_exceed_the_capacity_and_the_waitlist_moves_up() {
     let app = spawn_app().await;
     app.member("org@example.org", "beijing", Role::Organizer, PW);
-    let org = signed_in(&app, "org@example.org").await;
+    let org = app.sign_in("org@example.org", PW).await;
     let path = create(&org, "名额有限的活动", "3", true).await;
     let mut browsers = Vec::new();
     for i in 0..10 {
         let email = format!("m{i}@example.org");
         app.member(&email, "beijing", Role::Member, PW);
-        browsers.push(signed_in(&app, &email).await);
+        browsers.push(app.sign_in(&email, PW).await);
     }
     let tasks: Vec<_> = browsers
         .iter()
@@ -389,7 +391,7 @@ async fn concurrent_rsvps_never_exceed_the_capacity_and_the_waitlist_moves_up() 
         .select(ogug::db::schema::users::email)
         .first(&mut app.conn())
         .unwrap();
-    let leaver = signed_in(&app, &going_email).await;
+    let leaver = app.sign_in(&going_email, PW).await;
     leaver
         .post_form(&format!("{path}/rsvp"), &[("going", "no")])
         .await;
@@ -421,7 +423,7 @@ async fn concurrent_rsvps_never_exceed_the_capacity_and_the_waitlist_moves_up() 
 async fn an_archived_chapters_events_leave_the_site_wide_lists() {
     let app = spawn_app().await;
     app.member("amb@example.org", "beijing", Role::Ambassador, PW);
-    let b = signed_in(&app, "amb@example.org").await;
+    let b = app.sign_in("amb@example.org", PW).await;
     create(&b, "将要归档的活动", "", true).await;
     let (_, home) = app.get_html("/").await;
     assert!(home.contains("将要归档的活动"), "upcoming on the home page");

@@ -1,3 +1,4 @@
+mod security;
 use crate::helpers::*;
 use diesel::prelude::*;
 use ogug::db::schema::{audit_log, sessions, tokens, users};

@@ -1,4 +1,17 @@
-//! What an operator relies on (issue 16): readiness, request ids.
+//! Operating ogug: readiness and request ids here; backups, the CLI, the copy to PostgreSQL,
+//! deployment recipes, several instances, logs, mail delivery, the proxy, caches and their
+//! invalidation, and behaviour under pressure in the modules below.
+
+mod backups;
+mod cache;
+mod cli;
+mod copy;
+mod deploy;
+mod instances;
+mod logs;
+mod mail;
+mod proxy;
+mod security;
 
 use crate::helpers::*;
 use diesel::connection::SimpleConnection;
