@@ -80,7 +80,8 @@ pub fn validate(input: &ApplyInput, questions: &[String]) -> Result<ValidApplica
         "organization",
         &input.organization,
         100,
-        true,
+        // Students and people on their own have none.
+        false,
         false,
     );
     let job_title = text(

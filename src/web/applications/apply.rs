@@ -348,6 +348,10 @@ struct StatusPage {
     reason_key: String,
     action: String,
     notice: Option<&'static str>,
+    /// Asking "withdraw?" before doing it.
+    asking: bool,
+    /// Where to apply again, once the application is closed.
+    apply_href: String,
 }
 
 #[derive(Deserialize)]
@@ -361,6 +365,16 @@ async fn status_page(
     req: &HttpRequest,
     token: &str,
     notice: Option<&'static str>,
+) -> Result<HttpResponse, AppError> {
+    status_page_asking(state, req, token, notice, false).await
+}
+
+async fn status_page_asking(
+    state: &AppState,
+    req: &HttpRequest,
+    token: &str,
+    notice: Option<&'static str>,
+    asking: bool,
 ) -> Result<HttpResponse, AppError> {
     let t = token.to_string();
     let application = match db(state, move |c| {
@@ -383,6 +397,8 @@ async fn status_page(
         reason_key: application.reason_key(),
         action: paths::application_status(token),
         notice,
+        asking: asking && application.is_open(),
+        apply_href: paths::apply(&chapter.slug),
         ui,
         application,
     })
@@ -408,6 +424,9 @@ pub async fn status(
 pub struct StatusAction {
     #[serde(default)]
     action: String,
+    /// "1" once the person said yes on the confirmation.
+    #[serde(default)]
+    confirm: String,
 }
 
 pub async fn status_action(
@@ -418,6 +437,10 @@ pub async fn status_action(
 ) -> Result<HttpResponse, AppError> {
     if form.action != "withdraw" {
         return Err(AppError::BadRequest);
+    }
+    if form.confirm != "1" {
+        // Withdrawing cannot be undone: ask first, change nothing.
+        return status_page_asking(&state, &req, &token, None, true).await;
     }
     let (token, actor) = (token.into_inner(), actor(&req));
     let t = token.clone();

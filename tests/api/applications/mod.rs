@@ -259,12 +259,25 @@ async fn withdrawing_an_application() {
     let b = app.browser();
     let status_path = apply_and_confirm(&app, &b, "Wu", "wu@example.org").await;
     let path = status_path.split('?').next().unwrap().to_string();
+    // The first tap only asks: nothing is withdrawn until the person says yes.
     let res = b.post_form(&path, &[("action", "withdraw")]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(zh("status.withdraw_ask")) && html.contains(r#"name="confirm" value="1""#));
+    let (_, html) = b.get_html(&path).await;
+    assert!(html.contains(zh("status.pending")), "still pending after the question");
+    let res = b
+        .post_form(&path, &[("action", "withdraw"), ("confirm", "1")])
+        .await;
     assert_redirect_to(&res, &format!("{path}?withdrawn=1"));
     let (_, html) = b.get_html(&path).await;
     assert!(html.contains(zh("status.withdrawn")));
-    assert!(!html.contains("撤回申请</button>"), "no second withdrawal");
-    let res = b.post_form(&path, &[("action", "withdraw")]).await;
+    assert!(!html.contains(r#"value="withdraw""#), "no second withdrawal");
+    // A closed application offers to apply again.
+    assert!(html.contains(r#"id="apply-again" href="/chapters/beijing/apply""#));
+    let res = b
+        .post_form(&path, &[("action", "withdraw"), ("confirm", "1")])
+        .await;
     assert!(
         res.text()
             .await
@@ -969,4 +982,28 @@ async fn the_kept_first_page_of_a_queue_tab_follows_every_change() {
         .get_html("/chapters/beijing/manage/applications?status=pending&q=delta")
         .await;
     assert!(html.contains("QueueDelta") && !html.contains("QueueBravoRenamed"));
+}
+
+#[tokio::test]
+async fn students_apply_without_an_organization_and_members_see_they_belong() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let (_, form) = b.get_html("/chapters/beijing/apply").await;
+    assert!(form.contains(zh("field.organization_optional")));
+    assert!(!form.contains(r#"name="organization" type="text" value="" autocomplete="organization" required"#));
+    let mut fields = apply_fields("学生小王", "student@example.org");
+    fields.retain(|(k, _)| *k != "organization");
+    fields.push(("organization", ""));
+    let res = b.post_form("/chapters/beijing/apply", &fields).await;
+    assert!(res.status().is_success() || res.status().is_redirection());
+    assert_eq!(count_applications(&app), 1, "an empty organization is accepted");
+
+    // A member of the chapter is told so instead of being asked to apply.
+    app.member("in@example.org", "beijing", Role::Member, PW);
+    let member = app.sign_in("in@example.org", PW).await;
+    let (_, page) = member.get_html("/chapters/beijing").await;
+    assert!(page.contains(zh("chapter.you_are_member")));
+    assert!(!page.contains(&format!(">{}</a>", zh("chapter.apply"))));
+    let (_, page) = app.browser().get_html("/chapters/beijing").await;
+    assert!(page.contains(&format!(">{}</a>", zh("chapter.apply"))));
 }
