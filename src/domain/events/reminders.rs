@@ -40,7 +40,9 @@ pub struct DueReminder {
 
 /// Reminders of `kind` due at `at`, at most `limit`: published events starting within the
 /// reminder's lead time and not yet started, RSVPs going or waitlisted without that reminder.
-/// When the 2-hour one is due the day-before one is no longer sent (an event made late).
+/// When the 2-hour one is due the day-before one is no longer sent (an event made late); nobody
+/// checked in is reminded, and an RSVP made inside a window counts its reminder as sent
+/// (`rsvp::skip_passed_reminders`).
 pub fn due_reminders(
     conn: &mut DbConnection,
     kind: Reminder,
@@ -53,6 +55,8 @@ pub fn due_reminders(
         .filter(events::starts_at.gt(at))
         .filter(events::starts_at.le(at + kind.lead()))
         .filter(rsvps::status.eq_any([RsvpStatus::Going, RsvpStatus::Waitlisted]))
+        // Someone already checked in (a walk-in) needs no "show this at the door".
+        .filter(rsvps::checked_in_at.is_null())
         .into_boxed();
     q = match kind {
         Reminder::Day => q

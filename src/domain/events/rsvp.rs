@@ -131,6 +131,7 @@ pub fn rsvp(
             ))
             .execute(conn)?;
     }
+    skip_passed_reminders(conn, event, user_id, at)?;
     let promoted = if previous == Some(RsvpStatus::Going) && status == RsvpStatus::NotGoing {
         promote_next(conn, event, at)?
     } else {
@@ -249,4 +250,29 @@ pub fn announcement_recipients(
         .filter(users::disabled_at.is_null())
         .select(User::as_select())
         .load(conn)?)
+}
+
+/// A reminder whose window had already opened when the person answered (an RSVP an hour before
+/// the start) would arrive at once and tell them nothing new: it counts as sent.
+pub fn skip_passed_reminders(
+    conn: &mut DbConnection,
+    event: &Event,
+    user_id: UserId,
+    at: chrono::NaiveDateTime,
+) -> DomainResult<()> {
+    use super::reminders::Reminder;
+    let target = rsvps::table
+        .filter(rsvps::event_id.eq(event.id))
+        .filter(rsvps::user_id.eq(user_id));
+    if event.starts_at - Reminder::Day.lead() <= at {
+        diesel::update(target.filter(rsvps::reminded_24h_at.is_null()))
+            .set(rsvps::reminded_24h_at.eq(at))
+            .execute(conn)?;
+    }
+    if event.starts_at - Reminder::TwoHours.lead() <= at {
+        diesel::update(target.filter(rsvps::reminded_2h_at.is_null()))
+            .set(rsvps::reminded_2h_at.eq(at))
+            .execute(conn)?;
+    }
+    Ok(())
 }

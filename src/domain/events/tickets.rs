@@ -40,8 +40,11 @@ pub struct Ticket {
 }
 
 impl Ticket {
-    /// Catalog key of the RSVP status.
+    /// Catalog key of where the person stands: checked in, or their RSVP's status.
     pub fn status_key(&self) -> &'static str {
+        if self.checked_in_at.is_some() {
+            return "desk.status_checked_in";
+        }
         match self.status {
             RsvpStatus::Going => "desk.status_going",
             RsvpStatus::Waitlisted => "desk.status_waitlisted",

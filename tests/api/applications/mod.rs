@@ -263,16 +263,24 @@ async fn withdrawing_an_application() {
     let res = b.post_form(&path, &[("action", "withdraw")]).await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
-    assert!(html.contains(zh("status.withdraw_ask")) && html.contains(r#"name="confirm" value="1""#));
+    assert!(
+        html.contains(zh("status.withdraw_ask")) && html.contains(r#"name="confirm" value="1""#)
+    );
     let (_, html) = b.get_html(&path).await;
-    assert!(html.contains(zh("status.pending")), "still pending after the question");
+    assert!(
+        html.contains(zh("status.pending")),
+        "still pending after the question"
+    );
     let res = b
         .post_form(&path, &[("action", "withdraw"), ("confirm", "1")])
         .await;
     assert_redirect_to(&res, &format!("{path}?withdrawn=1"));
     let (_, html) = b.get_html(&path).await;
     assert!(html.contains(zh("status.withdrawn")));
-    assert!(!html.contains(r#"value="withdraw""#), "no second withdrawal");
+    assert!(
+        !html.contains(r#"value="withdraw""#),
+        "no second withdrawal"
+    );
     // A closed application offers to apply again.
     assert!(html.contains(r#"id="apply-again" href="/chapters/beijing/apply""#));
     let res = b
@@ -990,13 +998,19 @@ async fn students_apply_without_an_organization_and_members_see_they_belong() {
     let b = app.browser();
     let (_, form) = b.get_html("/chapters/beijing/apply").await;
     assert!(form.contains(zh("field.organization_optional")));
-    assert!(!form.contains(r#"name="organization" type="text" value="" autocomplete="organization" required"#));
+    assert!(!form.contains(
+        r#"name="organization" type="text" value="" autocomplete="organization" required"#
+    ));
     let mut fields = apply_fields("学生小王", "student@example.org");
     fields.retain(|(k, _)| *k != "organization");
     fields.push(("organization", ""));
     let res = b.post_form("/chapters/beijing/apply", &fields).await;
     assert!(res.status().is_success() || res.status().is_redirection());
-    assert_eq!(count_applications(&app), 1, "an empty organization is accepted");
+    assert_eq!(
+        count_applications(&app),
+        1,
+        "an empty organization is accepted"
+    );
 
     // A member of the chapter is told so instead of being asked to apply.
     app.member("in@example.org", "beijing", Role::Member, PW);

@@ -113,6 +113,11 @@ async fn an_rsvp_mails_a_ticket_whose_qr_opens_the_check_in_for_staff() {
     assert_eq!(res.location(), path, "already in: no second check-in");
     let (_, html) = ambassador.get_html(&path).await;
     assert!(html.contains(r#"id="checked-in""#));
+    // The ticket now says where the person stands: in, not merely "going".
+    assert!(html.contains(&format!(
+        r#"id="ticket-status">{}<"#,
+        zh("desk.status_checked_in")
+    )));
     assert_eq!(count_audit(&app, "checked_in"), 1);
 
     // The desk counts it.
@@ -462,7 +467,8 @@ async fn reminders_go_out_once_a_day_and_two_hours_before_even_from_two_instance
         ..Options::default()
     })
     .await;
-    meetup_today(&app, 23 * 60, Some(1));
+    // They answer two days ahead; a day before the start the reminders fall due.
+    meetup_today(&app, 48 * 60, Some(1));
     let event_of = |app: &TestApp| {
         let mut c = app.conn();
         let chapter = ogug::domain::chapters::find_by_slug(&mut c, "beijing").unwrap();
@@ -473,6 +479,7 @@ async fn reminders_go_out_once_a_day_and_two_hours_before_even_from_two_instance
         let id = app.create_user(&format!("p{n}@example.org"), &format!("P{n}"), None, false);
         ogug::domain::events::rsvp(&mut app.conn(), &event, id, going).unwrap();
     }
+    meetup_today(&app, 23 * 60, Some(1));
     let site = ogug::flows::Site::from_config(&app.config);
     let now = ogug::domain::now();
     // Two instances run the job in the same minute.
@@ -523,6 +530,45 @@ async fn reminders_go_out_once_a_day_and_two_hours_before_even_from_two_instance
         outbox_keys(&app, "reminder:")
             .iter()
             .all(|(to, _)| to != "p4@example.org")
+    );
+}
+
+#[tokio::test]
+async fn no_reminder_comes_right_after_answering_or_to_someone_already_in() {
+    let app = spawn_app_with(Options {
+        mail_worker: false,
+        ..Options::default()
+    })
+    .await;
+    // An hour before the start: both windows have opened.
+    meetup_today(&app, 60, None);
+    let event_of = |app: &TestApp| {
+        let mut c = app.conn();
+        let chapter = ogug::domain::chapters::find_by_slug(&mut c, "beijing").unwrap();
+        ogug::domain::events::find_any(&mut c, chapter.id, EVENT_SLUG).unwrap()
+    };
+    let late = app.create_user("late@example.org", "Late", None, false);
+    ogug::domain::events::rsvp(&mut app.conn(), &event_of(&app), late, true).unwrap();
+    // Someone who answered ten hours ahead and is already in (checked in early at the desk).
+    meetup_today(&app, 10 * 60, None);
+    let early = app.create_user("early@example.org", "Early", None, false);
+    ogug::domain::events::rsvp(&mut app.conn(), &event_of(&app), early, true).unwrap();
+    diesel::update(rsvps::table.filter(rsvps::user_id.eq(early)))
+        .set(rsvps::checked_in_at.eq(ogug::domain::now()))
+        .execute(&mut app.conn())
+        .unwrap();
+    let site = ogug::flows::Site::from_config(&app.config);
+    let now = ogug::domain::now();
+    for at in [
+        now,
+        now + chrono::TimeDelta::hours(8) + chrono::TimeDelta::minutes(30),
+    ] {
+        ogug::flows::reminders::send_due(&mut app.conn(), &site, at).unwrap();
+    }
+    let sent = outbox_keys(&app, "reminder:");
+    assert!(
+        sent.is_empty(),
+        "no reminder for a late answer or a walk-in: {sent:?}"
     );
 }
 
