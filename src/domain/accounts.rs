@@ -326,3 +326,15 @@ pub fn delete_account(
     diesel::delete(users_t::table.find(user_id)).execute(conn)?;
     Ok(released)
 }
+
+/// Sets the language a person reads the site and their emails in.
+pub fn set_locale(
+    conn: &mut DbConnection,
+    user_id: UserId,
+    locale: crate::i18n::Locale,
+) -> DomainResult<()> {
+    diesel::update(users_t::table.find(user_id))
+        .set((users_t::locale.eq(locale.code()), users_t::updated_at.eq(now())))
+        .execute(conn)?;
+    Ok(())
+}

@@ -95,11 +95,16 @@ pub fn set_password_by_link(
     token: &str,
     link: Link,
     hash: &str,
-    user_agent: &str,
+    (user_agent, page_locale): (&str, crate::i18n::Locale),
 ) -> FlowResult<Option<String>> {
     write_transaction(conn, |c| {
         let user = accounts::consume_token(c, token, link.purpose())?;
         accounts::set_password(c, user.id, hash, None)?;
+        if link == Link::Activate {
+            // The language they activated in is the one they read: staff appointed by email
+            // have had no other chance to choose.
+            accounts::set_locale(c, user.id, page_locale)?;
+        }
         let action = match link {
             Link::Activate => AuditAction::AccountActivated,
             Link::Reset => AuditAction::PasswordReset,

@@ -106,8 +106,17 @@ async fn use_link(
         .await?
         .map_err(|e| AppError::Internal(e.into()))?;
     let (actor, user_agent) = (actor(req), super::user_agent(req));
+    let locale = crate::web::http::locale::of(req);
     let result = flow(state, move |c, site| {
-        flows::accounts::set_password_by_link(c, site, &actor, &token, link, &hash, &user_agent)
+        flows::accounts::set_password_by_link(
+            c,
+            site,
+            &actor,
+            &token,
+            link,
+            &hash,
+            (&user_agent, locale),
+        )
     })
     .await;
     let https = state.config.is_https();

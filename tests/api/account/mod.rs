@@ -801,3 +801,36 @@ async fn sign_in_returns_to_the_page_asked_for_but_only_on_this_site() {
         .await;
     assert_redirect_to(&res, "/");
 }
+
+#[tokio::test]
+async fn activating_on_an_english_page_makes_the_account_english() {
+    let app = spawn_app().await;
+    let id = app.create_user("staff@example.org", "Staff", None, false);
+    let token = app.issue_token(Purpose::Activate, id);
+    let path = format!("/account/activate/{token}");
+    let b = app.browser();
+    // The appointee opened the link and switched the page to English.
+    let (status, html) = b.get_html(&format!("{path}?lang=en")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(ogug::i18n::Locale::En.t("activate.title")));
+    let res = b
+        .post_form(
+            &path,
+            &[
+                ("password", "a long staff passphrase"),
+                ("password_confirm", "a long staff passphrase"),
+            ],
+        )
+        .await;
+    assert!(res.status().is_redirection());
+    let locale: String = users::table
+        .find(id)
+        .select(users::locale)
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(locale, "en", "stored as the account's language");
+    // A fresh browser signed in as them reads English without choosing again.
+    let fresh = app.sign_in("staff@example.org", "a long staff passphrase").await;
+    let (_, page) = fresh.get_html("/account").await;
+    assert!(page.contains(r#"lang="en""#));
+}
