@@ -35,6 +35,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Help people in.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Inspect and steer the email outbox.
     Mail {
         #[command(subcommand)]
@@ -88,6 +93,16 @@ pub enum ChapterCommand {
         founded_on: Option<chrono::NaiveDate>,
         #[arg(long, default_value = "")]
         description: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Print a fresh one-time link for a person: activation if they never set a password (an
+    /// activation link is printed once and lost), otherwise a password reset.
+    Link {
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -148,6 +163,27 @@ fn chapter_create(conn: &mut DbConnection, input: ChapterInput) -> anyhow::Resul
         Err(FlowError::Domain(DomainError::Conflict(_))) => {
             bail!("a chapter with slug {:?} already exists", input.slug)
         }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn user_link(conn: &mut DbConnection, config: &Config, email: &str) -> anyhow::Result<String> {
+    let address = EmailAddress::parse(email)
+        .map_err(|_| anyhow::anyhow!("invalid email address: {email:?}"))?;
+    match flows::accounts::operator_link(conn, &address) {
+        Ok((flows::accounts::Link::Activate, token)) => Ok(format!(
+            "{}: one-time activation link (valid 72 h):\n{}{}",
+            address.as_str(),
+            config.base_url,
+            crate::paths::activate(&token)
+        )),
+        Ok((flows::accounts::Link::Reset, token)) => Ok(format!(
+            "{}: one-time password reset link:\n{}{}",
+            address.as_str(),
+            config.base_url,
+            crate::paths::reset_link(&token)
+        )),
+        Err(FlowError::Domain(DomainError::NotFound)) => bail!("no account for {email}"),
         Err(e) => Err(e.into()),
     }
 }
@@ -215,6 +251,9 @@ pub fn run_admin_command(command: Command, config: &Config) -> anyhow::Result<Ve
         Command::Admin {
             command: AdminCommand::Create { email, name },
         } => Ok(vec![admin_create(conn, config, &email, &name)?]),
+        Command::User {
+            command: UserCommand::Link { email },
+        } => Ok(vec![user_link(conn, config, &email)?]),
         Command::Mail { command } => mail_command(conn, config, command),
         Command::Backup { file } => {
             Ok(vec![db::backup::backup(conn, &config.database_url, &file)?])

@@ -334,7 +334,10 @@ pub fn set_locale(
     locale: crate::i18n::Locale,
 ) -> DomainResult<()> {
     diesel::update(users_t::table.find(user_id))
-        .set((users_t::locale.eq(locale.code()), users_t::updated_at.eq(now())))
+        .set((
+            users_t::locale.eq(locale.code()),
+            users_t::updated_at.eq(now()),
+        ))
         .execute(conn)?;
     Ok(())
 }

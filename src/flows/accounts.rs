@@ -231,6 +231,21 @@ pub fn create_site_admin(
     })
 }
 
+/// An operator's fresh one-time link for a person: activation if they never set a password,
+/// a reset link otherwise (earlier links of the same kind stop working when it is used).
+pub fn operator_link(conn: &mut DbConnection, email: &EmailAddress) -> FlowResult<(Link, String)> {
+    write_transaction(conn, |c| {
+        let user = users::find_by_email(c, email)?.ok_or(crate::domain::DomainError::NotFound)?;
+        let link = if user.password_hash.is_none() {
+            Link::Activate
+        } else {
+            Link::Reset
+        };
+        let token = one_time_tokens::issue(c, link.purpose(), Some(user.id), None)?;
+        Ok((link, token))
+    })
+}
+
 /// Saves the person's own profile and settings.
 pub fn save_profile(
     conn: &mut DbConnection,

@@ -830,7 +830,9 @@ async fn activating_on_an_english_page_makes_the_account_english() {
         .unwrap();
     assert_eq!(locale, "en", "stored as the account's language");
     // A fresh browser signed in as them reads English without choosing again.
-    let fresh = app.sign_in("staff@example.org", "a long staff passphrase").await;
+    let fresh = app
+        .sign_in("staff@example.org", "a long staff passphrase")
+        .await;
     let (_, page) = fresh.get_html("/account").await;
     assert!(page.contains(r#"lang="en""#));
 }

@@ -211,3 +211,36 @@ async fn mail_status_and_retry_dead() {
     let (ok, _, _) = ogug(&app, &["mail", "retry"]);
     assert!(!ok, "--dead is required");
 }
+
+#[tokio::test]
+async fn a_lost_activation_link_is_printed_again_and_works() {
+    let app = spawn_app().await;
+    let (ok, _, err) = ogug(&app, &["admin", "create", "--email", "lost@example.org"]);
+    assert!(ok, "{err}");
+    // The first link was lost: the operator prints a new one, and it activates the account.
+    let (ok, out, err) = ogug(&app, &["user", "link", "--email", "lost@example.org"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("activation"), "{out}");
+    let path = format!(
+        "/account/activate/{}",
+        out.trim().rsplit('/').next().unwrap()
+    );
+    let (status, html) = app.get_html(&path).await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    assert!(html.contains("lost@example.org"));
+    let res = app
+        .post_form(
+            &path,
+            &[
+                ("password", "found again 2021 passphrase"),
+                ("password_confirm", "found again 2021 passphrase"),
+            ],
+        )
+        .await;
+    assert!(res.status().is_redirection());
+    // With a password set, the same command gives a reset link; nobody unknown gets one.
+    let (ok, out, _) = ogug(&app, &["user", "link", "--email", "lost@example.org"]);
+    assert!(ok && out.contains("/account/reset/"), "{out}");
+    let (ok, _, err) = ogug(&app, &["user", "link", "--email", "nobody@example.org"]);
+    assert!(!ok && err.contains("no account"), "{err}");
+}
