@@ -53,6 +53,8 @@ struct QueuePage {
     rows: Vec<QueueRow>,
     next_href: Option<String>,
     notice: String,
+    /// After a single decision: its undo, while the email waits.
+    undo_action: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -61,6 +63,9 @@ pub struct QueueQuery {
     q: Option<String>,
     after: Option<String>,
     done: Option<String>,
+    /// The application just decided (for its undo) or, after a bulk decision, how many.
+    id: Option<i64>,
+    n: Option<usize>,
 }
 
 /// "3 天" / "3 days", or hours under a day.
@@ -179,9 +184,21 @@ pub async fn queue(
             }
         })
         .collect();
-    let notice = match query.done.as_deref() {
-        Some(d @ ("approved" | "rejected" | "undone" | "bulk")) => format!("queue.done_{d}"),
+    let notice = match (query.done.as_deref(), query.n) {
+        (Some(d @ ("bulk_approved" | "bulk_rejected")), Some(n)) => {
+            ui.locale
+                .tf1(&format!("queue.done_{d}"), "n", &n.to_string())
+        }
+        (Some(d @ ("approved" | "rejected" | "undone" | "bulk")), _) => {
+            ui.t(&format!("queue.done_{d}")).to_string()
+        }
         _ => String::new(),
+    };
+    let undo_action = match (query.done.as_deref(), query.id) {
+        (Some("approved" | "rejected"), Some(id)) => {
+            Some(paths::application_undo(&access.chapter.slug, id))
+        }
+        _ => None,
     };
     view::render(&QueuePage {
         chapter_name: access.chapter.name(locale).to_string(),
@@ -193,6 +210,7 @@ pub async fn queue(
         rows,
         next_href,
         notice,
+        undo_action,
     })
 }
 
@@ -337,7 +355,7 @@ pub async fn decide(
     .await;
     match result {
         Ok(_) => Ok(see_other(format!(
-            "{}?done={done}",
+            "{}?done={done}&id={id}",
             paths::applications(&access.chapter.slug)
         ))),
         Err(AppError::Conflict(Conflict::AlreadyDecided)) => Ok(with_status(
@@ -380,13 +398,18 @@ pub async fn bulk(
         .filter_map(|(_, v)| v.parse().ok().map(ApplicationId))
         .take(applications::PAGE_SIZE as usize)
         .collect();
+    let done = if matches!(decision, Decision::Approve(_)) {
+        "bulk_approved"
+    } else {
+        "bulk_rejected"
+    };
     let (chapter, actor) = (access.chapter.clone(), actor(&req));
-    flow(&state, move |c, site| {
+    let n = flow(&state, move |c, site| {
         flows::applications::decide_many(c, site, &actor, &chapter, &ids, &decision)
     })
     .await?;
     Ok(see_other(format!(
-        "{}?done=bulk",
+        "{}?done={done}&n={n}",
         paths::applications(&access.chapter.slug)
     )))
 }

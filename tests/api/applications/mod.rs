@@ -156,7 +156,20 @@ async fn the_whole_journey_apply_confirm_approve_activate() {
             &[("decision", "approve"), ("role", "ambassador")],
         )
         .await;
-    assert_redirect_to(&res, "/chapters/beijing/manage/applications?done=approved");
+    assert_redirect_to(
+        &res,
+        &format!("/chapters/beijing/manage/applications?done=approved&id={id}"),
+    );
+    // The message says what happened and offers its undo right there.
+    let (_, queue) = org
+        .get_html(&format!(
+            "/chapters/beijing/manage/applications?done=approved&id={id}"
+        ))
+        .await;
+    assert!(queue.contains(zh("queue.done_approved")));
+    assert!(queue.contains(&format!(
+        r#"action="/chapters/beijing/manage/applications/{id}/undo""#
+    )));
 
     let mails = app.smtp.wait_for(3, WAIT).await;
     let welcome = parse(&mails[2]);
@@ -209,7 +222,10 @@ async fn a_rejection_tells_the_applicant_why() {
             ],
         )
         .await;
-    assert_redirect_to(&res, "/chapters/beijing/manage/applications?done=rejected");
+    assert!(
+        res.location()
+            .starts_with("/chapters/beijing/manage/applications?done=rejected&id=")
+    );
     let mails = app.smtp.wait_for(2, WAIT).await;
     let mail = parse(&mails[1]);
     assert_eq!(mail.subject, "关于您加入 oGUG 北京用户组的申请");
@@ -764,7 +780,12 @@ async fn bulk_approval_and_undo() {
     let res = org
         .post_form("/chapters/beijing/manage/applications/bulk", &fields)
         .await;
-    assert_redirect_to(&res, "/chapters/beijing/manage/applications?done=bulk");
+    assert_redirect_to(
+        &res,
+        "/chapters/beijing/manage/applications?done=bulk_approved&n=2",
+    );
+    let (_, queue) = org.get_html(&res.location()).await;
+    assert!(queue.contains(&zh("queue.done_bulk_approved").replace("{n}", "2")));
     let statuses: Vec<String> = applications::table
         .select(applications::status)
         .load(&mut app.conn())
