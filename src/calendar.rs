@@ -46,7 +46,15 @@ fn calendar_name(calendar: &mut Calendar, name: &str) {
     }
 }
 
-pub fn ics(base: &str, name: &str, list: &[(Event, Chapter)]) -> String {
+/// Who a calendar is for: the public feeds leave the online meeting link out (it is for people
+/// who registered: their ticket and its calendar attachment carry it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Public,
+    Registered,
+}
+
+pub fn ics(base: &str, name: &str, list: &[(Event, Chapter)], audience: Audience) -> String {
     let mut calendar = Calendar::new();
     calendar_name(&mut calendar, name);
     for (event, chapter) in list {
@@ -71,7 +79,11 @@ pub fn ics(base: &str, name: &str, list: &[(Event, Chapter)]) -> String {
         let location = [
             event.venue.as_str(),
             event.address.as_str(),
-            event.online_url.as_str(),
+            if audience == Audience::Registered {
+                event.online_url.as_str()
+            } else {
+                ""
+            },
         ]
         .into_iter()
         .filter(|s| !s.is_empty())

@@ -158,6 +158,7 @@ fn event_notice(
                 links.0,
                 chapter.name(locale),
                 &[(event.clone(), chapter.clone())],
+                crate::calendar::Audience::Registered,
             )
         }),
         list_unsubscribe: None,

@@ -1,7 +1,7 @@
 //! Open feeds of public events: iCalendar (stable UIDs, SEQUENCE, STATUS:CANCELLED), Atom and
 //! JSON for the community website.
 
-use crate::calendar::{event_url, ics};
+use crate::calendar::{Audience, event_url, ics};
 use crate::domain::chapters::{self, Chapter};
 use crate::domain::events::{self, Event};
 use crate::i18n::Locale;
@@ -49,7 +49,12 @@ fn ics_response(body: impl actix_web::body::MessageBody + 'static) -> HttpRespon
 
 pub async fn site_ics(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let list = db(&state, |c| events::for_feed(c, None, FEED_SIZE)).await?;
-    Ok(ics_response(ics(&state.config.base_url, "oGUG", &list)))
+    Ok(ics_response(ics(
+        &state.config.base_url,
+        "oGUG",
+        &list,
+        Audience::Public,
+    )))
 }
 
 pub async fn chapter_ics(
@@ -57,7 +62,12 @@ pub async fn chapter_ics(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let body = chapter_feed(&state, slug.into_inner(), "ics", |base, chapter, list| {
-        ics(base, &format!("oGUG {}", chapter.name_zh), list)
+        ics(
+            base,
+            &format!("oGUG {}", chapter.name_zh),
+            list,
+            Audience::Public,
+        )
     })
     .await?;
     Ok(ics_response(body))
@@ -79,6 +89,7 @@ pub async fn event_ics(
         &state.config.base_url,
         &name,
         &[(event, chapter)],
+        Audience::Public,
     )))
 }
 
@@ -180,7 +191,8 @@ fn json_list(base: &str, list: &[(Event, Chapter)]) -> serde_json::Value {
                     "mode": e.mode,
                     "venue": e.venue,
                     "address": e.address,
-                    "online_url": e.online_url,
+                    // For people who registered (their ticket carries it), never in a feed.
+                    "online_url": "",
                     "capacity": e.capacity,
                     "status": e.status,
                 })

@@ -499,3 +499,40 @@ async fn past_events_of_both_public_statuses_page_latest_first() {
     }
     assert_eq!(seen, expected, "every public past event once, latest first");
 }
+
+#[tokio::test]
+async fn the_online_link_is_for_people_who_registered() {
+    let app = spawn_app().await;
+    let organizer = app.organizer_of("beijing").await;
+    let path = create(&organizer, "线上分享", "", true).await;
+    let link = "https://live.example.org/ogug";
+    let (_, page) = app.browser().get_html(&path).await;
+    assert!(!page.contains(link), "a visitor does not see the link");
+    assert!(page.contains(zh("event.online_after_registering")));
+    assert!(
+        !page.contains(zh("event_form.capacity")),
+        "no form label on the public page"
+    );
+    for feed in [
+        format!("{path}/event.ics"),
+        "/events.ics".into(),
+        "/api/v1/events.json".into(),
+    ] {
+        let body = app.browser().get(&feed).await.text().await.unwrap();
+        assert!(!body.contains(link), "{feed} leaves the link out");
+    }
+    app.member("fan@example.org", "beijing", Role::Member, PW);
+    let fan = app.sign_in("fan@example.org", PW).await;
+    fan.post_form(&format!("{path}/rsvp"), &[("going", "yes")])
+        .await;
+    let (_, page) = fan.get_html(&path).await;
+    assert!(
+        page.contains(&format!(r#"href="{link}""#)),
+        "registered: the link"
+    );
+    let (_, page) = organizer.get_html(&path).await;
+    assert!(
+        page.contains(&format!(r#"href="{link}""#)),
+        "staff: the link"
+    );
+}
