@@ -281,6 +281,9 @@ pub struct EventMonth {
     pub going: i64,
     #[diesel(sql_type = BigInt)]
     pub checked_in: i64,
+    /// Checked in at events that are over (attendance counts only those).
+    #[diesel(sql_type = BigInt)]
+    pub attended: i64,
     /// Going, not checked in, and the event is over.
     #[diesel(sql_type = BigInt)]
     pub no_shows: i64,
@@ -345,6 +348,7 @@ pub fn gatherings(
     let tallies = format!(
         "COUNT(CASE WHEN r.status = {st_going} THEN 1 END) AS going, \
          COUNT(r.checked_in_at) AS checked_in, \
+         COUNT(CASE WHEN r.checked_in_at IS NOT NULL AND {over} THEN 1 END) AS attended, \
          COUNT(CASE WHEN r.status = {st_going} AND r.checked_in_at IS NULL AND {over} THEN 1 END) AS no_shows, \
          COUNT(CASE WHEN r.status = {st_waitlisted} THEN 1 END) AS waitlisted",
         st_going = RsvpStatus::Going.sql(),

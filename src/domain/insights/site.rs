@@ -129,14 +129,14 @@ pub fn chapters(
         conn,
         &format!(
             "SELECT e.chapter_id, COUNT(CASE WHEN r.status = {st_going} THEN 1 END) AS a, \
-               COUNT(r.checked_in_at) AS b, \
+               COUNT(CASE WHEN r.checked_in_at IS NOT NULL AND e.ends_at < {now} THEN 1 END) AS b, \
                COUNT(CASE WHEN r.status = {st_going} AND r.checked_in_at IS NULL \
-                 AND e.ends_at < {} THEN 1 END) AS c \
+                 AND e.ends_at < {now} THEN 1 END) AS c \
              FROM events e JOIN rsvps r ON r.event_id = e.id \
-             WHERE e.chapter_id IN (SELECT id FROM chapters) AND e.status = {st_published} AND {} \
+             WHERE e.chapter_id IN (SELECT id FROM chapters) AND e.status = {st_published} AND {within} \
              GROUP BY e.chapter_id",
-            sql.ts(now),
-            sql.within("e.starts_at", period),
+            now = sql.ts(now),
+            within = sql.within("e.starts_at", period),
             st_going = RsvpStatus::Going.sql(),
             st_published = EventStatus::Published.sql()
         ),

@@ -283,7 +283,7 @@ impl Builder {
                             m.checked_in.to_string(),
                             m.no_shows.to_string(),
                             m.waitlisted.to_string(),
-                            percent(m.checked_in, m.checked_in + m.no_shows),
+                            percent(m.attended, m.attended + m.no_shows),
                         ]
                     })
                     .collect(),
@@ -308,7 +308,7 @@ impl Builder {
         let (checked, missed) = g
             .months
             .iter()
-            .fold((0, 0), |(c, n), m| (c + m.checked_in, n + m.no_shows));
+            .fold((0, 0), |(c, n), m| (c + m.attended, n + m.no_shows));
         events.note = self.locale.tf(
             "insights.events_note",
             &[

@@ -54,7 +54,7 @@ fn tiles(locale: Locale, data: &ChapterData) -> Vec<(String, String)> {
     }
     let g = &data.gatherings;
     let (events, checked, missed) = g.months.iter().fold((0, 0, 0), |(e, c, n), m| {
-        (e + m.events, c + m.checked_in, n + m.no_shows)
+        (e + m.events, c + m.attended, n + m.no_shows)
     });
     out.push((
         locale.t("insights.events_n").to_string(),

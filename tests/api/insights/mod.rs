@@ -637,3 +637,47 @@ async fn months_follow_the_chapters_daylight_saving_time() {
     ];
     assert_eq!(open, want.map(|(m, n)| (m.to_string(), n.to_string())));
 }
+
+#[tokio::test]
+async fn attendance_waits_for_events_to_end() {
+    let app = spawn_app().await;
+    // The demo meetup is on now: one person is already checked in, nobody can be a no-show yet.
+    let now = ogug::domain::now();
+    diesel::update(events::table.filter(events::slug.eq(ogug::domain::demo::EVENT_SLUG)))
+        .set((
+            events::starts_at.eq(now - chrono::TimeDelta::minutes(30)),
+            events::ends_at.eq(now + chrono::TimeDelta::minutes(90)),
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+    let event: EventId = events::table
+        .filter(events::slug.eq(ogug::domain::demo::EVENT_SLUG))
+        .select(events::id)
+        .first(&mut app.conn())
+        .unwrap();
+    let guest = app.create_user("in@example.org", "在场", None, false);
+    diesel::insert_into(rsvps::table)
+        .values((
+            rsvps::event_id.eq(event),
+            rsvps::user_id.eq(guest),
+            rsvps::status.eq("going"),
+            rsvps::created_at.eq(now),
+            rsvps::updated_at.eq(now),
+            rsvps::checked_in_at.eq(now),
+            rsvps::source.eq("rsvp"),
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+    let organizer = app.organizer_of("beijing").await;
+    let (_, page) = organizer
+        .get_html("/chapters/beijing/manage/insights")
+        .await;
+    let tiles = element(&page, "ul", "tiles");
+    let attendance = tiles
+        .split(zh("insights.attendance"))
+        .nth(1)
+        .and_then(|rest| rest.split("<strong>").nth(1))
+        .and_then(|rest| rest.split('<').next())
+        .unwrap();
+    assert_eq!(attendance, "—", "no finished event, no rate: {tiles}");
+}
