@@ -73,6 +73,7 @@ paths! {
     chapter_qr_svg = "/chapters/" slug "/qr.svg";
     chapter_qr_png = "/chapters/" slug "/qr.png";
     apply = "/chapters/" slug "/apply";
+    apply_sent = "/chapters/" slug "/apply/sent";
     contact = "/chapters/" slug "/contact";
     members = "/chapters/" slug "/members";
     leave = "/chapters/" slug "/leave";

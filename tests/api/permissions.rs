@@ -78,6 +78,7 @@ fn expect(path: &str, method: &str, who: Who) -> Option<Exp> {
             "/chapters/{slug}/qr.svg"
             | "/chapters/{slug}/qr.png"
             | "/chapters/{slug}/apply"
+            | "/chapters/{slug}/apply/sent"
             | "/account/reset",
         ) => Ok,
         // An empty form re-renders with field errors, for anyone.

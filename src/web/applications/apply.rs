@@ -199,6 +199,63 @@ fn outcome(
     })
 }
 
+/// The cookie that carries the address just written to, to the "check your inbox" page only.
+const SENT_TO: &str = "ogug_sent_to";
+
+/// After the form: see other (a refresh does not send it again), remembering the address for
+/// the page that names it.
+fn check_inbox(chapter: &Chapter, email: &str, state: &AppState) -> HttpResponse {
+    let path = paths::apply_sent(&chapter.slug);
+    let mut res = see_other(&path);
+    // Percent-encoded: an address may hold what a cookie value may not.
+    let value = crate::web::http::auth::urlencode(email.trim());
+    let cookie = actix_web::cookie::Cookie::build(SENT_TO, value)
+        .path(path)
+        .http_only(true)
+        .secure(state.config.is_https())
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::hours(1))
+        .finish();
+    let _ = res.add_cookie(&cookie);
+    res
+}
+
+#[derive(Template)]
+#[template(path = "apply/sent.html")]
+struct SentPage {
+    ui: Frame,
+    chapter_name: String,
+    chapter_href: String,
+    apply_href: String,
+    /// The address the form was sent with, when this browser sent it.
+    sent_to: Option<String>,
+}
+
+/// GET /chapters/{slug}/apply/sent: "check your inbox", naming the address.
+pub async fn sent(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let access = ChapterAccess::load(&state, &req, &slug).await?;
+    let ui = Frame::titled(&req, "apply.check_inbox_title");
+    view::render(&SentPage {
+        chapter_name: access.chapter.name(ui.locale).to_string(),
+        chapter_href: paths::chapter(&access.chapter.slug),
+        apply_href: paths::apply(&access.chapter.slug),
+        sent_to: req
+            .cookie(SENT_TO)
+            .and_then(|c| {
+                serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("a={}", c.value()))
+                    .ok()
+            })
+            .and_then(|mut pairs| pairs.pop())
+            .map(|(_, address)| address)
+            .filter(|v| !v.is_empty()),
+        ui,
+    })
+}
+
 pub async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -219,12 +276,7 @@ pub async fn submit(
     if !form.website.is_empty() {
         // A bot: answer like a success, store nothing.
         tracing::info!("application honeypot triggered");
-        return outcome(
-            &req,
-            &access.chapter,
-            "apply.check_inbox_title",
-            "apply.check_inbox_body",
-        );
+        return Ok(check_inbox(&access.chapter, &form.email, &state));
     }
     if let Some(me) = &access.me {
         // A signed-in person applies as themselves.
@@ -253,12 +305,7 @@ pub async fn submit(
     .await?;
     match applied {
         // Anonymous: the same page whatever happened (no enumeration); the email tells the rest.
-        Applied::CheckInbox => outcome(
-            &req,
-            &access.chapter,
-            "apply.check_inbox_title",
-            "apply.check_inbox_body",
-        ),
+        Applied::CheckInbox => Ok(check_inbox(&access.chapter, &form.email, &state)),
         Applied::AlreadyMember => outcome(
             &req,
             &access.chapter,

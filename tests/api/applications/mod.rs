@@ -37,7 +37,7 @@ async fn apply_and_confirm(app: &TestApp, b: &Browser, name: &str, email: &str) 
     let res = b
         .post_form("/chapters/beijing/apply", &apply_fields(name, email))
         .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let mails = app.smtp.wait_for(before + 1, WAIT).await;
     let mail = parse(mails.last().unwrap());
     let confirm = link_in(
@@ -83,13 +83,15 @@ async fn the_whole_journey_apply_confirm_approve_activate() {
             &apply_fields("李雷", "Li.Lei@Example.org"),
         )
         .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains(zh("apply.check_inbox_title"))
-    );
+    // Redirected after the POST (a refresh does not send it again), to a page naming the address.
+    assert_redirect_to(&res, "/chapters/beijing/apply/sent");
+    let (_, sent) = b.get_html("/chapters/beijing/apply/sent").await;
+    assert!(sent.contains(zh("apply.check_inbox_title")));
+    assert!(sent.contains(r#"<strong id="sent-to">Li.Lei@Example.org</strong>"#));
+    assert!(sent.contains(r#"id="start-again" href="/chapters/beijing/apply""#));
+    // Another browser (or a shared link) sees no address.
+    let (_, other) = app.browser().get_html("/chapters/beijing/apply/sent").await;
+    assert!(!other.contains("Li.Lei") && other.contains(zh("apply.check_inbox_title")));
     let mails = app.smtp.wait_for(1, WAIT).await;
     let mail = parse(&mails[0]);
     assert_eq!(mail.to, "li.lei@example.org");
@@ -370,12 +372,7 @@ async fn members_reapplying_are_told_they_are_in() {
             &apply_fields("M", "m@example.org"),
         )
         .await;
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains(zh("apply.check_inbox_title"))
-    );
+    assert_redirect_to(&res, "/chapters/beijing/apply/sent");
     let mail = parse(&app.smtp.wait_for(1, WAIT).await[0]);
     assert_eq!(mail.subject, "您已是 oGUG 北京用户组的成员");
     // Signed in: told on the page.
@@ -434,7 +431,7 @@ async fn bots_filling_the_honeypot_store_nothing() {
     fields.retain(|(k, _)| *k != "website");
     fields.push(("website", "http://spam.example"));
     let res = app.post_form("/chapters/beijing/apply", &fields).await;
-    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(count_applications(&app), 0);
 }
 
@@ -454,7 +451,7 @@ async fn the_apply_form_is_rate_limited_per_address() {
         let res = app
             .post_form("/chapters/beijing/apply", &apply_fields("R", &email))
             .await;
-        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
     }
     let res = app
         .post_form(

@@ -36,7 +36,7 @@ async fn a_backup_taken_during_an_apply_storm_restores_to_the_same_site() {
         (result, started.elapsed())
     });
     for s in storm {
-        assert_eq!(s.await.unwrap(), StatusCode::OK);
+        assert_eq!(s.await.unwrap(), StatusCode::SEE_OTHER);
     }
     let ((ok, out), took) = backup.await.unwrap();
     assert!(ok, "{out}");

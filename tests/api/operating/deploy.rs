@@ -169,7 +169,7 @@ async fn ogug_behind_the_nginx_recipe() {
         &format!("csrf_token={token}"),
         &format!("{base}/chapters/beijing/apply"),
     ]);
-    assert_eq!(status, "200");
+    assert_eq!(status, "303", "applied, and sent on to check the inbox");
     let ip: String = audit_log::table
         .filter(audit_log::action.eq("application_submitted"))
         .select(audit_log::ip)
