@@ -578,3 +578,35 @@ async fn pages_kept_per_change_follow_every_change() {
     let past = html.find("id=\"past-h\"").unwrap();
     assert!(html.find("第二个标题").unwrap() > past, "listed as past");
 }
+
+#[tokio::test]
+async fn the_roster_says_why_it_lists_fewer_than_the_member_count() {
+    use diesel::prelude::*;
+    let app = spawn_app().await;
+    // One more member, who keeps their name private.
+    let quiet = app.member(
+        "quiet@example.org",
+        "beijing",
+        ogug::domain::memberships::Role::Member,
+        PASSWORD,
+    );
+    diesel::update(ogug::db::schema::users::table.find(quiet))
+        .set(ogug::db::schema::users::roster_visible.eq(false))
+        .execute(&mut app.conn())
+        .unwrap();
+    let (_, page) = app.browser().get_html("/chapters/beijing").await;
+    let members: i64 = ogug::db::schema::chapters::table
+        .filter(ogug::db::schema::chapters::slug.eq("beijing"))
+        .select(ogug::db::schema::chapters::member_count)
+        .first(&mut app.conn())
+        .unwrap();
+    let listed = page.matches("<li><strong>").count() as i64;
+    assert!(listed < members, "{listed} listed of {members}");
+    let expected = zh("chapter.roster_private")
+        .replace("{shown}", &listed.to_string())
+        .replace("{hidden}", &(members - listed).to_string());
+    assert!(
+        page.contains(&expected),
+        "{listed} of {members}: the page says why"
+    );
+}

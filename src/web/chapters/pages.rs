@@ -236,15 +236,31 @@ pub async fn chapter_page(
     let ui = Frame::new(&req, "");
     let locale = ui.locale;
     let chapter = access.chapter;
-    let roster_more = shared.more_members.then(|| {
-        locale.tf(
+    let listed: i64 = shared
+        .roster
+        .iter()
+        .map(|g| i64::try_from(g.people.len()).unwrap_or(i64::MAX))
+        .sum();
+    let roster_more = if shared.more_members {
+        Some(locale.tf(
             "chapter.roster_more",
             &[
                 ("shown", &memberships::ROSTER_MEMBERS),
                 ("n", &chapter.member_count),
             ],
-        )
-    });
+        ))
+    } else if listed > 0 && listed < chapter.member_count {
+        // The count on the chapter's card includes people who keep their names private.
+        Some(locale.tf(
+            "chapter.roster_private",
+            &[
+                ("shown", &listed),
+                ("hidden", &(chapter.member_count - listed)),
+            ],
+        ))
+    } else {
+        None
+    };
     let is_admin = access.me.is_some_and(|m| m.user.is_site_admin);
     let role = access.role;
     let page = ChapterPage {

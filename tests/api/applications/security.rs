@@ -100,7 +100,11 @@ async fn a_control_character_in_stored_text_breaks_neither_applying_nor_the_dige
                 ],
             )
             .await;
-        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{slug}: applying works");
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "{slug}: applying works"
+        );
     }
     // Confirm both applications, then make Beijing's digest fail: its organizer's stored
     // address cannot be mailed.
