@@ -155,7 +155,10 @@ async fn a_sqlite_site_moves_to_postgres_with_its_sessions_pages_and_queued_mail
     assert_eq!(ids.len() as i64, queued);
     // New rows get new ids (the sequences moved on).
     let applicant = moved.applicant("新申请", "after-copy@example.org");
-    assert_eq!(applicant.apply("beijing").await.status(), StatusCode::OK);
+    assert_eq!(
+        applicant.apply("beijing").await.status(),
+        StatusCode::SEE_OTHER
+    );
 
     // A target with data is refused, and nothing is written.
     let (ok, out) = ogug_cli(&source_url, &["copy", "--to", &target.url]);

@@ -385,7 +385,7 @@ async fn decisions_limits_and_the_outbox_hold_across_instances() {
             ],
         )
         .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let got = smtp.wait_for(1, Duration::from_secs(10)).await;
     let confirm = link_in(
         &parse(&got[0]).text,
