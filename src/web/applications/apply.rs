@@ -104,7 +104,7 @@ pub struct Question {
 }
 
 #[derive(Template)]
-#[template(path = "apply/form.html")]
+#[template(path = "applications/form.html")]
 struct ApplyPage {
     ui: Frame,
     chapter: Chapter,
@@ -173,7 +173,7 @@ pub async fn apply_form(
 }
 
 #[derive(Template)]
-#[template(path = "apply/outcome.html")]
+#[template(path = "applications/outcome.html")]
 struct OutcomePage {
     ui: Frame,
     chapter_name: String,
@@ -221,7 +221,7 @@ fn check_inbox(chapter: &Chapter, email: &str, state: &AppState) -> HttpResponse
 }
 
 #[derive(Template)]
-#[template(path = "apply/sent.html")]
+#[template(path = "applications/sent.html")]
 struct SentPage {
     ui: Frame,
     chapter_name: String,
@@ -317,7 +317,7 @@ pub async fn submit(
 }
 
 #[derive(Template)]
-#[template(path = "apply/confirm.html")]
+#[template(path = "applications/confirm.html")]
 struct ConfirmPage {
     ui: Frame,
     application: Application,
@@ -384,7 +384,7 @@ pub async fn confirm(
 }
 
 #[derive(Template)]
-#[template(path = "apply/status.html")]
+#[template(path = "applications/status.html")]
 struct StatusPage {
     ui: Frame,
     application: Application,

@@ -42,7 +42,7 @@ pub struct QueueRow {
 }
 
 #[derive(Template)]
-#[template(path = "manage/applications.html")]
+#[template(path = "applications/queue.html")]
 struct QueuePage {
     ui: Frame,
     slug: String,
@@ -215,7 +215,7 @@ pub async fn queue(
 }
 
 #[derive(Template)]
-#[template(path = "manage/application.html")]
+#[template(path = "applications/review.html")]
 struct DetailPage {
     ui: Frame,
     slug: String,

@@ -54,7 +54,7 @@ pub fn cards_per_locale<T>(
 }
 
 #[derive(Template)]
-#[template(path = "public/home.html")]
+#[template(path = "chapters/home.html")]
 struct HomePage<'a> {
     ui: Frame,
     chapters: &'a [ChapterCard],
@@ -121,7 +121,7 @@ pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
 }
 
 #[derive(Template)]
-#[template(path = "public/chapters.html")]
+#[template(path = "chapters/list.html")]
 struct ChaptersPage {
     ui: Frame,
     chapters: Vec<ChapterCard>,
@@ -201,7 +201,7 @@ fn chapter_shared(
 }
 
 #[derive(Template)]
-#[template(path = "public/chapter.html")]
+#[template(path = "chapters/page.html")]
 struct ChapterPage<'a> {
     ui: Frame,
     chapter: Chapter,

@@ -186,7 +186,7 @@ pub async fn chapter_events(
 }
 
 #[derive(Template)]
-#[template(path = "public/event.html")]
+#[template(path = "events/page.html")]
 struct EventPage<'a> {
     ui: Frame,
     chapter_href: String,

@@ -16,7 +16,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 #[derive(Template)]
-#[template(path = "manage/insights.html")]
+#[template(path = "insights/chapter.html")]
 struct ChapterInsightsPage {
     ui: Frame,
     chapter_name: String,
@@ -116,7 +116,7 @@ pub async fn chapter_page(
 }
 
 #[derive(Template)]
-#[template(path = "admin/insights.html")]
+#[template(path = "insights/site.html")]
 struct SiteInsightsPage {
     ui: Frame,
     from: String,
@@ -162,7 +162,7 @@ pub async fn site_page(
 }
 
 #[derive(Template)]
-#[template(path = "public/stats.html")]
+#[template(path = "insights/stats.html")]
 struct StatsPage {
     ui: Frame,
     totals: Totals,

@@ -17,7 +17,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 #[derive(Template)]
-#[template(path = "orgs/list.html")]
+#[template(path = "organizations/list.html")]
 struct ListPage {
     ui: Frame,
     orgs: Vec<(Organization, Option<String>)>,
@@ -63,7 +63,7 @@ pub async fn list(
 }
 
 #[derive(Template)]
-#[template(path = "orgs/page.html")]
+#[template(path = "organizations/page.html")]
 struct OrgPage {
     ui: Frame,
     org: Organization,
@@ -155,7 +155,7 @@ pub async fn page(
 }
 
 #[derive(Template)]
-#[template(path = "orgs/form.html")]
+#[template(path = "organizations/form.html")]
 struct FormPage {
     ui: Frame,
     action: String,

@@ -19,7 +19,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 #[derive(Template)]
-#[template(path = "manage/talks.html")]
+#[template(path = "talks/queue.html")]
 struct QueuePage {
     ui: Frame,
     chapter: Chapter,
@@ -85,7 +85,7 @@ pub async fn set_call(
 }
 
 #[derive(Template)]
-#[template(path = "manage/talk.html")]
+#[template(path = "talks/review.html")]
 struct DetailPage {
     ui: Frame,
     chapter: Chapter,
@@ -390,7 +390,7 @@ pub async fn place(
 }
 
 #[derive(Template)]
-#[template(path = "manage/balance.html")]
+#[template(path = "talks/balance.html")]
 struct BalancePage {
     ui: Frame,
     chapter: Chapter,
