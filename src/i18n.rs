@@ -69,6 +69,22 @@ impl Locale {
         Locale::ALL.into_iter().find(|l| l.code() == code)
     }
 
+    /// Between the items of a list of names: "、" in Chinese, ", " in English.
+    pub fn list_separator(self) -> &'static str {
+        match self {
+            Locale::ZhCn => "、",
+            Locale::En => ", ",
+        }
+    }
+
+    /// Round brackets around an aside, each language its own: "（华为）", " (Huawei)".
+    pub fn brackets(self) -> (&'static str, &'static str) {
+        match self {
+            Locale::ZhCn => ("（", "）"),
+            Locale::En => (" (", ")"),
+        }
+    }
+
     /// The value for the HTML `lang` attribute.
     pub fn html_lang(self) -> &'static str {
         match self {

@@ -806,3 +806,38 @@ async fn typed_agenda_rows_with_a_speaker_join_the_archive() {
         .unwrap();
     assert_eq!(guests, 1, "the same talk, not a second one");
 }
+
+#[tokio::test]
+async fn each_language_has_its_own_punctuation_in_speaker_lists() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let (_, zh_page) = b.get_html("/talks").await;
+    let zh_lines: Vec<&str> = zh_page
+        .split(r#"<p class="meta">"#)
+        .skip(1)
+        .map(|l| l.split("</p>").next().unwrap())
+        .collect();
+    assert!(
+        zh_lines.iter().any(|l| l.contains('（')),
+        "Chinese asides in full-width brackets"
+    );
+    b.get("/?lang=en").await;
+    let (_, en_page) = b.get_html("/talks").await;
+    let en_lines: Vec<&str> = en_page
+        .split(r#"<p class="meta">"#)
+        .skip(1)
+        .map(|l| l.split("</p>").next().unwrap())
+        .collect();
+    let speakers = en_lines
+        .iter()
+        .find(|l| l.contains(" ("))
+        .expect("an English speaker line with an aside");
+    for line in &en_lines {
+        // Our brackets and separators, not the stored text (an affiliation may hold "、").
+        assert!(
+            !line.contains('（') && !line.contains('）') && !line.contains(")、"),
+            "English punctuation: {line}"
+        );
+    }
+    assert!(speakers.contains(')'));
+}
