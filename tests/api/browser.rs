@@ -177,6 +177,9 @@ async fn journeys(lang: &str) {
     let html = wait_text(c, t("这是预览", "This is a preview")).await;
     assert!(html.contains("内核解析") && html.contains("生态建设"));
     click(c, "form[action$='/publish'] button").await;
+    // The question first: how many members will be emailed.
+    wait_text(c, t("发布这场活动？", "Publish this event?")).await;
+    click(c, "#publish-confirm button").await;
     wait_text(c, t("已发布，订阅通知", "Published. Members")).await;
     c.goto(&app.url("/chapters/beijing")).await.unwrap();
     let title = t("浏览器里创建的活动", "An event made in a browser");

@@ -1,19 +1,64 @@
 //! Publishing and cancelling (announced by email) and deleting drafts.
 
 use super::editable_event;
+use crate::domain::Conflict;
+use crate::domain::events::{self, EventStatus};
 use crate::flows;
 use crate::paths;
 use crate::web::http::respond::{actor, see_other};
-use crate::web::{AppError, AppState, flow};
+use crate::web::http::view::{self, Frame};
+use crate::web::{AppError, AppState, db, flow};
 use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
 use serde::Deserialize;
 
+#[derive(Deserialize)]
+pub struct PublishForm {
+    /// "1" once the person saw how many will be emailed and said yes.
+    #[serde(default)]
+    confirm: String,
+}
+
+#[derive(Template)]
+#[template(path = "events/publish.html")]
+struct PublishPage {
+    ui: Frame,
+    title: String,
+    event_href: String,
+    action: String,
+    /// Members who will get the "new event" email.
+    recipients: String,
+}
+
+/// POST …/publish: first the question (publishing emails the chapter's members, which cannot
+/// be taken back), then, with `confirm=1`, publishing.
 pub async fn publish(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
+    form: web::Form<PublishForm>,
 ) -> Result<HttpResponse, AppError> {
     let (access, event) = editable_event(&state, &req, path.into_inner()).await?;
+    if event.status != EventStatus::Draft {
+        return Err(AppError::Conflict(Conflict::NotDraft));
+    }
+    if form.confirm != "1" {
+        let chapter_id = access.chapter.id;
+        let n = db(&state, move |c| {
+            Ok(events::announcement_recipients(c, chapter_id)?.len())
+        })
+        .await?;
+        let ui = Frame::titled(&req, "event.publish_ask");
+        return view::render(&PublishPage {
+            title: event.title(ui.locale).to_string(),
+            event_href: paths::event(&access.chapter.slug, &event.slug),
+            action: paths::publish_event(&access.chapter.slug, &event.slug),
+            recipients: ui
+                .locale
+                .tf1("event.publish_recipients", "n", &n.to_string()),
+            ui,
+        });
+    }
     let (chapter, e, actor) = (access.chapter.clone(), event.clone(), actor(&req));
     flow(&state, move |c, site| {
         flows::events::publish(c, site, &actor, &chapter, &e)

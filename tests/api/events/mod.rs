@@ -6,7 +6,7 @@ mod security;
 
 use crate::helpers::*;
 use diesel::prelude::*;
-use ogug::db::schema::{events, rsvps};
+use ogug::db::schema::{events, outbox, rsvps};
 use ogug::domain::memberships::Role;
 use reqwest::StatusCode;
 use std::time::Duration;
@@ -59,7 +59,9 @@ pub async fn create(b: &Browser, title: &str, capacity: &str, publish: bool) -> 
         .to_string();
     let path = location.split('?').next().unwrap().to_string();
     if publish {
-        let res = b.post_form(&format!("{path}/publish"), &[]).await;
+        let res = b
+            .post_form(&format!("{path}/publish"), &[("confirm", "1")])
+            .await;
         assert!(res.status().is_redirection());
     }
     path
@@ -110,7 +112,33 @@ async fn an_ambassador_drafts_previews_and_publishes_an_event() {
         "drafts stay out of feeds"
     );
 
+    // Publishing asks first, saying how many members it will email; nothing is published yet.
+    let outbox_before: i64 = outbox::table.count().get_result(&mut app.conn()).unwrap();
     let res = amb.post_form(&format!("{path}/publish"), &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let ask = res.text().await.unwrap();
+    let recipients = ogug::domain::events::announcement_recipients(
+        &mut app.conn(),
+        ogug::domain::chapters::find_by_slug(&mut app.conn(), "beijing")
+            .unwrap()
+            .id,
+    )
+    .unwrap()
+    .len();
+    assert!(ask.contains(&zh("event.publish_recipients").replace("{n}", &recipients.to_string())));
+    assert_eq!(
+        app.get_html(&path).await.0,
+        StatusCode::NOT_FOUND,
+        "still a draft"
+    );
+    let outbox_after: i64 = outbox::table.count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(
+        outbox_before, outbox_after,
+        "nobody emailed by the question"
+    );
+    let res = amb
+        .post_form(&format!("{path}/publish"), &[("confirm", "1")])
+        .await;
     assert_redirect_to(&res, &format!("{path}?done=published"));
     let (status, html) = app.get_html(&path).await;
     assert_eq!(status, StatusCode::OK);

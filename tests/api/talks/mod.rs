@@ -774,7 +774,9 @@ async fn typed_agenda_rows_with_a_speaker_join_the_archive() {
     // for two seconds).
     let (_, archive) = organizer.get_html("/talks?q=%E8%B5%84%E6%BA%90").await; // 资源
     assert!(archive.contains("archive-empty"));
-    let res = organizer.post_form(&format!("{path}/publish"), &[]).await;
+    let res = organizer
+        .post_form(&format!("{path}/publish"), &[("confirm", "1")])
+        .await;
     assert!(res.status().is_redirection(), "publish: {}", res.status());
     let (_, archive) = organizer.get_html("/talks?q=%E8%B5%84%E6%BA%90").await;
     assert!(archive.contains("openGauss 资源池化"), "{archive}");
