@@ -42,6 +42,7 @@ struct AnnouncePage {
     preview_html: Option<String>,
     /// "sent" (with how many), "limit".
     notice: String,
+    /// How many it went to ("sent") or would go to (a preview).
     sent_to: usize,
     left_today: i64,
 }
@@ -187,6 +188,16 @@ async fn submit(
         }
     };
     if form.preview.is_some() {
+        // The preview says how many it would reach, before anything is sent.
+        let (chapter_id, event_id, audience) = (
+            scope.access.chapter.id,
+            scope.event.as_ref().map(|e| e.id),
+            valid.audience,
+        );
+        let reach = db(state, move |c| {
+            Ok(announcements::recipients(c, chapter_id, event_id, audience)?.len())
+        })
+        .await?;
         let html = Some(valid.body_html.clone());
         let ok = StatusCode::OK;
         return page(
@@ -195,7 +206,7 @@ async fn submit(
             scope,
             form,
             (FieldErrors::default(), html),
-            ("", 0, ok),
+            ("", reach, ok),
         )
         .await;
     }

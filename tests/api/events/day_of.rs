@@ -650,6 +650,8 @@ async fn announcements_reach_their_audience_within_a_daily_cap_and_unsubscribe_i
     let shown = &html[html.find(r#"id="preview""#).expect("a preview")..];
     let shown = &shown[..shown.find("</section>").unwrap()];
     assert!(shown.contains("<strong>带好电脑</strong>"));
+    // It says how many it would reach before sending: the one person going.
+    assert!(shown.contains(&zh("announce.would_reach").replace("{n}", "1")));
     assert!(
         !shown.contains("<script") && !shown.contains("onerror"),
         "{shown}"
