@@ -245,12 +245,7 @@ pub async fn sent(
         apply_href: paths::apply(&access.chapter.slug),
         sent_to: req
             .cookie(SENT_TO)
-            .and_then(|c| {
-                serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("a={}", c.value()))
-                    .ok()
-            })
-            .and_then(|mut pairs| pairs.pop())
-            .map(|(_, address)| address)
+            .and_then(|c| crate::web::http::auth::urldecode(c.value()))
             .filter(|v| !v.is_empty()),
         ui,
     })

@@ -320,6 +320,14 @@ pub fn urlencode(value: &str) -> String {
         .unwrap_or_default()
 }
 
+/// `urlencode`'s inverse; `None` for text that is not form-encoded.
+pub fn urldecode(value: &str) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("={value}"))
+        .ok()?
+        .pop()
+        .map(|(_, v)| v)
+}
+
 /// A local path to return to (`next`, `back`): one leading `/`, not `//` or `/\` (which
 /// browsers resolve to another host), no backslash and no control character anywhere (a TAB or
 /// LF is dropped by browsers, so `/\t/evil.example` is `//evil.example`; NUL cannot go into a
@@ -344,6 +352,13 @@ fn is_local_path(n: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urldecode_undoes_urlencode() {
+        for text in ["Li.Lei+tag@Example.org", "a;b=c d", "李雷@例子.中国"] {
+            assert_eq!(urldecode(&urlencode(text)).as_deref(), Some(text));
+        }
+    }
 
     #[test]
     fn next_must_be_a_local_path() {
