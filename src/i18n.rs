@@ -36,13 +36,17 @@ pub const EN_CATALOG: &str = include_str!("../locales/en.txt");
 static CATALOGS: LazyLock<[HashMap<&'static str, String>; 2]> =
     LazyLock::new(|| [parse_catalog(ZH_CN_CATALOG), parse_catalog(EN_CATALOG)]);
 
-/// Parses `key = value` lines; `#` starts a comment line; `\n` in a value is a newline.
+/// Parses `key = value` lines; `#` starts a comment line; `\n` in a value is a newline and
+/// `\u0020` a space (values are trimmed, so a phrase that begins with a space spells it).
 pub fn parse_catalog(text: &'static str) -> HashMap<&'static str, String> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.trim(), v.trim().replace("\\n", "\n")))
+        .map(|(k, v)| {
+            let v = v.trim().replace("\\n", "\n").replace("\\u0020", " ");
+            (k.trim(), v)
+        })
         .collect()
 }
 

@@ -2,12 +2,14 @@
 
 use super::{Actor, FlowResult, Site};
 use crate::db::{DbConnection, write_transaction};
+use crate::domain::applications::{self, Approved};
 use crate::domain::audit::{AuditAction, Object};
 use crate::domain::chapters::{self, Chapter};
 use crate::domain::ids::UserId;
 use crate::domain::memberships::{self, Role};
+use crate::domain::one_time_tokens::{self, Purpose};
 use crate::domain::users::{self, EmailAddress, User};
-use crate::mail::notices;
+use crate::mail::{self, notices};
 
 /// Gives a member another role and tells them. Returns false when the role was already theirs
 /// (nothing written, nobody emailed).
@@ -26,7 +28,33 @@ pub fn change_role(
             return Ok(false);
         }
         let person = users::find(c, user_id)?;
-        notices::role_changed(c, site.links(), chapter, &person, role)?;
+        // A welcome still in its undo window names the new role instead of being contradicted
+        // by a role-change email that would arrive before it.
+        let rewritten = match applications::approval_of(c, chapter.id, user_id)? {
+            Some(application)
+                if mail::outbox::is_unsent(c, &notices::decision_key(application.id))? =>
+            {
+                let activation_token = match person.password_hash {
+                    Some(_) => None,
+                    None => Some(one_time_tokens::issue(
+                        c,
+                        Purpose::Activate,
+                        Some(user_id),
+                        None,
+                    )?),
+                };
+                let approved = Approved {
+                    user: person.clone(),
+                    activation_token,
+                    role,
+                };
+                notices::rewrite_welcome(c, site.links(), chapter, &application, &approved)?
+            }
+            _ => false,
+        };
+        if !rewritten {
+            notices::role_changed(c, site.links(), chapter, &person, role)?;
+        }
         let details = format!("{} -> {}", old.as_str(), role.as_str());
         actor.audit(
             c,
@@ -56,6 +84,10 @@ pub fn remove(
         let released = crate::domain::events::release_upcoming(c, user_id, Some(chapter.id))?;
         super::events::notify_promoted(c, site, &released)?;
         let person = users::find(c, user_id)?;
+        // A welcome not yet sent would arrive after the removal and say the opposite.
+        if let Some(application) = applications::approval_of(c, chapter.id, user_id)? {
+            mail::cancel_unsent(c, &notices::decision_key(application.id))?;
+        }
         notices::member_removed(c, chapter, &person, reason)?;
         actor.audit(
             c,

@@ -177,6 +177,29 @@ pub fn cancel_unsent(conn: &mut DbConnection, idempotency_key: &str) -> Result<b
     Ok(removed == 1)
 }
 
+/// Rewrites a queued email that has not been tried yet, keeping its place in the queue (a
+/// welcome still in its undo window, after the role it names changed). True if rewritten.
+pub fn replace_unsent(
+    conn: &mut DbConnection,
+    idempotency_key: &str,
+    content: &Rendered,
+) -> Result<bool, MailError> {
+    let subject = crate::domain::text::one_line(&content.subject);
+    let changed = diesel::update(
+        table::table
+            .filter(table::idempotency_key.eq(idempotency_key))
+            .filter(table::status.eq(outbox::OutboxStatus::Pending))
+            .filter(table::attempts.eq(0)),
+    )
+    .set((
+        table::subject.eq(subject),
+        table::body_text.eq(&content.text),
+        table::body_html.eq(&content.html),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
 /// Queues an email to a user, rendered in their locale.
 pub fn enqueue_for(
     conn: &mut DbConnection,

@@ -180,17 +180,14 @@ fn decision_email(
     )
 }
 
-/// "Welcome": sent `grace` after an approval (it can be undone until then).
-pub fn application_approved(
-    conn: &mut DbConnection,
+fn welcome(
     links: Links<'_>,
     chapter: &Chapter,
     application: &Application,
     approved: &Approved,
-    grace: chrono::TimeDelta,
-) -> Result<bool, MailError> {
+) -> Result<super::Rendered, askama::Error> {
     let locale = approved.user.locale();
-    let content = templates::ApplicationApproved {
+    templates::ApplicationApproved {
         name: application.name.clone(),
         chapter: chapter.name(locale).to_string(),
         role_key: approved.role.label_key(),
@@ -202,8 +199,33 @@ pub fn application_approved(
         signin_link: links.login(),
         chapter_link: links.chapter(chapter),
     }
-    .render(locale)?;
-    decision_email(conn, application, locale, content, grace)
+    .render(locale)
+}
+
+/// Brings a welcome still waiting in its undo window up to date (the role changed since the
+/// approval), so it says what is true when it is read. False when it already went out.
+pub fn rewrite_welcome(
+    conn: &mut DbConnection,
+    links: Links<'_>,
+    chapter: &Chapter,
+    application: &Application,
+    approved: &Approved,
+) -> Result<bool, MailError> {
+    let content = welcome(links, chapter, application, approved)?;
+    super::replace_unsent(conn, &decision_key(application.id), &content)
+}
+
+/// "Welcome": sent `grace` after an approval (it can be undone until then).
+pub fn application_approved(
+    conn: &mut DbConnection,
+    links: Links<'_>,
+    chapter: &Chapter,
+    application: &Application,
+    approved: &Approved,
+    grace: chrono::TimeDelta,
+) -> Result<bool, MailError> {
+    let content = welcome(links, chapter, application, approved)?;
+    decision_email(conn, application, approved.user.locale(), content, grace)
 }
 
 /// The rejection, its reason and message, and a status link.

@@ -42,6 +42,10 @@ pub struct OutboxRow {
 /// Claims up to `limit` due rows: pending rows whose time has come, and rows left `sending` by an
 /// instance that died (their lease ran out). Each claim takes a lease and counts an attempt.
 ///
+/// A row waits while an earlier-queued email to the same address is unsent: a welcome still in
+/// its undo window goes out before the role change or the "new event" queued after it, so a
+/// person never reads the emails of one story out of order.
+///
 /// PostgreSQL: `FOR UPDATE SKIP LOCKED`, so several instances claim disjoint rows. SQLite: the
 /// statement runs in the caller's immediate transaction, which serialises writers.
 pub fn claim_due(
@@ -57,8 +61,11 @@ pub fn claim_due(
     let sql = format!(
         "UPDATE outbox SET status = {sending}, locked_until = $1, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM outbox \
-             WHERE (status = {pending} AND next_attempt_at <= $2) \
-                OR (status = {sending} AND locked_until < $2) \
+             WHERE ((status = {pending} AND next_attempt_at <= $2) \
+                OR (status = {sending} AND locked_until < $2)) \
+               AND NOT EXISTS (SELECT 1 FROM outbox earlier \
+                   WHERE earlier.to_addr = outbox.to_addr AND earlier.id < outbox.id \
+                     AND earlier.status IN ({pending}, {sending})) \
              ORDER BY next_attempt_at, id LIMIT $3 {lock}) \
          RETURNING id, idempotency_key, to_addr, to_name, subject, body_text, body_html, attempts, extras",
         sending = OutboxStatus::Sending.sql(),

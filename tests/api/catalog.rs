@@ -37,6 +37,17 @@ fn every_key_an_enum_or_list_produces_exists() {
             .iter()
             .map(|d| format!("event.done_{d}")),
     );
+    // The audit log: a sentence for every action, a label for every kind of action.
+    keys.extend(
+        ogug::domain::audit::AuditAction::ALL
+            .iter()
+            .map(|a| format!("audit.say.{}", a.as_str())),
+    );
+    keys.extend(
+        ogug::domain::audit::Kind::ALL
+            .iter()
+            .map(|k| format!("audit.kind.{}", k.as_str())),
+    );
     assert_eq!(missing(keys), Vec::<String>::new());
 }
 

@@ -329,10 +329,30 @@ async fn member_counts_follow_joins_leaving_removals_and_deleted_accounts() {
             .first(&mut app.conn())
             .unwrap()
     };
+    // Removing asks first, naming the person; asking removes nobody.
+    let ask = organizer
+        .post_form(
+            &format!("/chapters/beijing/manage/members/{stay}/remove"),
+            &[("reason", "长期未参加")],
+        )
+        .await;
+    assert_eq!(ask.status(), reqwest::StatusCode::OK);
+    let ask = ask.text().await.unwrap();
+    assert!(ask.contains(r#"name="reason" value="长期未参加""#));
+    assert!(ask.contains(r#"class="danger""#));
+    let still: i64 = {
+        use diesel::prelude::*;
+        ogug::db::schema::memberships::table
+            .filter(ogug::db::schema::memberships::user_id.eq(stay))
+            .count()
+            .get_result(&mut app.conn())
+            .unwrap()
+    };
+    assert_eq!(still, 1, "asking removes nobody");
     let res = organizer
         .post_form(
             &format!("/chapters/beijing/manage/members/{stay}/remove"),
-            &[],
+            &[("confirm", "1")],
         )
         .await;
     assert!(res.status().is_redirection(), "{}", res.status());

@@ -117,6 +117,37 @@ pub fn reason_key(reason: &str) -> String {
     format!("reason.{reason}")
 }
 
+/// The approval that made `user_id` a member of `chapter_id` (the newest), if any.
+pub fn approval_of(
+    conn: &mut DbConnection,
+    chapter_id: ChapterId,
+    user_id: UserId,
+) -> DomainResult<Option<Application>> {
+    Ok(applications::table
+        .filter(applications::chapter_id.eq(chapter_id))
+        .filter(applications::user_id.eq(user_id))
+        .filter(applications::status.eq(ApplicationStatus::Approved))
+        .order(applications::decided_at.desc())
+        .select(Application::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The names on the pending applications among `ids` of a chapter (a bulk decision's question).
+pub fn pending_names(
+    conn: &mut DbConnection,
+    chapter_id: ChapterId,
+    ids: &[ApplicationId],
+) -> DomainResult<Vec<String>> {
+    Ok(applications::table
+        .filter(applications::chapter_id.eq(chapter_id))
+        .filter(applications::id.eq_any(ids))
+        .filter(applications::status.eq(ApplicationStatus::Pending))
+        .order(applications::id)
+        .select(applications::name)
+        .load(conn)?)
+}
+
 pub fn find(conn: &mut DbConnection, id: ApplicationId) -> DomainResult<Application> {
     applications::table
         .find(id)

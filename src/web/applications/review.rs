@@ -14,6 +14,7 @@ use crate::paths;
 use crate::web::cache::shared::{Built, Part};
 use crate::web::http::access::ChapterAccess;
 use crate::web::http::auth::urlencode;
+use crate::web::http::confirm::Confirm;
 use crate::web::http::respond::{actor, see_other, with_status};
 use crate::web::http::view::{self, Frame};
 use crate::web::{AppError, AppState, db, flow};
@@ -189,7 +190,7 @@ pub async fn queue(
             ui.locale
                 .tf1(&format!("queue.done_{d}"), "n", &n.to_string())
         }
-        (Some(d @ ("approved" | "rejected" | "undone" | "bulk")), _) => {
+        (Some(d @ ("approved" | "rejected" | "undone" | "bulk" | "bulk_none")), _) => {
             ui.t(&format!("queue.done_{d}")).to_string()
         }
         _ => String::new(),
@@ -398,6 +399,61 @@ pub async fn bulk(
         .filter_map(|(_, v)| v.parse().ok().map(ApplicationId))
         .take(applications::PAGE_SIZE as usize)
         .collect();
+    let queue = paths::applications(&access.chapter.slug);
+    if ids.is_empty() {
+        return Ok(see_other(format!("{queue}?done=bulk_none")));
+    }
+    if !Confirm::said_yes(&get("confirm")) {
+        let chapter_id = access.chapter.id;
+        let asked = ids.clone();
+        let names = db(&state, move |c| {
+            applications::pending_names(c, chapter_id, &asked)
+        })
+        .await?;
+        if names.is_empty() {
+            return Ok(see_other(format!("{queue}?done=bulk_none")));
+        }
+        let ui = Frame::new(&req, "");
+        let n = names.len().to_string();
+        let (question, yes, what) = match &decision {
+            Decision::Approve(role) => (
+                "queue.bulk_ask_approve",
+                "queue.bulk_yes_approve",
+                ui.tf1("queue.bulk_ask_role", "role", ui.t(role.label_key())),
+            ),
+            Decision::Reject { reason, .. } => (
+                "queue.bulk_ask_reject",
+                "queue.bulk_yes_reject",
+                ui.tf1(
+                    "queue.bulk_ask_reason",
+                    "reason",
+                    ui.t(&applications::reason_key(reason)),
+                ),
+            ),
+        };
+        let mut fields: Vec<(String, String)> = ids
+            .iter()
+            .map(|id| ("ids".to_string(), id.to_string()))
+            .collect();
+        for key in ["decision", "role", "reason"] {
+            fields.push((key.to_string(), get(key)));
+        }
+        let page = Confirm {
+            lines: vec![what, ui.t("queue.bulk_ask_body").to_string()],
+            items: names,
+            action: paths::applications_bulk(&access.chapter.slug),
+            fields,
+            yes: ui.tf1(yes, "n", &n),
+            danger: matches!(decision, Decision::Reject { .. }),
+            back_href: queue,
+            back: ui.t("confirm.back").to_string(),
+            ui: Frame {
+                title: ui.tf1(question, "n", &n),
+                ..ui
+            },
+        };
+        return view::render(&page);
+    }
     let done = if matches!(decision, Decision::Approve(_)) {
         "bulk_approved"
     } else {
@@ -408,10 +464,7 @@ pub async fn bulk(
         flows::applications::decide_many(c, site, &actor, &chapter, &ids, &decision)
     })
     .await?;
-    Ok(see_other(format!(
-        "{}?done={done}&n={n}",
-        paths::applications(&access.chapter.slug)
-    )))
+    Ok(see_other(format!("{queue}?done={done}&n={n}")))
 }
 
 pub async fn undo(

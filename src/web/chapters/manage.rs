@@ -1,9 +1,7 @@
 //! Steering chapters: site admins create, edit and archive them and appoint first organizers;
-//! organizers edit their chapter's profile and apply questions and read its audit log.
+//! organizers edit their chapter's profile and apply questions.
 
-use crate::domain::audit::{self, AuditRow};
 use crate::domain::chapters::{Chapter, ChapterInput};
-use crate::domain::ids::ChapterId;
 use crate::domain::users::{self, EmailAddress};
 use crate::domain::{Conflict, FieldErrors};
 use crate::flows;
@@ -13,7 +11,7 @@ use crate::web::http::access::ChapterAccess;
 use crate::web::http::auth::RequireUser;
 use crate::web::http::respond::{actor, see_other};
 use crate::web::http::view::{self, Frame};
-use crate::web::{AppError, AppState, db, flow};
+use crate::web::{AppError, AppState, flow};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -344,84 +342,4 @@ pub async fn appoint_organizer(
     })
     .await?;
     Ok(see_other(format!("{}?done=appointed", paths::admin())))
-}
-
-#[derive(Template)]
-#[template(path = "chapters/audit.html")]
-struct AuditPage {
-    ui: Frame,
-    rows: Vec<AuditRow>,
-    action: String,
-    next_href: Option<String>,
-    base: String,
-}
-
-#[derive(Deserialize)]
-pub struct AuditQuery {
-    action: Option<String>,
-    before: Option<i64>,
-}
-
-async fn audit_page(
-    state: &AppState,
-    req: &HttpRequest,
-    chapter_id: Option<ChapterId>,
-    base: String,
-    query: AuditQuery,
-) -> Result<HttpResponse, AppError> {
-    let action = query.action.clone().unwrap_or_default();
-    let a = action.clone();
-    let before = query.before;
-    let mut rows = db(state, move |c| {
-        Ok(audit::list(c, chapter_id, Some(&a), before)?)
-    })
-    .await?;
-    let next_href = if rows.len() as i64 > audit::PAGE {
-        rows.truncate(audit::PAGE as usize);
-        rows.last().map(|r| {
-            format!(
-                "{base}?action={}&before={}",
-                crate::web::http::auth::urlencode(&action),
-                r.id
-            )
-        })
-    } else {
-        None
-    };
-    view::render(&AuditPage {
-        ui: Frame::titled(req, "audit.title"),
-        rows,
-        action,
-        next_href,
-        base,
-    })
-}
-
-pub async fn chapter_audit(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    slug: web::Path<String>,
-    query: web::Query<AuditQuery>,
-) -> Result<HttpResponse, AppError> {
-    let access = ChapterAccess::load(&state, &req, &slug).await?;
-    access.require_organizer()?;
-    let base = paths::chapter_audit(&access.chapter.slug);
-    audit_page(
-        &state,
-        &req,
-        Some(access.chapter.id),
-        base,
-        query.into_inner(),
-    )
-    .await
-}
-
-pub async fn site_audit(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    me: RequireUser,
-    query: web::Query<AuditQuery>,
-) -> Result<HttpResponse, AppError> {
-    require_site_admin(&me)?;
-    audit_page(&state, &req, None, paths::site_audit(), query.into_inner()).await
 }

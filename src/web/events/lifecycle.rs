@@ -5,6 +5,7 @@ use crate::domain::Conflict;
 use crate::domain::events::{self, EventStatus};
 use crate::flows;
 use crate::paths;
+use crate::web::http::confirm::Confirm;
 use crate::web::http::respond::{actor, see_other};
 use crate::web::http::view::{self, Frame};
 use crate::web::{AppError, AppState, db, flow};
@@ -75,6 +76,9 @@ pub async fn publish(
 pub struct CancelForm {
     #[serde(default)]
     message: String,
+    /// "1" once the organizer saw whom cancelling tells and said yes.
+    #[serde(default)]
+    confirm: String,
 }
 
 pub async fn cancel(
@@ -88,6 +92,47 @@ pub async fn cancel(
     let mut errors = crate::domain::FieldErrors::default();
     let message = crate::domain::text::text(&mut errors, "message", &form.message, 2000, false);
     errors.into_result()?;
+    if event.status != EventStatus::Published {
+        return Err(AppError::Conflict(Conflict::NotPublished));
+    }
+    if !Confirm::said_yes(&form.confirm) {
+        let (chapter_id, event_id) = (access.chapter.id, event.id);
+        let (emailed, counts) = db(&state, move |c| {
+            Ok((
+                events::announcement_recipients(c, chapter_id)?.len(),
+                events::desk_counts(c, event_id)?,
+            ))
+        })
+        .await?;
+        let ui = Frame::new(&req, "");
+        let mut lines = vec![
+            ui.tf1("event.cancel_ask_emailed", "n", &emailed.to_string()),
+            ui.tf1(
+                "event.cancel_ask_seats",
+                "n",
+                &(counts.going + counts.waitlisted).to_string(),
+            ),
+        ];
+        if !message.is_empty() {
+            lines.push(ui.tf1("event.cancel_ask_message", "message", &message));
+        }
+        lines.push(ui.t("event.cancel_ask_final").to_string());
+        let title = event.title(ui.locale).to_string();
+        return view::render(&Confirm {
+            lines,
+            items: Vec::new(),
+            action: paths::cancel_event(&access.chapter.slug, &event.slug),
+            fields: vec![("message".into(), message)],
+            yes: ui.t("event.cancel_yes").to_string(),
+            danger: true,
+            back_href: paths::event(&access.chapter.slug, &event.slug),
+            back: ui.t("confirm.back").to_string(),
+            ui: Frame {
+                title: ui.tf1("event.cancel_ask", "title", &title),
+                ..ui
+            },
+        });
+    }
     flow(&state, move |c, site| {
         flows::events::cancel(c, site, &actor, &chapter, &e, &message)
     })

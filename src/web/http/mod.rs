@@ -6,6 +6,7 @@ pub mod access;
 pub mod assets;
 pub mod auth;
 pub mod client;
+pub mod confirm;
 pub mod csv;
 pub mod errors;
 pub mod guard;

@@ -8,6 +8,7 @@ use crate::flows;
 use crate::paths;
 use crate::web::http::access::ChapterAccess;
 use crate::web::http::auth::urlencode;
+use crate::web::http::confirm::Confirm;
 use crate::web::http::respond::{actor, see_other};
 use crate::web::http::view::{self, Frame};
 use crate::web::{AppError, AppState, db, flow};
@@ -179,6 +180,9 @@ pub async fn change_role(
 pub struct RemoveForm {
     #[serde(default)]
     reason: String,
+    /// "1" once the organizer saw what removing does and said yes.
+    #[serde(default)]
+    confirm: String,
 }
 
 pub async fn remove_member(
@@ -193,6 +197,34 @@ pub async fn remove_member(
     let mut errors = crate::domain::FieldErrors::default();
     let reason = crate::domain::text::text(&mut errors, "reason", &form.reason, 1000, false);
     errors.into_result()?;
+    if !Confirm::said_yes(&form.confirm) {
+        let chapter_id = access.chapter.id;
+        let name = db(&state, move |c| {
+            memberships::find(c, chapter_id, user_id)?
+                .ok_or(crate::domain::DomainError::NotFound)?;
+            Ok(crate::domain::users::find(c, user_id)?.display_name)
+        })
+        .await?;
+        let ui = Frame::new(&req, "");
+        let mut lines = vec![ui.t("members.remove_ask_body").to_string()];
+        if !reason.is_empty() {
+            lines.push(ui.tf1("members.remove_ask_reason", "reason", &reason));
+        }
+        return view::render(&Confirm {
+            lines,
+            items: Vec::new(),
+            action: paths::member_remove(&access.chapter.slug, user_id),
+            fields: vec![("reason".into(), reason)],
+            yes: ui.t("members.remove_yes").to_string(),
+            danger: true,
+            back_href: paths::manage_members(&access.chapter.slug),
+            back: ui.t("confirm.back").to_string(),
+            ui: Frame {
+                title: ui.tf1("members.remove_ask", "name", &name),
+                ..ui
+            },
+        });
+    }
     let (chapter, actor) = (access.chapter.clone(), actor(&req));
     let result = flow(&state, move |c, site| {
         flows::members::remove(c, site, &actor, &chapter, user_id, &reason)

@@ -774,6 +774,22 @@ async fn bulk_approval_and_undo() {
     let id_strings: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
     let mut fields: Vec<(&str, &str)> = id_strings.iter().map(|i| ("ids", i.as_str())).collect();
     fields.extend([("decision", "approve"), ("role", "member")]);
+    // First the question: whom, as what, and that each gets an email.
+    let ask_res = org
+        .post_form("/chapters/beijing/manage/applications/bulk", &fields)
+        .await;
+    assert_eq!(ask_res.status(), StatusCode::OK);
+    let ask_html = ask_res.text().await.unwrap();
+    assert!(ask_html.contains(&zh("queue.bulk_ask_approve").replace("{n}", "2")));
+    assert!(ask_html.contains("A1") && ask_html.contains("A2"));
+    assert!(ask_html.contains(r#"name="confirm" value="1""#));
+    let still: i64 = applications::table
+        .filter(applications::status.eq("pending"))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(still, 2, "asking decides nothing");
+    fields.push(("confirm", "1"));
     let res = org
         .post_form("/chapters/beijing/manage/applications/bulk", &fields)
         .await;
@@ -1038,4 +1054,162 @@ async fn students_apply_without_an_organization_and_members_see_they_belong() {
     assert!(!page.contains(&format!(">{}</a>", zh("chapter.apply"))));
     let (_, page) = app.browser().get_html("/chapters/beijing").await;
     assert!(page.contains(&format!(">{}</a>", zh("chapter.apply"))));
+}
+
+fn role_line(role: &str) -> String {
+    zh("email.approved.role").replace("{role}", zh(role))
+}
+
+/// 李雷 approved as a member, then made an ambassador while the welcome waits out its undo
+/// window: one welcome, naming the role he has when it is read, and every email queued for him
+/// after it arrives after it.
+#[tokio::test]
+async fn emails_to_one_person_arrive_in_order_and_say_what_is_true() {
+    let app = spawn_app_with(Options {
+        decision_grace: chrono::TimeDelta::seconds(2),
+        ..Options::default()
+    })
+    .await;
+    apply_and_confirm(&app, &app.browser(), "李雷", "lilei@example.org").await;
+    let id: i64 = applications::table
+        .select(applications::id)
+        .first(&mut app.conn())
+        .unwrap();
+    let org = app.organizer().await;
+    let res = org
+        .post_form(
+            &format!("/chapters/beijing/manage/applications/{id}/decision"),
+            &[("decision", "approve"), ("role", "member")],
+        )
+        .await;
+    assert!(res.status().is_redirection());
+    let user_id: i64 = users::table
+        .filter(users::email.eq("lilei@example.org"))
+        .select(users::id)
+        .first(&mut app.conn())
+        .unwrap();
+    let res = org
+        .post_form(
+            &format!("/chapters/beijing/manage/members/{user_id}/role"),
+            &[("role", "ambassador")],
+        )
+        .await;
+    assert!(res.status().is_redirection());
+    // Something else for him, queued after the welcome but due at once.
+    ogug::mail::enqueue(
+        &mut app.conn(),
+        &ogug::mail::Email {
+            idempotency_key: "later:lilei".into(),
+            to: ogug::domain::users::EmailAddress::parse("lilei@example.org").unwrap(),
+            to_name: "李雷".into(),
+            locale: ogug::i18n::Locale::ZhCn,
+            content: ogug::mail::Rendered {
+                subject: "queued after the welcome".into(),
+                text: "later".into(),
+                html: "<p>later</p>".into(),
+            },
+            extras: Default::default(),
+        },
+    )
+    .unwrap();
+    let later = wait_for_mail(&app, |m| m.subject == "queued after the welcome").await;
+    let to_him: Vec<_> = app
+        .smtp
+        .received()
+        .iter()
+        .map(parse)
+        .filter(|m| m.to.contains("lilei@example.org"))
+        .collect();
+    let subjects: Vec<&str> = to_him.iter().map(|m| m.subject.as_str()).collect();
+    let welcome = to_him
+        .iter()
+        .position(|m| m.text.contains(&role_line("role.ambassador")))
+        .unwrap_or_else(|| panic!("a welcome naming his new role: {subjects:?}"));
+    let later_at = to_him
+        .iter()
+        .position(|m| m.subject == later.subject)
+        .unwrap();
+    assert!(welcome < later_at, "the welcome comes first: {subjects:?}");
+    assert!(
+        !to_him
+            .iter()
+            .any(|m| m.text.contains(&role_line("role.member"))),
+        "nothing says he is a plain member: {subjects:?}"
+    );
+    assert_eq!(
+        to_him.len(),
+        3,
+        "confirmation, welcome, the later email; no separate role change: {subjects:?}"
+    );
+}
+
+/// The chapter's audit log reads as sentences: names linked to their pages, roles and reasons
+/// in words, and filters by kind of action and by person.
+#[tokio::test]
+async fn the_audit_log_speaks_in_sentences_and_filters_by_kind_and_person() {
+    let app = spawn_app().await;
+    apply_and_confirm(&app, &app.browser(), "李雷", "lilei@example.org").await;
+    apply_and_confirm(&app, &app.browser(), "韩梅梅", "hmm@example.org").await;
+    let ids: Vec<i64> = applications::table
+        .order(applications::id)
+        .select(applications::id)
+        .load(&mut app.conn())
+        .unwrap();
+    let org = app.organizer().await;
+    org.post_form(
+        &format!("/chapters/beijing/manage/applications/{}/decision", ids[0]),
+        &[("decision", "approve"), ("role", "member")],
+    )
+    .await;
+    org.post_form(
+        &format!("/chapters/beijing/manage/applications/{}/decision", ids[1]),
+        &[("decision", "reject"), ("reason", "incomplete")],
+    )
+    .await;
+    let lilei: i64 = users::table
+        .filter(users::email.eq("lilei@example.org"))
+        .select(users::id)
+        .first(&mut app.conn())
+        .unwrap();
+    org.post_form(
+        &format!("/chapters/beijing/manage/members/{lilei}/role"),
+        &[("role", "ambassador")],
+    )
+    .await;
+    let (status, log) = org.get_html("/chapters/beijing/manage/audit").await;
+    assert_eq!(status, StatusCode::OK);
+    let approved = format!(
+        r#"通过了<a href="/chapters/beijing/manage/applications/{}">李雷</a>的入会申请，角色为成员。"#,
+        ids[0]
+    );
+    assert!(log.contains(&approved), "{log}");
+    assert!(log.contains(&format!("的入会申请，原因：{}。", zh("reason.incomplete"))));
+    assert!(log.contains("调整了李雷的角色，从成员改为布道师。"));
+    for code in ["application_rejected", "reason=", "member -> ", "user #"] {
+        assert!(!log.contains(code), "no code {code:?} on the page");
+    }
+
+    let (_, members_only) = org
+        .get_html("/chapters/beijing/manage/audit?kind=members")
+        .await;
+    assert!(members_only.contains("调整了李雷的角色"));
+    assert!(!members_only.contains("的入会申请"));
+    // By person: the applicants' own steps (confirming) are not the organizer's.
+    let organizer_id: i64 = users::table
+        .filter(users::email.eq("organizer@example.org"))
+        .select(users::id)
+        .first(&mut app.conn())
+        .unwrap();
+    let (_, by_organizer) = org
+        .get_html(&format!(
+            "/chapters/beijing/manage/audit?who={organizer_id}"
+        ))
+        .await;
+    assert!(by_organizer.contains(&approved));
+    assert!(!by_organizer.contains("确认了邮箱"));
+    assert!(log.contains("确认了邮箱"));
+
+    // English readers get English sentences.
+    let (_, en) = org.get_html("/chapters/beijing/manage/audit?lang=en").await;
+    assert!(en.contains("’s role from Member to Ambassador."), "{en}");
 }

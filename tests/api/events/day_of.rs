@@ -522,7 +522,10 @@ async fn reminders_go_out_once_a_day_and_two_hours_before_even_from_two_instance
     let p4 = app.create_user("p4@example.org", "P4", None, false);
     meetup_today(&app, 60, None);
     organizer
-        .post_form(&format!("{EVENT}/cancel"), &[("message", "下雨")])
+        .post_form(
+            &format!("{EVENT}/cancel"),
+            &[("message", "下雨"), ("confirm", "1")],
+        )
         .await;
     ogug::domain::events::rsvp(&mut app.conn(), &event_of(&app), p4, true).unwrap();
     ogug::flows::reminders::send_due(&mut app.conn(), &site, ogug::domain::now()).unwrap();

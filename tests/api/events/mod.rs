@@ -253,8 +253,24 @@ async fn a_cancelled_event_shows_as_cancelled_and_in_the_calendar() {
     app.member("org@example.org", "beijing", Role::Organizer, PW);
     let org = app.sign_in("org@example.org", PW).await;
     let path = create(&org, "将被取消的活动", "", true).await;
-    let res = org
+    // First the question, saying whom it tells; nothing is cancelled by asking.
+    let ask = org
         .post_form(&format!("{path}/cancel"), &[("message", "因场地原因取消")])
+        .await;
+    assert_eq!(ask.status(), StatusCode::OK);
+    let ask = ask.text().await.unwrap();
+    assert!(ask.contains(&zh("event.cancel_ask").replace("{title}", "将被取消的活动")));
+    assert!(ask.contains(r#"name="message" value="因场地原因取消""#));
+    let (_, page) = app.get_html(&path).await;
+    assert!(
+        !page.contains(zh("event.cancelled")),
+        "asking cancels nothing"
+    );
+    let res = org
+        .post_form(
+            &format!("{path}/cancel"),
+            &[("message", "因场地原因取消"), ("confirm", "1")],
+        )
         .await;
     assert_redirect_to(&res, &format!("{path}?done=cancelled"));
     let (status, html) = app.get_html(&path).await;

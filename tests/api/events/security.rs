@@ -119,7 +119,7 @@ async fn the_waitlist_keeps_its_order_and_people_leaving_free_their_seats() {
     let res = org
         .post_form(
             &format!("/chapters/beijing/manage/members/{u3}/remove"),
-            &[("reason", "")],
+            &[("reason", ""), ("confirm", "1")],
         )
         .await;
     assert!(res.status().is_redirection());

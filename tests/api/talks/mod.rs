@@ -184,7 +184,10 @@ async fn a_proposal_is_reviewed_accepted_placed_and_archived() {
 
     // Moving the meetup moves the talk's date; cancelling it takes the talk out.
     let cancel = organizer
-        .post_form(&format!("{EVENT}/cancel"), &[("message", "改期")])
+        .post_form(
+            &format!("{EVENT}/cancel"),
+            &[("message", "改期"), ("confirm", "1")],
+        )
         .await;
     assert!(cancel.status().is_redirection());
     assert_eq!(
