@@ -137,6 +137,7 @@ diesel::table! {
         affiliation -> Text,
         slides_url -> Text,
         talk_id -> Nullable<BigInt>,
+        speaker_title -> Text,
     }
 }
 

@@ -172,7 +172,7 @@ async fn journeys(lang: &str) {
     fill(c, "agenda_0_speaker", "朱金伟").await;
     fill(c, "agenda_1_title", "生态建设").await;
     fill(c, "agenda_1_speaker", "周志").await;
-    click(c, "form.wide button[type=submit]").await;
+    click(c, "#save-event").await;
     // The preview's own hint (the form's "save draft" button would match "draft").
     let html = wait_text(c, t("这是预览", "This is a preview")).await;
     assert!(html.contains("内核解析") && html.contains("生态建设"));
@@ -365,4 +365,177 @@ async fn a_talk_goes_from_proposal_to_the_speaker_page() {
     assert!(src.starts_with("/images/"), "{src}");
     let mail = wait_for_mail(&app, |m| m.to == "speaker@example.org").await;
     assert!(mail.subject.contains("浏览器里提交的议题"));
+}
+
+/// What a page looks like to the check below: how wide it is against the screen, the widest
+/// elements when it is too wide, and the text a person reads.
+#[derive(serde::Deserialize)]
+struct Fit {
+    scroll: f64,
+    inner: f64,
+    wide: Vec<String>,
+    text: String,
+}
+
+/// Visible text that is a code: a catalog key (`queue.done_bulk`) or a stored value with an
+/// underscore (`walk_in`, `application_rejected`).
+fn codes_in(text: &str) -> Vec<String> {
+    use std::sync::LazyLock;
+    static KEYS: LazyLock<std::collections::HashSet<&'static str>> = LazyLock::new(|| {
+        ogug::i18n::parse_catalog(ogug::i18n::ZH_CN_CATALOG)
+            .into_keys()
+            .collect()
+    });
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+        .map(|w| w.trim_matches('.'))
+        .filter(|w| !w.is_empty())
+        .filter(|w| {
+            KEYS.contains(w)
+                || (w.contains('_')
+                    && w.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    && !w.starts_with('_'))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// At phone width the page is no wider than the screen, and no visible text is a code.
+async fn fits_a_phone(c: &Client, app: &TestApp, path: &str) -> Vec<String> {
+    c.goto(&app.url(path)).await.unwrap();
+    find(c, "main").await;
+    let fit = c
+        .execute(
+            r#"const w = window.innerWidth;
+               const wide = [...document.querySelectorAll('body *')]
+                 .filter(e => e.getBoundingClientRect().right > w + 1)
+                 .slice(0, 5)
+                 .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : ''));
+               return { scroll: document.documentElement.scrollWidth, inner: w, wide, text: document.body.innerText };"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    let fit: Fit = serde_json::from_value(fit).unwrap();
+    let mut problems = vec![];
+    if fit.scroll > fit.inner + 1.0 {
+        problems.push(format!(
+            "{path}: {} px wide on a {} px screen ({:?})",
+            fit.scroll, fit.inner, fit.wide
+        ));
+    }
+    let codes = codes_in(&fit.text);
+    if !codes.is_empty() {
+        problems.push(format!("{path}: codes shown {codes:?}"));
+    }
+    problems
+}
+
+/// Every page the journeys visit, in both languages, at 390 px: nothing scrolls sideways and no
+/// visible text is a catalog key or a raw stored value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_journey_page_fits_a_phone_and_speaks_words() {
+    let Some(driver) = driver().await else { return };
+    let c = &driver.client;
+    let app = spawn_app().await;
+    app.set_password("organizer@example.org", PW);
+    let applicant = app.applicant("李雷", "lilei@example.org");
+    applicant.apply("beijing").await;
+    let confirm = app.mail().link_to("/applications/confirm/").await;
+    applicant.browser.post_form(&confirm, &[]).await;
+    let status = app.mail().link_to("/applications/status/").await;
+    let (event, talk, application, org_id, member) = {
+        use diesel::prelude::*;
+        use ogug::db::schema::{applications, events, organizations, talks, users};
+        let mut conn = app.conn();
+        (
+            events::table
+                .select(events::slug)
+                .order(events::starts_at.desc())
+                .first::<String>(&mut conn)
+                .unwrap(),
+            talks::table
+                .select(talks::id)
+                .first::<i64>(&mut conn)
+                .unwrap(),
+            applications::table
+                .select(applications::id)
+                .first::<i64>(&mut conn)
+                .unwrap(),
+            organizations::table
+                .select(organizations::id)
+                .first::<i64>(&mut conn)
+                .unwrap(),
+            users::table
+                .filter(users::email.ne("organizer@example.org"))
+                .select(users::id)
+                .first::<i64>(&mut conn)
+                .unwrap(),
+        )
+    };
+    let _ = member;
+    let e = format!("/chapters/beijing/events/{event}");
+    let public = vec![
+        "/".to_string(),
+        "/chapters".into(),
+        "/chapters/beijing".into(),
+        "/chapters/beijing/apply".into(),
+        "/chapters/beijing/events".into(),
+        "/events".into(),
+        e.clone(),
+        "/talks".into(),
+        format!("/talks/{talk}"),
+        "/organizations".into(),
+        format!("/organizations/{org_id}"),
+        "/stats".into(),
+        "/chapters/beijing/contact".into(),
+        "/login".into(),
+        "/account/reset".into(),
+        status.clone(),
+    ];
+    let staff = vec![
+        "/account".to_string(),
+        "/account/settings".into(),
+        "/account/talks".into(),
+        "/account/speaker".into(),
+        "/account/announcements".into(),
+        "/chapters/beijing/members".into(),
+        "/chapters/beijing/manage/applications".into(),
+        format!("/chapters/beijing/manage/applications/{application}"),
+        "/chapters/beijing/manage/members".into(),
+        "/chapters/beijing/manage/audit".into(),
+        "/chapters/beijing/manage/profile".into(),
+        "/chapters/beijing/manage/talks".into(),
+        format!("/chapters/beijing/manage/talks/{talk}"),
+        "/chapters/beijing/manage/insights".into(),
+        "/chapters/beijing/manage/balance".into(),
+        "/chapters/beijing/manage/announce".into(),
+        "/chapters/beijing/talks/propose".into(),
+        "/chapters/beijing/events/new".into(),
+        format!("{e}/edit"),
+        format!("{e}/check-in"),
+        format!("{e}/door"),
+        format!("{e}/announce"),
+    ];
+    c.set_window_size(390, 844).await.unwrap();
+    let mut problems = vec![];
+    for lang in ["zh-CN", "en"] {
+        c.goto(&app.url(&format!("/?lang={lang}"))).await.unwrap();
+        for path in &public {
+            problems.extend(fits_a_phone(c, &app, path).await);
+        }
+        sign_in(c, &app, "organizer@example.org").await;
+        for path in &staff {
+            problems.extend(fits_a_phone(c, &app, path).await);
+        }
+        sign_out(c).await;
+    }
+    c.set_window_size(1280, 900).await.unwrap();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_code_check_sees_codes_and_passes_words() {
+    assert_eq!(codes_in("状态：walk_in。"), vec!["walk_in"]);
+    assert_eq!(codes_in("queue.done_bulk"), vec!["queue.done_bulk"]);
+    assert!(codes_in("Checked in at 14:05. See example.org").is_empty());
 }

@@ -18,7 +18,10 @@ pub struct AgendaInput {
     pub time_label: String,
     pub title: String,
     pub speaker: String,
+    /// The speaker's organization (several for several speakers, separated by "、").
     pub affiliation: String,
+    /// The speaker's job title, kept apart from the organization.
+    pub speaker_title: String,
     pub slides_url: String,
     /// The talk this row is (a talk placed from the call for speakers), as its id.
     pub talk_id: String,
@@ -77,6 +80,7 @@ pub struct ValidAgendaRow {
     pub title: String,
     pub speaker: String,
     pub affiliation: String,
+    pub speaker_title: String,
     pub slides_url: String,
     pub talk_id: Option<TalkId>,
 }
@@ -178,7 +182,15 @@ pub fn validate(
     }
     if let Some(Err(key)) = agenda
         .iter()
-        .flat_map(|(_, _, a)| [&a.time_label, &a.title, &a.speaker, &a.affiliation])
+        .flat_map(|(_, _, a)| {
+            [
+                &a.time_label,
+                &a.title,
+                &a.speaker,
+                &a.affiliation,
+                &a.speaker_title,
+            ]
+        })
         .map(|v| check_line(v, 200, false))
         .find(Result::is_err)
     {
@@ -240,6 +252,7 @@ pub fn validate(
                         title: t(&a.title, 200),
                         speaker: t(&a.speaker, 200),
                         affiliation: t(&a.affiliation, 200),
+                        speaker_title: t(&a.speaker_title, 200),
                         slides_url: t(&a.slides_url, 500),
                         talk_id: a.talk_id.trim().parse::<i64>().ok().map(TalkId),
                     }
@@ -280,6 +293,7 @@ fn replace_children(
                 event_agenda_items::title.eq(&row.title),
                 event_agenda_items::speaker.eq(&row.speaker),
                 event_agenda_items::affiliation.eq(&row.affiliation),
+                event_agenda_items::speaker_title.eq(&row.speaker_title),
                 event_agenda_items::slides_url.eq(&row.slides_url),
                 event_agenda_items::talk_id.eq(talk_id),
             ))

@@ -123,6 +123,8 @@ pub struct AgendaItem {
     pub slides_url: String,
     /// The talk this row is, if it is one.
     pub talk_id: Option<TalkId>,
+    /// The speaker's job title, apart from the organization (`affiliation`).
+    pub speaker_title: String,
 }
 
 #[derive(Queryable, Selectable, Debug, Clone)]

@@ -27,8 +27,10 @@ struct FormPage {
 }
 
 /// The form as posted: agenda rows `agenda_{n}_{field}`, host rows `host_{n}_{field}`.
-fn parse_form(body: &[u8]) -> Result<EventInput, AppError> {
+/// The second part says whether the person asked for more agenda rows (nothing is saved then).
+fn parse_form(body: &[u8]) -> Result<(EventInput, bool), AppError> {
     let form = crate::web::http::upload::FormData::urlencoded(body)?;
+    let more_rows = form.field("more_rows") == "1";
     let get = |k: &str| form.field(k);
     let rows = |prefix: &str| -> usize {
         form.fields
@@ -50,6 +52,7 @@ fn parse_form(body: &[u8]) -> Result<EventInput, AppError> {
             title: get(&format!("agenda_{n}_title")),
             speaker: get(&format!("agenda_{n}_speaker")),
             affiliation: get(&format!("agenda_{n}_affiliation")),
+            speaker_title: get(&format!("agenda_{n}_speaker_title")),
             slides_url: get(&format!("agenda_{n}_slides")),
             talk_id: get(&format!("agenda_{n}_talk")),
         })
@@ -61,7 +64,7 @@ fn parse_form(body: &[u8]) -> Result<EventInput, AppError> {
             level: get(&format!("host_{n}_level")),
         })
         .collect();
-    Ok(EventInput {
+    let input = EventInput {
         title_zh: get("title_zh"),
         title_en: get("title_en"),
         summary_zh: get("summary_zh"),
@@ -79,11 +82,12 @@ fn parse_form(body: &[u8]) -> Result<EventInput, AppError> {
         agenda,
         hosts,
         cfp_deadline_local: get("cfp_deadline_local"),
-    })
+    };
+    Ok((input, more_rows))
 }
 
 /// Existing rows plus blank ones, so rows are added without JavaScript.
-fn with_blank_rows(mut form: EventInput) -> EventInput {
+fn with_blank_rows(mut form: EventInput, extra: usize) -> EventInput {
     let keep: Vec<AgendaInput> = form
         .agenda
         .into_iter()
@@ -94,17 +98,26 @@ fn with_blank_rows(mut form: EventInput) -> EventInput {
         a.position = ((i + 1) * 10).to_string();
     }
     let n = form.agenda.len();
-    form.agenda.extend((0..3).map(|i| AgendaInput {
+    // Room for the seed's whole agenda (9 rows) in one go, and always a few more.
+    let blank = (BLANK_AGENDA_ROWS.saturating_sub(n)).max(3) + extra;
+    form.agenda.extend((0..blank).map(|i| AgendaInput {
         position: ((n + i + 1) * 10).to_string(),
         ..AgendaInput::default()
     }));
     form.hosts.retain(|h| !h.organization.trim().is_empty());
-    form.hosts.extend((0..2).map(|_| HostInput {
-        kind: "co-host".to_string(),
+    // The first organization named is the host (主办); the next ones co-host.
+    let first = form.hosts.is_empty();
+    form.hosts.extend((0..2).map(|i| HostInput {
+        kind: if first && i == 0 { "host" } else { "co-host" }.to_string(),
         ..HostInput::default()
     }));
     form
 }
+
+/// Agenda rows an empty form offers (the founding meetup had 9).
+const BLANK_AGENDA_ROWS: usize = 10;
+/// Rows "add rows" adds.
+const MORE_ROWS: usize = 5;
 
 fn form_page(
     req: &HttpRequest,
@@ -113,6 +126,7 @@ fn form_page(
     form: EventInput,
     errors: FieldErrors,
     creating: bool,
+    extra_rows: usize,
 ) -> Result<HttpResponse, AppError> {
     let ui = Frame::titled(
         req,
@@ -133,7 +147,7 @@ fn form_page(
         time_zone: chapter.time_zone.clone(),
         action,
         form: if errors.is_empty() {
-            with_blank_rows(form)
+            with_blank_rows(form, extra_rows)
         } else {
             form
         },
@@ -163,6 +177,7 @@ pub async fn new_event(
         form,
         FieldErrors::default(),
         true,
+        0,
     )
 }
 
@@ -174,11 +189,15 @@ pub async fn create_event(
 ) -> Result<HttpResponse, AppError> {
     let access = ChapterAccess::load(&state, &req, &slug).await?;
     access.require_event_editor()?;
-    let form = parse_form(&body)?;
+    let (form, more_rows) = parse_form(&body)?;
     let action = paths::chapter_events(&access.chapter.slug);
+    if more_rows {
+        let errors = FieldErrors::default();
+        return form_page(&req, &access.chapter, action, form, errors, true, MORE_ROWS);
+    }
     let valid = match events::validate(&form, access.chapter.tz()) {
         Ok(v) => v,
-        Err(errors) => return form_page(&req, &access.chapter, action, form, errors, true),
+        Err(errors) => return form_page(&req, &access.chapter, action, form, errors, true, 0),
     };
     let (chapter, actor) = (access.chapter.clone(), actor(&req));
     let event = match flow(&state, move |c, _| {
@@ -188,7 +207,7 @@ pub async fn create_event(
     {
         Ok(event) => event,
         Err(AppError::Invalid(errors)) => {
-            return form_page(&req, &access.chapter, action, form, errors, true);
+            return form_page(&req, &access.chapter, action, form, errors, true, 0);
         }
         Err(other) => return Err(other),
     };
@@ -237,6 +256,7 @@ pub async fn edit_event(
                 title: a.title,
                 speaker: a.speaker,
                 affiliation: a.affiliation,
+                speaker_title: a.speaker_title,
                 slides_url: a.slides_url,
                 talk_id: a.talk_id.map(|t| t.to_string()).unwrap_or_default(),
             })
@@ -259,6 +279,7 @@ pub async fn edit_event(
         form,
         FieldErrors::default(),
         false,
+        0,
     )
 }
 
@@ -269,11 +290,23 @@ pub async fn save_event(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let (access, event) = editable_event(&state, &req, path.into_inner()).await?;
-    let form = parse_form(&body)?;
+    let (form, more_rows) = parse_form(&body)?;
     let action = paths::edit_event(&access.chapter.slug, &event.slug);
+    if more_rows {
+        let errors = FieldErrors::default();
+        return form_page(
+            &req,
+            &access.chapter,
+            action,
+            form,
+            errors,
+            false,
+            MORE_ROWS,
+        );
+    }
     let valid = match events::validate(&form, access.chapter.tz()) {
         Ok(v) => v,
-        Err(errors) => return form_page(&req, &access.chapter, action, form, errors, false),
+        Err(errors) => return form_page(&req, &access.chapter, action, form, errors, false, 0),
     };
     let (e, actor, chapter) = (event.clone(), actor(&req), access.chapter.clone());
     // The agenda's talks are checked in the flow's transaction (they must be this chapter's).
@@ -284,7 +317,7 @@ pub async fn save_event(
     {
         return match err {
             AppError::Invalid(errors) => {
-                form_page(&req, &access.chapter, action, form, errors, false)
+                form_page(&req, &access.chapter, action, form, errors, false, 0)
             }
             other => Err(other),
         };

@@ -197,6 +197,8 @@ struct EventPage<'a> {
     when: &'a str,
     body_html: std::borrow::Cow<'a, str>,
     agenda: &'a [AgendaItem],
+    /// Each agenda row's organization in the directory, when it is there.
+    agenda_orgs: &'a [Option<crate::domain::ids::OrganizationId>],
     hosts: &'a [Host],
     json_ld: &'a str,
     ics_href: String,
@@ -251,6 +253,7 @@ fn json_ld(base: &str, chapter: &Chapter, event: &Event, locale: Locale) -> Stri
 pub struct EventShared {
     event: Event,
     agenda: Vec<AgendaItem>,
+    agenda_orgs: Vec<Option<crate::domain::ids::OrganizationId>>,
     hosts: Vec<Host>,
     when: [String; 2],
     json_ld: [String; 2],
@@ -264,6 +267,10 @@ fn event_shared(
 ) -> DomainResult<Built<EventShared>> {
     let event = events::find_any(c, chapter.id, slug)?;
     let agenda = events::agenda(c, event.id)?;
+    let agenda_orgs = agenda
+        .iter()
+        .map(|a| crate::domain::organizations::by_name(c, &a.affiliation))
+        .collect::<DomainResult<Vec<_>>>()?;
     let hosts = events::hosts(c, event.id)?;
     let tz = chapter.tz();
     // The page's RSVP form closes when the event ends.
@@ -274,6 +281,7 @@ fn event_shared(
             json_ld: Locale::ALL.map(|l| json_ld(base, chapter, &event, l)),
             event,
             agenda,
+            agenda_orgs,
             hosts,
         },
         until,
@@ -337,6 +345,7 @@ pub async fn event_page(
         title,
         event,
         agenda: &shared.agenda,
+        agenda_orgs: &shared.agenda_orgs,
         hosts: &shared.hosts,
     })
 }

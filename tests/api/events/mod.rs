@@ -580,3 +580,69 @@ async fn the_online_link_is_for_people_who_registered() {
         "staff: the link"
     );
 }
+
+/// The agenda is typed in one go: ten rows to start (the founding meetup had nine), "add 5 rows"
+/// keeps what was typed and saves nothing, the first host defaults to 主办, and each row keeps
+/// the speaker's organization (linked to the directory) apart from their job title.
+#[tokio::test]
+async fn the_agenda_takes_a_whole_meetup_and_keeps_organization_and_title_apart() {
+    let app = spawn_app().await;
+    app.member("org@example.org", "beijing", Role::Organizer, PW);
+    let org = app.sign_in("org@example.org", PW).await;
+    let (_, form) = org.get_html("/chapters/beijing/events/new").await;
+    assert!(form.contains("agenda_9_title") && !form.contains("agenda_10_title"));
+    assert!(form.contains(r#"<option value="host" selected>"#), "the first host row is 主办");
+    assert!(form.contains(r#"name="agenda_0_speaker_title""#));
+
+    let mut fields = event_fields("十行议程的活动", "");
+    fields.retain(|(k, _)| !k.starts_with("agenda_"));
+    fields.extend([
+        ("agenda_0_title", "开场"),
+        ("agenda_0_speaker", "李四"),
+        ("agenda_0_affiliation", "云和恩墨"),
+        ("agenda_0_speaker_title", "CEO"),
+        ("agenda_1_title", "第二项"),
+        ("more_rows", "1"),
+    ]);
+    let before: i64 = ogug::db::schema::events::table
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    let res = org.post_form("/chapters/beijing/events", &fields).await;
+    assert_eq!(res.status(), StatusCode::OK, "more rows: the form again");
+    let more = res.text().await.unwrap();
+    assert!(more.contains(r#"value="十行议程的活动""#), "what was typed is kept");
+    assert!(more.contains(r#"value="第二项""#));
+    assert!(more.contains("agenda_14_title"), "2 typed + 8 blank + 5 more");
+    let after: i64 = ogug::db::schema::events::table
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(before, after, "nothing saved");
+
+    fields.retain(|(k, _)| *k != "more_rows");
+    let res = org.post_form("/chapters/beijing/events", &fields).await;
+    assert!(res.status().is_redirection());
+    let path = res.location();
+    let (_, page) = org.get_html(&path).await;
+    let org_id: i64 = ogug::db::schema::organizations::table
+        .filter(ogug::db::schema::organizations::name_zh.eq("云和恩墨"))
+        .select(ogug::db::schema::organizations::id)
+        .first(&mut app.conn())
+        .unwrap();
+    assert!(
+        page.contains(&format!(
+            r#"李四 · <a href="/organizations/{org_id}">云和恩墨</a> · CEO"#
+        )),
+        "{page}"
+    );
+    let stored: (String, String) = ogug::db::schema::event_agenda_items::table
+        .filter(ogug::db::schema::event_agenda_items::title.eq("开场"))
+        .select((
+            ogug::db::schema::event_agenda_items::affiliation,
+            ogug::db::schema::event_agenda_items::speaker_title,
+        ))
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(stored, ("云和恩墨".to_string(), "CEO".to_string()));
+}

@@ -1,0 +1,1 @@
+ALTER TABLE event_agenda_items DROP COLUMN speaker_title;
