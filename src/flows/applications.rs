@@ -117,6 +117,43 @@ pub(super) fn apply_in(
     }
 }
 
+/// "Send it again" from the check-your-inbox page: the confirmation (or, once confirmed, the
+/// status link) of the open application of `email`, within the address's email caps. Says
+/// nothing of whether there was one.
+pub fn resend(
+    conn: &mut DbConnection,
+    site: &Site,
+    chapter: &Chapter,
+    email: &crate::domain::users::EmailAddress,
+) -> FlowResult<()> {
+    write_transaction(conn, |c| {
+        let Some((application, confirm, status)) = applications::fresh_links(c, chapter.id, email)?
+        else {
+            return Ok(());
+        };
+        if !site.unsolicited_allowed(c, email, "resend")? {
+            return Ok(());
+        }
+        let who = Applicant {
+            to: email,
+            name: &application.name,
+            locale: application.locale(),
+        };
+        match confirm {
+            Some(token) => notices::application_confirm(
+                c,
+                site.links(),
+                chapter,
+                &who,
+                application.id,
+                (&token, &status),
+            )?,
+            None => notices::application_status_link(c, site.links(), chapter, &who, &status)?,
+        };
+        Ok(())
+    })
+}
+
 /// Confirms an application through its emailed link; returns a fresh status-link token.
 pub fn confirm(conn: &mut DbConnection, actor: &Actor, token: &str) -> FlowResult<String> {
     write_transaction(conn, |c| {

@@ -118,7 +118,11 @@ pub fn application_confirm(
     to_applicant(
         conn,
         who,
-        format!("apply-confirm:{application_id}"),
+        // Per link: "send it again" issues a new one, and that email must go too.
+        format!(
+            "apply-confirm:{application_id}:{}",
+            &sha256_hex(confirm_token)[..16]
+        ),
         content,
     )
 }

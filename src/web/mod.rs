@@ -271,7 +271,7 @@ routes! {
     pattern::chapter_qr_svg => { GET(Public) applications::apply::qr_svg },
     pattern::chapter_qr_png => { GET(Public) applications::apply::qr_png },
     pattern::apply => { GET(Public) applications::apply::apply_form, POST(Public) applications::apply::submit },
-    pattern::apply_sent => { GET(Public) applications::apply::sent },
+    pattern::apply_sent => { GET(Public) applications::apply::sent, POST(Public) applications::apply::resend },
     pattern::contact => { GET(Public) chapters::contact::contact_form, POST(Public) chapters::contact::send },
     pattern::members => { GET(Member) members::members },
     pattern::leave => { POST(Member) members::leave },

@@ -83,6 +83,8 @@ fn expect(path: &str, method: &str, who: Who) -> Option<Exp> {
         ) => Ok,
         // An empty form re-renders with field errors, for anyone.
         ("POST", "/chapters/{slug}/apply" | "/account/reset") => Ok,
+        // "Send it again": the same answer for anyone (back to the page).
+        ("POST", "/chapters/{slug}/apply/sent") => Redirect,
         // Anyone may write to the organizers (an empty message comes back with errors).
         ("GET", "/chapters/{slug}/contact") => Ok,
         ("POST", "/chapters/{slug}/contact") => Invalid,

@@ -193,6 +193,31 @@ fn open_for(
         .optional()?)
 }
 
+/// New links for the open application of `email` in a chapter, to send again from "check your
+/// inbox": a confirmation link while it is unconfirmed, and a status link. None when there is
+/// no open application (the page says the same either way).
+pub fn fresh_links(
+    conn: &mut DbConnection,
+    chapter_id: ChapterId,
+    email: &EmailAddress,
+) -> DomainResult<Option<(Application, Option<String>, String)>> {
+    let Some(application) = open_for(conn, chapter_id, email)? else {
+        return Ok(None);
+    };
+    let confirm = match application.status {
+        ApplicationStatus::Unconfirmed => Some(one_time_tokens::issue(
+            conn,
+            Purpose::ConfirmApplication,
+            None,
+            Some(application.id),
+        )?),
+        _ => None,
+    };
+    let status =
+        one_time_tokens::issue(conn, Purpose::ApplicationStatus, None, Some(application.id))?;
+    Ok(Some((application, confirm, status)))
+}
+
 /// Stores an application. A signed-in applicant (`signed_in`, whose email is the application's)
 /// skips confirmation. The caller owns the transaction.
 pub fn submit(

@@ -10,7 +10,7 @@ use crate::i18n::Locale;
 use crate::paths;
 use crate::qr;
 use crate::web::http::access::ChapterAccess;
-use crate::web::http::respond::{actor, client_ip, see_other};
+use crate::web::http::respond::{actor, client_ip, see_other, with_status};
 use crate::web::http::throttle::{self, Bucket};
 use crate::web::http::view::{self, Frame};
 use crate::web::{AppError, AppState, db, flow};
@@ -114,6 +114,8 @@ struct ApplyPage {
     errors: FieldErrors,
     signed_in_email: Option<String>,
     already_member: bool,
+    /// Sent back filled in: the page was open too long (its token expired).
+    expired: bool,
 }
 
 fn apply_page(
@@ -121,6 +123,16 @@ fn apply_page(
     access: ChapterAccess,
     form: ApplyForm,
     errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    apply_page_with(req, access, form, errors, false)
+}
+
+fn apply_page_with(
+    req: &HttpRequest,
+    access: ChapterAccess,
+    form: ApplyForm,
+    errors: FieldErrors,
+    expired: bool,
 ) -> Result<HttpResponse, AppError> {
     let ui = Frame::new(req, "");
     let locale = ui.locale;
@@ -146,6 +158,7 @@ fn apply_page(
         form,
         questions,
         errors,
+        expired,
     })
 }
 
@@ -229,6 +242,8 @@ struct SentPage {
     apply_href: String,
     /// The address the form was sent with, when this browser sent it.
     sent_to: Option<String>,
+    resent: bool,
+    resend_action: String,
 }
 
 /// GET /chapters/{slug}/apply/sent: "check your inbox", naming the address.
@@ -236,10 +251,13 @@ pub async fn sent(
     state: web::Data<AppState>,
     req: HttpRequest,
     slug: web::Path<String>,
+    query: web::Query<SentQuery>,
 ) -> Result<HttpResponse, AppError> {
     let access = ChapterAccess::load(&state, &req, &slug).await?;
     let ui = Frame::titled(&req, "apply.check_inbox_title");
     view::render(&SentPage {
+        resent: query.resent.is_some(),
+        resend_action: paths::apply_sent(&access.chapter.slug),
         chapter_name: access.chapter.name(ui.locale).to_string(),
         chapter_href: paths::chapter(&access.chapter.slug),
         apply_href: paths::apply(&access.chapter.slug),
@@ -251,6 +269,37 @@ pub async fn sent(
     })
 }
 
+#[derive(Deserialize)]
+pub struct SentQuery {
+    resent: Option<String>,
+}
+
+/// POST /chapters/{slug}/apply/sent: sends the email again to the address this browser used
+/// (rate-limited like the form; the same answer whatever there was to send).
+pub async fn resend(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    throttle::check(&state, Bucket::Apply, client_ip(&req)).await?;
+    let access = ChapterAccess::load(&state, &req, &slug).await?;
+    let address = req
+        .cookie(SENT_TO)
+        .and_then(|c| crate::web::http::auth::urldecode(c.value()))
+        .and_then(|v| crate::domain::users::EmailAddress::parse(&v).ok());
+    if let Some(email) = address {
+        let chapter = access.chapter.clone();
+        flow(&state, move |c, site| {
+            flows::applications::resend(c, site, &chapter, &email)
+        })
+        .await?;
+    }
+    Ok(see_other(format!(
+        "{}?resent=1",
+        paths::apply_sent(&access.chapter.slug)
+    )))
+}
+
 pub async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -260,6 +309,10 @@ pub async fn submit(
     throttle::check(&state, Bucket::Apply, client_ip(&req)).await?;
     let access = ChapterAccess::load(&state, &req, &slug).await?;
     let mut form = form.into_inner();
+    if crate::web::http::auth::form_expired(&req) {
+        let page = apply_page_with(&req, access, form, FieldErrors::default(), true)?;
+        return Ok(with_status(page, actix_web::http::StatusCode::FORBIDDEN));
+    }
     if !access.chapter.is_active() {
         return outcome(
             &req,

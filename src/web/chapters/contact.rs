@@ -97,6 +97,11 @@ pub async fn send(
     throttle::check(&state, Bucket::Contact, client_ip(&req)).await?;
     let access = ChapterAccess::load(&state, &req, &slug).await?;
     let form = form.into_inner();
+    if crate::web::http::auth::form_expired(&req) {
+        let status = StatusCode::FORBIDDEN;
+        let errors = FieldErrors::default();
+        return page(&req, access.chapter, form, errors, ("form.expired", status));
+    }
     let done = see_other(format!("{}?sent=1", paths::contact(&access.chapter.slug)));
     if !form.website.is_empty() {
         // A bot: answer like a success, send nothing.

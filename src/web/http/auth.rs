@@ -26,6 +26,19 @@ pub fn csrf_cookie_name(https: bool) -> &'static str {
     }
 }
 pub const CSRF_FIELD: &str = "csrf_token";
+
+/// Public forms that, sent with a stale or missing token, are shown again with what was typed
+/// instead of an error page: their handlers check `form_expired` before anything else.
+pub const RESUBMITTABLE: &[&str] = &[crate::paths::pattern::apply, crate::paths::pattern::contact];
+
+/// Marks a request whose form failed the CSRF check on a `RESUBMITTABLE` route.
+#[derive(Clone, Copy)]
+pub struct FormExpired;
+
+/// Whether this request's form must be shown again rather than acted on.
+pub fn form_expired(req: &HttpRequest) -> bool {
+    req.extensions().get::<FormExpired>().is_some()
+}
 const UNSUBSCRIBE_ROUTE: &str = crate::paths::pattern::unsubscribe;
 
 /// The signed-in person of this request.
@@ -166,7 +179,13 @@ pub async fn middleware(
             && !bool::from(sent.as_bytes().ct_eq(csrf.as_bytes()))
         {
             tracing::warn!(route = %req.path().split('/').take(3).collect::<Vec<_>>().join("/"), "CSRF check failed");
-            return Ok(req.error_response(AppError::CsrfFailed));
+            // A visitor's long-open form (no account to protect) comes back filled in, with a
+            // fresh token; its handler acts on nothing (`form_expired`).
+            if route.as_deref().is_some_and(|r| RESUBMITTABLE.contains(&r)) {
+                req.extensions_mut().insert(FormExpired);
+            } else {
+                return Ok(req.error_response(AppError::CsrfFailed));
+            }
         }
         req.set_payload(Payload::from(body));
     }

@@ -173,8 +173,8 @@ impl ResponseError for AppError {
             AppError::CsrfFailed => (
                 "表单已过期",
                 "Form expired",
-                "为保护您的账号，此表单已失效。请返回、刷新页面后重新提交。",
-                "To protect your account this form is no longer valid. Go back, reload the page and submit again.",
+                "这个页面打开太久了，为安全起见表单已失效。请返回上一页，刷新后再提交一次。",
+                "This page was open too long, so for safety its form no longer works. Go back, reload the page and send it again.",
             ),
             AppError::LoginRequired(_) => ("", "", "", ""),
             AppError::Internal(_) => (

@@ -93,7 +93,24 @@ async fn the_whole_journey_apply_confirm_approve_activate() {
     let (_, other) = app.browser().get_html("/chapters/beijing/apply/sent").await;
     assert!(!other.contains("Li.Lei") && other.contains(zh("apply.check_inbox_title")));
     let mails = app.smtp.wait_for(1, WAIT).await;
-    let mail = parse(&mails[0]);
+    let first = parse(&mails[0]);
+    // Not arrived? "Send it again" mails a fresh confirmation link to the same address.
+    assert!(sent.contains(r#"id="resend""#));
+    let res = b.post_form("/chapters/beijing/apply/sent", &[]).await;
+    assert_redirect_to(&res, "/chapters/beijing/apply/sent?resent=1");
+    let (_, resent) = b.get_html(&res.location()).await;
+    assert!(resent.contains(zh("apply.resent")));
+    let mails = app.smtp.wait_for(2, WAIT).await;
+    let mail = parse(&mails[1]);
+    assert_ne!(link_in(&mail.text, "http"), link_in(&first.text, "http"));
+    // A browser that sent nothing gets the same answer, and nothing is sent.
+    let stranger = app.browser();
+    let page = stranger.get_html("/chapters/beijing/apply/sent").await.1;
+    assert!(!page.contains(r#"id="resend""#));
+    let res = stranger
+        .post_form("/chapters/beijing/apply/sent", &[])
+        .await;
+    assert_redirect_to(&res, "/chapters/beijing/apply/sent?resent=1");
     assert_eq!(mail.to, "li.lei@example.org");
     assert_eq!(mail.subject, "请确认您加入 oGUG 北京用户组的申请");
     let confirm = link_in(
@@ -128,8 +145,8 @@ async fn the_whole_journey_apply_confirm_approve_activate() {
         0,
         "told once"
     );
-    let mails = app.smtp.wait_for(2, WAIT).await;
-    let digest = parse(&mails[1]);
+    let mails = app.smtp.wait_for(3, WAIT).await;
+    let digest = parse(&mails[2]);
     assert_eq!(digest.to, "organizer@example.org");
     assert!(
         digest.subject.contains("1 份新的待审核申请"),
@@ -173,8 +190,8 @@ async fn the_whole_journey_apply_confirm_approve_activate() {
         r#"action="/chapters/beijing/manage/applications/{id}/undo""#
     )));
 
-    let mails = app.smtp.wait_for(3, WAIT).await;
-    let welcome = parse(&mails[2]);
+    let mails = app.smtp.wait_for(4, WAIT).await;
+    let welcome = parse(&mails[3]);
     assert_eq!(welcome.to, "li.lei@example.org");
     assert_eq!(welcome.subject, "欢迎加入 oGUG 北京用户组");
     assert!(welcome.text.contains(zh("role.ambassador")));

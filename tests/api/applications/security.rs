@@ -189,3 +189,52 @@ async fn undoing_a_decision_after_the_person_applied_again_answers_409() {
         .unwrap();
     assert_eq!(status, "rejected", "nothing changed");
 }
+
+/// A visitor whose apply form was open too long (its token gone with the cookie) gets the same
+/// form back, filled in, with a fresh token and one sentence; nothing is stored. Sending it
+/// again works. Signed-in forms still answer the error page.
+#[tokio::test]
+async fn an_expired_apply_form_comes_back_filled_in_and_sends_the_second_time() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let fields = [
+        ("name", "王小明"),
+        ("email", "xm@example.org"),
+        ("organization", ""),
+        ("desired_role", "member"),
+        ("motivation", "学习 openGauss"),
+        ("consent", "on"),
+        ("csrf_token", "stale-token-from-a-page-opened-yesterday"),
+    ];
+    let res = b.post_raw("/chapters/beijing/apply", &fields).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(zh("form.expired")));
+    assert!(!html.contains("您的账号"), "nothing about an account");
+    assert!(html.contains(r#"value="王小明""#) && html.contains("学习 openGauss"));
+    let stored: i64 = applications::table
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(stored, 0);
+    let fresh = csrf_in(&html);
+    let mut again: Vec<(&str, &str)> = fields[..6].to_vec();
+    again.push(("csrf_token", &fresh));
+    let res = b.post_raw("/chapters/beijing/apply", &again).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "the fresh token works");
+
+    let (_, contact) = {
+        let res = b
+            .post_raw(
+                "/chapters/beijing/contact",
+                &[
+                    ("name", "访客"),
+                    ("email", "v@example.org"),
+                    ("message", "你好"),
+                ],
+            )
+            .await;
+        (res.status(), res.text().await.unwrap())
+    };
+    assert!(contact.contains(zh("form.expired")) && contact.contains("你好"));
+}

@@ -591,7 +591,10 @@ async fn the_agenda_takes_a_whole_meetup_and_keeps_organization_and_title_apart(
     let org = app.sign_in("org@example.org", PW).await;
     let (_, form) = org.get_html("/chapters/beijing/events/new").await;
     assert!(form.contains("agenda_9_title") && !form.contains("agenda_10_title"));
-    assert!(form.contains(r#"<option value="host" selected>"#), "the first host row is 主办");
+    assert!(
+        form.contains(r#"<option value="host" selected>"#),
+        "the first host row is 主办"
+    );
     assert!(form.contains(r#"name="agenda_0_speaker_title""#));
 
     let mut fields = event_fields("十行议程的活动", "");
@@ -611,9 +614,15 @@ async fn the_agenda_takes_a_whole_meetup_and_keeps_organization_and_title_apart(
     let res = org.post_form("/chapters/beijing/events", &fields).await;
     assert_eq!(res.status(), StatusCode::OK, "more rows: the form again");
     let more = res.text().await.unwrap();
-    assert!(more.contains(r#"value="十行议程的活动""#), "what was typed is kept");
+    assert!(
+        more.contains(r#"value="十行议程的活动""#),
+        "what was typed is kept"
+    );
     assert!(more.contains(r#"value="第二项""#));
-    assert!(more.contains("agenda_14_title"), "2 typed + 8 blank + 5 more");
+    assert!(
+        more.contains("agenda_14_title"),
+        "2 typed + 8 blank + 5 more"
+    );
     let after: i64 = ogug::db::schema::events::table
         .count()
         .get_result(&mut app.conn())
