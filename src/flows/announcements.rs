@@ -43,6 +43,7 @@ pub fn send(
                 person,
                 (&valid.subject, &valid.body, &valid.body_html),
                 (&key, &unsubscribe),
+                event,
             )?;
         }
         announcements::record(c, chapter.id, event_id, author, valid, people.len())?;

@@ -71,7 +71,15 @@ fn announce(
     message: Option<&str>,
 ) -> FlowResult<()> {
     for person in events::announcement_recipients(c, chapter.id)? {
-        notices::event_announcement(c, site.links(), chapter, event, &person, message)?;
+        let unsubscribe = crate::domain::announcements::unsubscribe_key(c, &person, chapter.id)?;
+        notices::event_announcement(
+            c,
+            site.links(),
+            chapter,
+            event,
+            &person,
+            (message, &unsubscribe),
+        )?;
     }
     Ok(())
 }

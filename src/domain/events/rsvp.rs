@@ -241,11 +241,16 @@ pub fn announcement_recipients(
     conn: &mut DbConnection,
     chapter_id: ChapterId,
 ) -> DomainResult<Vec<crate::domain::users::User>> {
-    use crate::db::schema::{memberships, users};
+    use crate::db::schema::{announcement_optouts, memberships, users};
     use crate::domain::users::User;
+    // Unsubscribed from this chapter with one click: no "new event" from it either.
+    let opted_out = announcement_optouts::table
+        .filter(announcement_optouts::chapter_id.eq(chapter_id))
+        .select(announcement_optouts::user_id);
     Ok(memberships::table
         .inner_join(users::table)
         .filter(memberships::chapter_id.eq(chapter_id))
+        .filter(users::id.ne_all(opted_out))
         .filter(users::event_announcements.eq(true))
         .filter(users::disabled_at.is_null())
         .select(User::as_select())

@@ -18,10 +18,15 @@ pub fn event_announcement(
     chapter: &Chapter,
     event: &Event,
     person: &User,
-    message: Option<&str>,
+    (message, unsubscribe_key): (Option<&str>, &str),
 ) -> Result<bool, MailError> {
     let locale = person.locale();
     let cancelled = message.is_some();
+    let unsubscribe = format!(
+        "{}{}",
+        links.0,
+        crate::paths::unsubscribe(unsubscribe_key, &chapter.slug)
+    );
     let content = templates::EventAnnouncement {
         name: person.display_name.clone(),
         chapter: chapter.name(locale).to_string(),
@@ -31,6 +36,12 @@ pub fn event_announcement(
         link: links.event(chapter, event),
         cancelled,
         message: message.unwrap_or_default().to_string(),
+        unsubscribe: unsubscribe.clone(),
+    };
+    // Not transactional: one-click unsubscribe (RFC 8058), no account needed.
+    let extras = crate::mail::Extras {
+        list_unsubscribe: Some(unsubscribe),
+        ..crate::mail::Extras::default()
     };
     let key = format!(
         "event:{}:{}:{}",
@@ -38,7 +49,7 @@ pub fn event_announcement(
         event.id,
         person.id
     );
-    enqueue_for(conn, person, key, |l| content.render(l))
+    crate::mail::enqueue_with(conn, person, key, extras, |l| content.render(l))
 }
 
 /// What an RSVP notice says.
@@ -176,6 +187,7 @@ pub fn announcement(
     person: &User,
     (subject, body, body_html): (&str, &str, &str),
     (key, unsubscribe_key): (&str, &str),
+    event: Option<&Event>,
 ) -> Result<bool, MailError> {
     let locale = person.locale();
     let unsubscribe = format!(
@@ -187,9 +199,13 @@ pub fn announcement(
         name: person.display_name.clone(),
         chapter: chapter.name(locale).to_string(),
         subject: subject.to_string(),
-        body: body.to_string(),
+        // The plain-text part reads as text, not Markdown.
+        body: crate::domain::markdown::to_text(body),
         body_html: body_html.to_string(),
-        link: format!("{}{}", links.0, crate::paths::chapter(&chapter.slug)),
+        link: match event {
+            Some(e) => links.event(chapter, e),
+            None => links.chapter(chapter),
+        },
         unsubscribe: unsubscribe.clone(),
     };
     let extras = crate::mail::Extras {

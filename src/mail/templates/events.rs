@@ -13,6 +13,7 @@ pub struct EventAnnouncement {
     pub link: String,
     pub cancelled: bool,
     pub message: String,
+    pub unsubscribe: String,
 }
 email_parts!(
     EventAnnouncement,

@@ -36,7 +36,8 @@ struct AnnouncePage {
     back_href: String,
     back_label: String,
     action: String,
-    audiences: Vec<Audience>,
+    /// Each audience with how many people it reaches.
+    audiences: Vec<(Audience, usize)>,
     form: AnnounceForm,
     errors: FieldErrors,
     preview_html: Option<String>,
@@ -124,8 +125,20 @@ async fn page(
 ) -> Result<HttpResponse, AppError> {
     let chapter_id = scope.access.chapter.id;
     let to_events = scope.event.is_some();
-    let sent = db(state, move |c| {
-        announcements::sent_today(c, chapter_id, to_events)
+    let event_id = scope.event.as_ref().map(|e| e.id);
+    let choices = scope.audiences();
+    // Each choice says how many it reaches (opted-out and disabled accounts not counted).
+    let (sent, reach) = db(state, move |c| {
+        let reach = choices
+            .iter()
+            .map(|a| {
+                Ok((
+                    *a,
+                    announcements::recipients(c, chapter_id, event_id, *a)?.len(),
+                ))
+            })
+            .collect::<crate::domain::DomainResult<Vec<_>>>()?;
+        Ok((announcements::sent_today(c, chapter_id, to_events)?, reach))
     })
     .await?;
     let cap = if to_events {
@@ -139,7 +152,7 @@ async fn page(
         back_href,
         back_label,
         action: scope.action(),
-        audiences: scope.audiences(),
+        audiences: reach,
         form,
         errors,
         preview_html,

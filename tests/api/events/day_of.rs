@@ -650,6 +650,11 @@ async fn announcements_reach_their_audience_within_a_daily_cap_and_unsubscribe_i
         (res.status(), res.text().await.unwrap())
     };
     assert_eq!(status, StatusCode::OK);
+    // Each audience choice says how many it reaches.
+    assert!(html.contains(&format!(
+        r#"<span class="meta" id="reach-going">{}</span>"#,
+        zh("announce.reach").replace("{n}", "1")
+    )));
     let shown = &html[html.find(r#"id="preview""#).expect("a preview")..];
     let shown = &shown[..shown.find("</section>").unwrap()];
     assert!(shown.contains("<strong>带好电脑</strong>"));
@@ -677,6 +682,11 @@ async fn announcements_reach_their_audience_within_a_daily_cap_and_unsubscribe_i
     assert_eq!(sent[0].0, "going@example.org");
     let mail = wait_for_mail(&app, |m| m.subject.contains("明天的安排")).await;
     assert!(mail.html.contains("<strong>带好电脑</strong>"));
+    // The plain-text part reads as text (no Markdown marks, no script line) and links to the
+    // event, not the chapter.
+    assert!(mail.text.contains("带好电脑") && !mail.text.contains("**"));
+    assert!(!mail.text.contains("<script") && !mail.text.contains("alert(1)"));
+    assert!(mail.text.contains(&app.url(EVENT)), "{}", mail.text);
     assert!(!mail.html.contains("<script") && !mail.html.contains("onerror"));
     let msg = mail_parser::MessageParser::default()
         .parse(mail.raw.as_bytes())

@@ -655,3 +655,58 @@ async fn the_agenda_takes_a_whole_meetup_and_keeps_organization_and_title_apart(
         .unwrap();
     assert_eq!(stored, ("云和恩墨".to_string(), "CEO".to_string()));
 }
+
+/// The "new event" email is not transactional: it carries one-click unsubscribe headers and a
+/// link that works without signing in; after it, that chapter's events are not announced to
+/// the person any more.
+#[tokio::test]
+async fn new_event_emails_unsubscribe_in_one_click_without_an_account() {
+    let app = spawn_app().await;
+    app.member("org@example.org", "beijing", Role::Organizer, PW);
+    app.member("fan@example.org", "beijing", Role::Member, PW);
+    let org = app.sign_in("org@example.org", PW).await;
+    create(&org, "第一场", "", true).await;
+    let mail = wait_for_mail(&app, |m| {
+        m.to == "fan@example.org" && m.text.contains("第一场")
+    })
+    .await;
+    assert!(
+        !mail.text.contains("账号设置"),
+        "no settings the reader may not have"
+    );
+    let msg = mail_parser::MessageParser::default()
+        .parse(mail.raw.as_bytes())
+        .unwrap();
+    assert_eq!(
+        msg.header_raw("List-Unsubscribe-Post").map(str::trim),
+        Some("List-Unsubscribe=One-Click")
+    );
+    let url = msg.header_raw("List-Unsubscribe").unwrap().trim();
+    let path = url
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim_start_matches(&app.address)
+        .to_string();
+    assert!(
+        mail.text.contains(&app.url(&path)),
+        "the link is in the text too"
+    );
+    let res = client()
+        .post(app.url(&path))
+        .form(&[("List-Unsubscribe", "One-Click")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    create(&org, "第二场", "", true).await;
+    let second: i64 = ogug::db::schema::outbox::table
+        .filter(ogug::db::schema::outbox::to_addr.eq("fan@example.org"))
+        .filter(ogug::db::schema::outbox::subject.like("%第二场%"))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(
+        second, 0,
+        "unsubscribed: the next event is not announced to them"
+    );
+}
