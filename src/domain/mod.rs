@@ -25,6 +25,7 @@ pub mod speakers;
 pub mod talks;
 pub mod text;
 pub mod users;
+pub mod workload;
 
 use std::collections::BTreeMap;
 

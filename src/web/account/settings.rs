@@ -19,6 +19,14 @@ use askama::Template;
 use serde::Deserialize;
 use std::sync::Arc;
 
+/// A chapter the person runs, as links with counts: (label, link, how many, element id).
+pub struct StaffRow {
+    pub chapter: String,
+    pub href: String,
+    pub role_key: &'static str,
+    pub links: Vec<(String, String, Option<i64>, String)>,
+}
+
 pub struct MembershipRow {
     pub href: String,
     pub chapter: String,
@@ -31,6 +39,8 @@ struct OverviewPage {
     ui: Frame,
     user: User,
     memberships: Vec<MembershipRow>,
+    /// The chapters they help run, with what waits for them there.
+    staff: Vec<StaffRow>,
     /// Events they were checked in at: (title, link, date).
     attended: Vec<(String, String, String)>,
     welcome: bool,
@@ -50,13 +60,70 @@ pub async fn overview(
     let ui = Frame::titled(&req, "account.title");
     let locale = ui.locale;
     let user_id = me.user.id;
-    let (rows, attended) = db(&state, move |c| {
+    let (rows, attended, waiting) = db(&state, move |c| {
         Ok((
             crate::domain::memberships::chapters_of(c, user_id)?,
             crate::domain::events::attended_by(c, user_id, 50)?,
+            crate::domain::workload::waiting_for(c, user_id)?,
         ))
     })
     .await?;
+    let staff = waiting
+        .into_iter()
+        .map(|w| {
+            let mut links = vec![];
+            if let Some(n) = w.applications {
+                links.push((
+                    ui.t("account.work_applications").to_string(),
+                    paths::applications(&w.slug),
+                    Some(n),
+                    format!("work-applications-{}", w.slug),
+                ));
+            }
+            links.push((
+                ui.t("account.work_talks").to_string(),
+                paths::talk_queue(&w.slug),
+                Some(w.talks),
+                format!("work-talks-{}", w.slug),
+            ));
+            links.push((
+                ui.t("account.work_drafts").to_string(),
+                paths::chapter_events(&w.slug),
+                Some(w.drafts),
+                format!("work-drafts-{}", w.slug),
+            ));
+            links.push((
+                ui.t("account.work_new_event").to_string(),
+                paths::new_event(&w.slug),
+                None,
+                format!("work-new-event-{}", w.slug),
+            ));
+            if w.role == Role::Organizer {
+                links.push((
+                    ui.t("account.work_members").to_string(),
+                    paths::manage_members(&w.slug),
+                    None,
+                    format!("work-members-{}", w.slug),
+                ));
+                links.push((
+                    ui.t("audit.title").to_string(),
+                    paths::chapter_audit(&w.slug),
+                    None,
+                    format!("work-audit-{}", w.slug),
+                ));
+            }
+            StaffRow {
+                chapter: if locale == Locale::En && !w.name_en.is_empty() {
+                    w.name_en
+                } else {
+                    w.name_zh
+                },
+                href: paths::chapter(&w.slug),
+                role_key: w.role.label_key(),
+                links,
+            }
+        })
+        .collect();
     let attended = attended
         .into_iter()
         .map(|a| {
@@ -85,6 +152,7 @@ pub async fn overview(
         ui,
         user: me.user,
         memberships,
+        staff,
         attended,
         welcome: query.welcome.is_some(),
     })

@@ -836,3 +836,41 @@ async fn activating_on_an_english_page_makes_the_account_english() {
     let (_, page) = fresh.get_html("/account").await;
     assert!(page.contains(r#"lang="en""#));
 }
+
+/// Staff find their work from the account page: each chapter they run, with the applications
+/// waiting (organizers), the talks they have not reviewed and the drafts, each linked.
+#[tokio::test]
+async fn the_account_page_lists_my_chapters_with_what_waits_for_me() {
+    let app = spawn_app().await;
+    let applicant = app.applicant("李雷", "lilei@example.org");
+    applicant.apply("beijing").await;
+    let confirm = app.mail().link_to("/applications/confirm/").await;
+    applicant.browser.post_form(&confirm, &[]).await;
+    let organizer = app.organizer().await;
+    let (_, page) = organizer.get_html("/account").await;
+    let work = &page[page.find(r#"id="my-work""#).expect("my chapters")..];
+    assert!(work.contains(
+        r#"id="work-applications-beijing" href="/chapters/beijing/manage/applications""#
+    ));
+    let after = &work[work.find("work-applications-beijing").unwrap()..];
+    assert!(
+        after[..200].contains(&zh("account.work_waiting").replace("{n}", "1")),
+        "{}",
+        &after[..200]
+    );
+    assert!(work.contains(r#"href="/chapters/beijing/manage/talks""#));
+
+    // An ambassador decides no applications: no such link for them.
+    let ambassador = app
+        .signed_in_as(ogug::domain::memberships::Role::Ambassador, "beijing")
+        .await;
+    let (_, page) = ambassador.get_html("/account").await;
+    assert!(page.contains(r#"id="my-work""#));
+    assert!(!page.contains("work-applications-beijing"));
+    // A plain member runs nothing.
+    let member = app
+        .signed_in_as(ogug::domain::memberships::Role::Member, "beijing")
+        .await;
+    let (_, page) = member.get_html("/account").await;
+    assert!(!page.contains(r#"id="my-work""#));
+}
