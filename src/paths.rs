@@ -92,6 +92,7 @@ paths! {
     account = "/account";
     activate = "/account/activate/" token;
     reset = "/account/reset";
+    sign_up = "/account/new";
     reset_link = "/account/reset/" token;
     settings = "/account/settings";
     password = "/account/password";

@@ -12,6 +12,7 @@ crate::text_enum! {
         LoginFailed => "login_failed",
         Logout => "logout",
         AccountActivated => "account_activated",
+        AccountCreated => "account_created",
         PasswordReset => "password_reset",
         PasswordChanged => "password_changed",
         AccountDeleted => "account_deleted",
@@ -155,8 +156,8 @@ impl AuditAction {
             ChapterCreated | ChapterProfileEdited | ChapterArchived | ChapterRestored => {
                 Kind::Chapter
             }
-            Login | LoginFailed | Logout | AccountActivated | PasswordReset | PasswordChanged
-            | AccountDeleted => Kind::Account,
+            Login | LoginFailed | Logout | AccountActivated | AccountCreated | PasswordReset
+            | PasswordChanged | AccountDeleted => Kind::Account,
         }
     }
 }

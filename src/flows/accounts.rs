@@ -10,6 +10,7 @@ use crate::domain::one_time_tokens::{self, Purpose};
 use crate::domain::rate_limits::PasswordFailures;
 use crate::domain::sessions;
 use crate::domain::users::{self, EmailAddress, User};
+use crate::i18n::Locale;
 use crate::mail::notices;
 
 /// A right password: the old session (if any) ends, a new one starts (ASVS 7.2.4), and this
@@ -156,6 +157,54 @@ pub fn request_reset(
         let token = one_time_tokens::issue(c, Purpose::ResetPassword, Some(user.id), None)?;
         notices::password_reset(c, site.links(), &user, &token)?;
         Ok(true)
+    })
+}
+
+/// "Get an account" (to propose a talk, say; no membership needed): a new address gets an
+/// account and its activation link, an address with an account a "sign in or reset" email.
+/// The same answer either way, within the address's email caps.
+pub fn sign_up(
+    conn: &mut DbConnection,
+    site: &Site,
+    actor: &Actor,
+    name: &str,
+    email: &EmailAddress,
+    locale: Locale,
+) -> FlowResult<()> {
+    write_transaction(conn, |c| {
+        if !site.unsolicited_allowed(c, email, "sign-up")? {
+            return Ok(());
+        }
+        match users::find_by_email(c, email)? {
+            Some(user) if user.disabled_at.is_none() => {
+                notices::account_exists(c, site.links(), &user)?;
+            }
+            Some(_) => {}
+            None => {
+                let user = users::create(
+                    c,
+                    &users::UserProfile {
+                        email,
+                        display_name: name,
+                        organization: "",
+                        job_title: "",
+                        locale,
+                        roster_visible: false,
+                    },
+                    false,
+                )?;
+                let token = one_time_tokens::issue(c, Purpose::Activate, Some(user.id), None)?;
+                notices::activation(c, site.links(), &user, &token)?;
+                actor.audit(
+                    c,
+                    AuditAction::AccountCreated,
+                    None,
+                    Object::User(user.id),
+                    "",
+                )?;
+            }
+        }
+        Ok(())
     })
 }
 

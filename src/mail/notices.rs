@@ -292,6 +292,21 @@ pub fn activation(
     enqueue_for(conn, user, key, |l| content.render(l))
 }
 
+/// Someone asked for an account with an address that has one: sign in, or reset.
+pub fn account_exists(
+    conn: &mut DbConnection,
+    links: Links<'_>,
+    user: &User,
+) -> Result<bool, MailError> {
+    let content = templates::AccountExists {
+        name: user.display_name.clone(),
+        signin: links.login(),
+        reset: links.reset_request(),
+    };
+    let key = format!("exists:{}:{}", user.id, random_token());
+    enqueue_for(conn, user, key, |l| content.render(l))
+}
+
 /// A password reset link (1 hour).
 pub fn password_reset(
     conn: &mut DbConnection,

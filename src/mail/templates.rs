@@ -54,6 +54,27 @@ impl Activation {
     }
 }
 
+/// "You already have an account": someone asked for one with this address.
+#[derive(Debug, Clone)]
+pub struct AccountExists {
+    pub name: String,
+    pub signin: String,
+    pub reset: String,
+}
+email_parts!(
+    AccountExists,
+    AccountExistsText,
+    AccountExistsHtml,
+    "emails/account_exists.txt",
+    "emails/account_exists.html"
+);
+
+impl AccountExists {
+    fn subject(&self, i: Locale) -> String {
+        i.t("email.exists.subject").to_string()
+    }
+}
+
 /// Password reset link (1 hour).
 #[derive(Debug, Clone)]
 pub struct PasswordReset {

@@ -290,6 +290,7 @@ routes! {
     pattern::account => { GET(SignedIn) account::overview },
     pattern::activate => { GET(Public) account::link_form, POST(Public) account::set_password },
     pattern::reset => { GET(Public) account::reset_request_form, POST(Public) account::reset_request },
+    pattern::sign_up => { GET(Public) account::sign_up_form, POST(Public) account::sign_up },
     pattern::reset_link => { GET(Public) account::link_form, POST(Public) account::set_password },
     pattern::settings => { GET(SignedIn) account::settings_form, POST(SignedIn) account::save_settings },
     pattern::password => { GET(SignedIn) account::change_password_form, POST(SignedIn) account::change_password },

@@ -83,6 +83,16 @@ fn expect(path: &str, method: &str, who: Who) -> Option<Exp> {
         ) => Ok,
         // An empty form re-renders with field errors, for anyone.
         ("POST", "/chapters/{slug}/apply" | "/account/reset") => Ok,
+        // Getting an account by email: signed-in people go to theirs; an empty form comes
+        // back with its errors, for anyone.
+        ("GET", "/account/new") => {
+            if signed_in {
+                Redirect
+            } else {
+                Ok
+            }
+        }
+        ("POST", "/account/new") => Invalid,
         // "Send it again": the same answer for anyone (back to the page).
         ("POST", "/chapters/{slug}/apply/sent") => Redirect,
         // Anyone may write to the organizers (an empty message comes back with errors).

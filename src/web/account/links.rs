@@ -220,3 +220,76 @@ pub async fn reset_request(
         errors: FieldErrors::default(),
     })
 }
+
+#[derive(Template)]
+#[template(path = "account/sign_up.html")]
+struct SignUpPage {
+    ui: Frame,
+    display_name: String,
+    email: String,
+    sent: bool,
+    errors: FieldErrors,
+}
+
+/// GET /account/new: an account by email, for speakers and guests (no membership needed).
+pub async fn sign_up_form(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    if crate::web::http::auth::signed_in(&req).is_some() {
+        return Ok(see_other(paths::account()));
+    }
+    view::render(&SignUpPage {
+        ui: Frame::titled(&req, "signup.title"),
+        display_name: String::new(),
+        email: String::new(),
+        sent: false,
+        errors: FieldErrors::default(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SignUpForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// POST /account/new: the same "check your inbox" whether or not the address has an account.
+pub async fn sign_up(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<SignUpForm>,
+) -> Result<HttpResponse, AppError> {
+    throttle::check(&state, Bucket::Reset, client_ip(&req)).await?;
+    let mut errors = FieldErrors::default();
+    let name = crate::domain::text::text(&mut errors, "name", &form.name, 100, true);
+    let email = match EmailAddress::parse(&form.email) {
+        Ok(e) => Some(e),
+        Err(key) => {
+            errors.add("email", key);
+            None
+        }
+    };
+    let (Some(email), true) = (email, errors.is_empty()) else {
+        let page = view::render(&SignUpPage {
+            ui: Frame::titled(&req, "signup.title"),
+            display_name: form.name.clone(),
+            email: form.email.clone(),
+            sent: false,
+            errors,
+        })?;
+        return Ok(with_status(page, StatusCode::UNPROCESSABLE_ENTITY));
+    };
+    let locale = crate::web::http::locale::of(&req);
+    let actor = actor(&req);
+    flow(&state, move |c, site| {
+        flows::accounts::sign_up(c, site, &actor, &name, &email, locale)
+    })
+    .await?;
+    view::render(&SignUpPage {
+        ui: Frame::titled(&req, "signup.title"),
+        display_name: form.name.clone(),
+        email: form.email.clone(),
+        sent: true,
+        errors: FieldErrors::default(),
+    })
+}

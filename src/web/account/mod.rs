@@ -7,7 +7,9 @@ mod session;
 mod settings;
 
 pub use data::{delete_account, delete_account_form, export_data};
-pub use links::{link_form, link_invalid, reset_request, reset_request_form, set_password};
+pub use links::{
+    link_form, link_invalid, reset_request, reset_request_form, set_password, sign_up, sign_up_form,
+};
 pub use session::{login, login_form, logout};
 pub use settings::{change_password, change_password_form, overview, save_settings, settings_form};
 

@@ -26,6 +26,19 @@ struct LoginPage {
     next: String,
     error: Option<&'static str>,
     notice: Option<&'static str>,
+    /// Why signing in is asked for (a catalog key; empty when the person came on their own).
+    why: &'static str,
+}
+
+/// Why the page asks to sign in, from where the person was going.
+fn why(next: &str) -> &'static str {
+    if next.is_empty() {
+        ""
+    } else if next.starts_with("/chapters/") && next.contains("/talks/propose") {
+        "login.why_propose"
+    } else {
+        "login.why_signed_in"
+    }
 }
 
 #[derive(Deserialize)]
@@ -50,6 +63,7 @@ pub async fn login_form(
         ui: Frame::titled(&req, "login.title"),
         email: String::new(),
         remember: false,
+        why: why(query.next.as_deref().unwrap_or_default()),
         next: query.next.clone().unwrap_or_default(),
         error: None,
         notice,
@@ -142,6 +156,7 @@ pub async fn login(
                 ui: Frame::titled(&req, "login.title"),
                 email: form.email,
                 remember: form.remember.is_some(),
+                why: why(form.next.as_deref().unwrap_or_default()),
                 next: form.next.unwrap_or_default(),
                 error: Some("login.failed"),
                 notice: None,

@@ -846,3 +846,78 @@ async fn each_language_has_its_own_punctuation_in_speaker_lists() {
     }
     assert!(speakers.contains(')'));
 }
+
+/// Someone with no account wants to propose a talk: the sign-in page says why and offers an
+/// account by email (no membership needed); the activation link signs them in and the form
+/// opens. An address that has an account gets "sign in or reset" instead, on the same page.
+#[tokio::test]
+async fn a_visitor_without_an_account_gets_one_by_email_to_propose_a_talk() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let res = b.get("/chapters/beijing/talks/propose").await;
+    let login = res.location();
+    assert!(login.starts_with("/login?next="), "{login}");
+    let (_, page) = b.get_html(&login).await;
+    assert!(page.contains(zh("login.why_propose")));
+    assert!(page.contains(r#"href="/account/new""#));
+
+    let (status, form) = b.get_html("/account/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains(r#"name="email""#));
+    let res = b
+        .post_form(
+            "/account/new",
+            &[("name", "韩梅梅"), ("email", "not-an-address")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains(r#"value="韩梅梅""#));
+    let res = b
+        .post_form(
+            "/account/new",
+            &[("name", "韩梅梅"), ("email", "hmm@example.org")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let sent = res.text().await.unwrap();
+    assert!(sent.contains(r#"id="signup-sent""#));
+    let activate = app.mail().link_to("/account/activate/").await;
+    let (_, set) = b.get_html(&activate).await;
+    assert!(set.contains(r#"name="password""#));
+    let res = b
+        .post_form(
+            &activate,
+            &[("password", PASSWORD), ("password_confirm", PASSWORD)],
+        )
+        .await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let (status, propose_form) = b.get_html("/chapters/beijing/talks/propose").await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "signed in, no membership: the form opens"
+    );
+    assert!(propose_form.contains(r#"name="title_zh""#));
+
+    // The same address again, from another browser: the same page, and an email that says
+    // there is an account already.
+    let other = app.browser();
+    let res = other
+        .post_form(
+            "/account/new",
+            &[("name", "冒名"), ("email", "hmm@example.org")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let again = res.text().await.unwrap();
+    assert!(again.contains(r#"id="signup-sent""#));
+    let exists = wait_for_mail(&app, |m| m.subject == zh("email.exists.subject")).await;
+    assert_eq!(exists.to, "hmm@example.org");
+    assert!(exists.text.contains(&app.url("/login")));
+    let accounts: i64 = ogug::db::schema::users::table
+        .filter(ogug::db::schema::users::email.eq("hmm@example.org"))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(accounts, 1);
+}
