@@ -114,6 +114,35 @@ pub fn save(conn: &mut DbConnection, user_id: UserId, input: &ProfileInput) -> D
     Ok(())
 }
 
+/// Sets the bio of one language, keeping the rest of the profile (a new one stays private).
+pub fn set_bio(
+    conn: &mut DbConnection,
+    user_id: UserId,
+    locale: Locale,
+    bio: &str,
+) -> DomainResult<()> {
+    if find(conn, user_id)?.is_none() {
+        save(conn, user_id, &ProfileInput::default())?;
+    }
+    let target = speaker_profiles::table.find(user_id);
+    let bio = bio.trim();
+    match locale {
+        Locale::En => diesel::update(target)
+            .set((
+                speaker_profiles::bio_en.eq(bio),
+                speaker_profiles::updated_at.eq(now()),
+            ))
+            .execute(conn)?,
+        Locale::ZhCn => diesel::update(target)
+            .set((
+                speaker_profiles::bio_zh.eq(bio),
+                speaker_profiles::updated_at.eq(now()),
+            ))
+            .execute(conn)?,
+    };
+    Ok(())
+}
+
 pub fn set_photo(conn: &mut DbConnection, user_id: UserId, hash: &str) -> DomainResult<()> {
     if find(conn, user_id)?.is_none() {
         save(conn, user_id, &ProfileInput::default())?;

@@ -10,7 +10,7 @@ use crate::domain::events::Event;
 use crate::domain::ids::*;
 use crate::domain::talks::{self, Invite, Talk, TalkStatus, ValidTalk, reviews};
 use crate::domain::{DomainError, speakers, users};
-use crate::mail::notices;
+use crate::mail::notices::{self, SpeakerTo};
 
 fn send_invites(
     c: &mut DbConnection,
@@ -21,8 +21,13 @@ fn send_invites(
     invites: &[Invite],
 ) -> FlowResult<()> {
     for invite in invites {
-        let locale =
-            users::find_by_email(c, &invite.email)?.map_or(proposer.locale(), |u| u.locale());
+        // Their account's language, else the one they applied to a chapter in, else the
+        // proposer's.
+        let locale = match users::find_by_email(c, &invite.email)? {
+            Some(u) => u.locale(),
+            None => crate::domain::applications::locale_of_email(c, &invite.email)?
+                .unwrap_or(proposer.locale()),
+        };
         notices::talk_invite(
             c,
             site.links(),
@@ -42,9 +47,13 @@ pub fn propose(
     actor: &Actor,
     chapter: &Chapter,
     valid: &ValidTalk,
+    locale: crate::i18n::Locale,
 ) -> FlowResult<Talk> {
     let proposer = actor.user()?.clone();
     write_transaction(conn, |c| {
+        if !valid.input.bio.trim().is_empty() {
+            speakers::set_bio(c, proposer.id, locale, &valid.input.bio)?;
+        }
         let calls = talks::open_calls(c, chapter)?;
         let call_event = talks::call_for(&calls, &valid.input.event)?;
         let affiliation = speakers::find(c, proposer.id)?
@@ -179,14 +188,13 @@ pub fn decide(
     write_transaction(conn, |c| {
         let talk = talks::find_in(c, chapter.id, talk_id)?;
         talks::decide(c, talk.id, decision, me)?;
-        if let Some(proposer) = talk.proposer_id {
-            let proposer = users::find(c, proposer)?;
+        for speaker in speakers_of(c, &talk)? {
             notices::talk_decision(
                 c,
                 site.links(),
                 chapter,
                 &talk,
-                &proposer,
+                &speaker,
                 (decision, message),
             )?;
         }
@@ -200,9 +208,51 @@ pub fn decide(
     })
 }
 
-/// An accepted talk goes into the agenda of one of the chapter's events.
+/// Everyone a talk's news goes to: its proposer and the co-speakers who confirmed, once each,
+/// in their language (their account's, else the one they applied in, else the proposer's).
+fn speakers_of(c: &mut DbConnection, talk: &Talk) -> FlowResult<Vec<SpeakerTo>> {
+    let proposer = match talk.proposer_id {
+        Some(id) => Some(users::find(c, id)?),
+        None => None,
+    };
+    let fallback = proposer
+        .as_ref()
+        .map_or(crate::i18n::Locale::ZhCn, |p| p.locale());
+    let mut out: Vec<SpeakerTo> = Vec::new();
+    if let Some(p) = &proposer
+        && let Ok(email) = users::EmailAddress::parse(&p.email)
+    {
+        out.push(SpeakerTo {
+            email,
+            name: p.display_name.clone(),
+            locale: p.locale(),
+        });
+    }
+    for s in talks::speakers(c, talk.id)? {
+        let Ok(email) = users::EmailAddress::parse(&s.email) else {
+            continue;
+        };
+        if s.confirmed_at.is_none() || out.iter().any(|o| o.email == email) {
+            continue;
+        }
+        let locale = match users::find_by_email(c, &email)? {
+            Some(u) => u.locale(),
+            None => crate::domain::applications::locale_of_email(c, &email)?.unwrap_or(fallback),
+        };
+        out.push(SpeakerTo {
+            email,
+            name: s.name.clone(),
+            locale,
+        });
+    }
+    Ok(out)
+}
+
+/// An accepted talk goes into the agenda of one of the chapter's events; its speakers are told
+/// when and where.
 pub fn place(
     conn: &mut DbConnection,
+    site: &Site,
     actor: &Actor,
     chapter: &Chapter,
     talk_id: TalkId,
@@ -212,6 +262,15 @@ pub fn place(
     write_transaction(conn, |c| {
         let talk = talks::find_in(c, chapter.id, talk_id)?;
         talks::place(c, &talk, event, time_label)?;
+        for speaker in speakers_of(c, &talk)? {
+            notices::talk_placed(
+                c,
+                site.links(),
+                chapter,
+                (&talk, event, time_label),
+                &speaker,
+            )?;
+        }
         actor.audit(
             c,
             AuditAction::TalkPlaced,

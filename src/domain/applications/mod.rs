@@ -148,6 +148,19 @@ pub fn pending_names(
         .load(conn)?)
 }
 
+/// The language of the newest application made with `email`, if any.
+pub fn locale_of_email(
+    conn: &mut DbConnection,
+    email: &crate::domain::users::EmailAddress,
+) -> DomainResult<Option<Locale>> {
+    Ok(applications::table
+        .filter(applications::email.eq(email.as_str()))
+        .order(applications::created_at.desc())
+        .select(applications::locale)
+        .first(conn)
+        .optional()?)
+}
+
 pub fn find(conn: &mut DbConnection, id: ApplicationId) -> DomainResult<Application> {
     applications::table
         .find(id)

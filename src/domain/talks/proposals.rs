@@ -32,6 +32,8 @@ pub struct TalkInput {
     pub event: String,
     pub slides_url: String,
     pub recording_url: String,
+    /// The proposer's speaker bio, in the page's language (kept in their speaker profile).
+    pub bio: String,
 }
 
 /// A checked proposal.
@@ -52,6 +54,9 @@ pub fn validate(input: &TalkInput, known_tags: &[String]) -> Result<ValidTalk, F
         if let Err(key) = check_line(value, 200, false) {
             errors.add(field, key);
         }
+    }
+    if input.bio.chars().count() > 2000 {
+        errors.add("bio", "error.too_long");
     }
     if input.abstract_md.trim().is_empty() {
         errors.add("abstract", "error.required");

@@ -69,3 +69,39 @@ impl TalkDecision {
         )
     }
 }
+
+/// A talk placed in an agenda, to a speaker.
+#[derive(Debug, Clone)]
+pub struct TalkPlaced {
+    pub name: String,
+    pub title: String,
+    pub event: String,
+    pub when: String,
+    /// The agenda row's time ("14:00"), when the organizer gave one.
+    pub time_label: String,
+    pub venue: String,
+    pub link: String,
+}
+email_parts!(
+    TalkPlaced,
+    TalkPlacedText,
+    TalkPlacedHtml,
+    "emails/talk_placed.txt",
+    "emails/talk_placed.html"
+);
+
+impl TalkPlaced {
+    fn subject(&self, i: Locale) -> String {
+        i.tf(
+            "email.talk_placed.subject",
+            &[("title", &self.title), ("event", &self.event)],
+        )
+    }
+
+    pub fn lead(&self, i: Locale) -> String {
+        i.tf(
+            "email.talk_placed.lead",
+            &[("title", &self.title), ("event", &self.event)],
+        )
+    }
+}

@@ -46,6 +46,8 @@ fn with_speakers(
 struct ArchivePage {
     ui: Frame,
     filter: ArchiveFilter,
+    /// Talks of events still to come, shown apart from the talks given.
+    upcoming: Vec<Shown>,
     talks: Vec<Shown>,
     more: bool,
     page: i64,
@@ -92,10 +94,15 @@ pub async fn archive(
         ))
     })
     .await?;
+    let now = crate::domain::now();
+    let (upcoming, talks): (Vec<Shown>, Vec<Shown>) = talks
+        .into_iter()
+        .partition(|s| s.entry.talk.given_at.is_some_and(|g| g > now));
     view::render(&ArchivePage {
         ui: Frame::titled(&req, "archive.title"),
         page: crate::domain::page(filter.page),
         filter,
+        upcoming,
         talks,
         more,
         tags,

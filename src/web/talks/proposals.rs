@@ -65,6 +65,7 @@ fn parse_form(body: &[u8]) -> Result<TalkInput, AppError> {
         event: get("event"),
         slides_url: get("slides_url"),
         recording_url: get("recording_url"),
+        bio: get("bio"),
     })
 }
 
@@ -124,7 +125,16 @@ pub async fn propose_form(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = context(&state, &req, &slug).await?;
+    let locale = crate::web::http::locale::of(&req);
+    let me = ctx.access.require_signed_in()?.user.id;
+    let bio = db(&state, move |c| {
+        Ok(crate::domain::speakers::find(c, me)?
+            .map(|p| p.bio(locale).to_string())
+            .unwrap_or_default())
+    })
+    .await?;
     let form = TalkInput {
+        bio,
         language: "zh".into(),
         level: "intermediate".into(),
         duration: "30".into(),
@@ -160,8 +170,9 @@ pub async fn propose(
         }
     };
     let (actor, chapter) = (actor(&req), ctx.access.chapter.clone());
+    let locale = crate::web::http::locale::of(&req);
     match flow(&state, move |c, site| {
-        flows::talks::propose(c, site, &actor, &chapter, &valid)
+        flows::talks::propose(c, site, &actor, &chapter, &valid, locale)
     })
     .await
     {
@@ -230,6 +241,8 @@ pub async fn edit_form(
         event,
         slides_url: talk.slides_url.clone(),
         recording_url: talk.recording_url.clone(),
+        // Edited in the speaker profile once the talk exists.
+        bio: String::new(),
     };
     page(
         &req,

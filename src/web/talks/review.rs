@@ -368,8 +368,8 @@ pub async fn place(
         }
     };
     let (actor, chapter, label) = (actor(&req), access.chapter.clone(), form.time_label.clone());
-    match flow(&state, move |c, _| {
-        flows::talks::place(c, &actor, &chapter, TalkId(id), &event, &label)
+    match flow(&state, move |c, site| {
+        flows::talks::place(c, site, &actor, &chapter, TalkId(id), &event, &label)
     })
     .await
     {

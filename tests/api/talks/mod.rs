@@ -92,6 +92,12 @@ async fn a_proposal_is_reviewed_accepted_placed_and_archived() {
         detail.contains(r#"<span id="average">4.5</span>"#),
         "{detail}"
     );
+    // The scale says what each number means; the three decisions look different.
+    assert!(
+        detail.contains(zh("review_talks.scale_1")) && detail.contains(zh("review_talks.scale_5"))
+    );
+    assert!(detail.contains(r#"class="danger" id="decide-decline""#));
+    assert!(detail.contains(r#"class="secondary" id="decide-waitlist""#));
     // The speaker never sees the reviews.
     assert_eq!(speaker.get(&manage).await.status(), StatusCode::FORBIDDEN);
 
@@ -108,6 +114,11 @@ async fn a_proposal_is_reviewed_accepted_placed_and_archived() {
     })
     .await;
     assert!(mail.text.contains("欢迎！"));
+    // ... and so is the co-speaker who confirmed.
+    wait_for_mail(&app, |m| {
+        m.to == "co@example.org" && m.subject.contains("并行查询实战") && m.text.contains("欢迎！")
+    })
+    .await;
 
     // Placed in the meetup's agenda: the event page links the talk, the archive has it.
     let res = organizer
@@ -120,6 +131,27 @@ async fn a_proposal_is_reviewed_accepted_placed_and_archived() {
         )
         .await;
     assert!(res.status().is_redirection(), "{}", res.status());
+    // Each speaker is told where and when.
+    for to in ["speaker@example.org", "co@example.org"] {
+        let placed = wait_for_mail(&app, |m| {
+            m.to == to
+                && m.subject == zh("email.talk_placed.subject").replace("{title}", "并行查询实战")
+        })
+        .await;
+        assert!(
+            placed
+                .text
+                .contains(&zh("email.talk_placed.slot").replace("{time}", "18:00"))
+        );
+        assert!(placed.text.contains(&app.url(EVENT)));
+    }
+    // The meetup is next week: the archive shows the talk as coming up, apart from those given.
+    let (_, archive) = app.get_html("/talks").await;
+    let upcoming = &archive[archive
+        .find(r#"id="upcoming""#)
+        .expect("a coming-up section")..];
+    let upcoming = &upcoming[..upcoming.find("</section>").unwrap()];
+    assert!(upcoming.contains("并行查询实战"));
     let (_, event_page) = app.get_html(EVENT).await;
     assert!(event_page.contains(&format!("/talks/{id}")), "{event_page}");
     assert!(event_page.contains("王共讲"));
@@ -920,4 +952,61 @@ async fn a_visitor_without_an_account_gets_one_by_email_to_propose_a_talk() {
         .get_result(&mut app.conn())
         .unwrap();
     assert_eq!(accounts, 1);
+}
+
+/// The proposal form takes the speaker's bio (into their speaker profile), and a co-speaker
+/// with no account who once applied in English is invited in English.
+#[tokio::test]
+async fn the_bio_goes_to_the_profile_and_invites_go_in_the_invitees_language() {
+    let app = spawn_app().await;
+    // Alice applied in English once (and never made an account).
+    let alice = app.browser();
+    alice.get("/?lang=en").await;
+    let res = alice
+        .post_form(
+            "/chapters/beijing/apply",
+            &[
+                ("name", "Alice"),
+                ("email", "alice@example.org"),
+                ("desired_role", "member"),
+                ("motivation", "openGauss"),
+                ("consent", "on"),
+            ],
+        )
+        .await;
+    assert!(res.status().is_redirection());
+    app.member("speaker@example.org", "beijing", Role::Member, PASSWORD);
+    let speaker = app.sign_in("speaker@example.org", PASSWORD).await;
+    let (_, form) = speaker.get_html("/chapters/beijing/talks/propose").await;
+    assert!(form.contains(r#"name="bio""#));
+    let res = speaker
+        .post_form(
+            "/chapters/beijing/talks/propose",
+            &[
+                ("title_zh", "带简介的议题"),
+                ("abstract", "摘要"),
+                ("language", "zh"),
+                ("level", "beginner"),
+                ("duration", "30"),
+                ("co_speakers", "alice@example.org"),
+                ("event", ""),
+                ("bio", "十年数据库内核开发"),
+            ],
+        )
+        .await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let bio: String = ogug::db::schema::speaker_profiles::table
+        .select(ogug::db::schema::speaker_profiles::bio_zh)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(bio, "十年数据库内核开发");
+    let invite = wait_for_mail(&app, |m| {
+        m.to == "alice@example.org" && m.text.contains("/talks/invite/")
+    })
+    .await;
+    assert!(
+        invite.subject.contains("invites you to co-present"),
+        "an English invitation: {}",
+        invite.subject
+    );
 }
