@@ -57,7 +57,12 @@ async fn sign_in(c: &Client, app: &TestApp, email: &str) {
 }
 
 async fn sign_out(c: &Client) {
-    click(c, "form[action='/logout'] button").await;
+    // The account page's button: at phone width the menu has no sign-out entry.
+    let here = c.current_url().await.unwrap();
+    c.goto(here.join("/account").unwrap().as_str())
+        .await
+        .unwrap();
+    click(c, "#account-logout").await;
     wait_text(
         c,
         "<form class=\"stack\" method=\"post\" action=\"/login\">",
@@ -78,7 +83,7 @@ async fn journeys(lang: &str) {
 
     // 1. A prospective member applies, with one mistake first, and confirms by email.
     c.goto(&app.url("/chapters/beijing")).await.unwrap();
-    click(c, "a[href='/chapters/beijing/apply']").await;
+    click(c, ".apply-box a[href='/chapters/beijing/apply']").await;
     fill(c, "name", "李雷").await;
     fill(c, "email", "li.lei-at-example.org").await;
     fill(c, "organization", "云和恩墨").await;
@@ -375,6 +380,8 @@ struct Fit {
     inner: f64,
     wide: Vec<String>,
     text: String,
+    /// Rows the top menu takes.
+    menu_lines: usize,
 }
 
 /// Visible text that is a code: a catalog key (`queue.done_bulk`) or a stored value with an
@@ -410,7 +417,10 @@ async fn fits_a_phone(c: &Client, app: &TestApp, path: &str) -> Vec<String> {
                  .filter(e => e.getBoundingClientRect().right > w + 1)
                  .slice(0, 5)
                  .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : ''));
-               return { scroll: document.documentElement.scrollWidth, inner: w, wide, text: document.body.innerText };"#,
+               const tops = new Set([...document.querySelectorAll('.nav > li')]
+                 .filter(li => li.offsetParent !== null)
+                 .map(li => Math.round(li.getBoundingClientRect().top / 16)));
+               return { scroll: document.documentElement.scrollWidth, inner: w, wide, text: document.body.innerText, menu_lines: tops.size };"#,
             vec![],
         )
         .await
@@ -422,6 +432,9 @@ async fn fits_a_phone(c: &Client, app: &TestApp, path: &str) -> Vec<String> {
             "{path}: {} px wide on a {} px screen ({:?})",
             fit.scroll, fit.inner, fit.wide
         ));
+    }
+    if fit.menu_lines > 1 {
+        problems.push(format!("{path}: the menu takes {} lines", fit.menu_lines));
     }
     let codes = codes_in(&fit.text);
     if !codes.is_empty() {
@@ -538,4 +551,59 @@ fn the_code_check_sees_codes_and_passes_words() {
     assert_eq!(codes_in("状态：walk_in。"), vec!["walk_in"]);
     assert_eq!(codes_in("queue.done_bulk"), vec!["queue.done_bulk"]);
     assert!(codes_in("Checked in at 14:05. See example.org").is_empty());
+}
+
+/// On a phone the ticket's QR code is on the first screen, whole; staff opening it get a way
+/// back to the desk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ticket_code_is_on_the_first_screen_of_a_phone() {
+    let Some(driver) = driver().await else { return };
+    let c = &driver.client;
+    let app = spawn_app().await;
+    app.set_password("organizer@example.org", PW);
+    app.member("fan@example.org", "beijing", Role::Member, PW);
+    let fan = app.sign_in("fan@example.org", PW).await;
+    let event = {
+        use diesel::prelude::*;
+        use ogug::db::schema::events;
+        let slug: String = events::table
+            .select(events::slug)
+            .first(&mut app.conn())
+            .unwrap();
+        let starts = ogug::domain::now() + chrono::TimeDelta::days(3);
+        diesel::update(events::table.filter(events::slug.eq(&slug)))
+            .set((
+                events::starts_at.eq(starts),
+                events::ends_at.eq(starts + chrono::TimeDelta::hours(3)),
+            ))
+            .execute(&mut app.conn())
+            .unwrap();
+        format!("/chapters/beijing/events/{slug}")
+    };
+    let res = fan
+        .post_form(&format!("{event}/rsvp"), &[("going", "yes")])
+        .await;
+    assert!(res.status().is_redirection());
+    let ticket = app.mail().link_to("/tickets/").await;
+    c.set_window_size(390, 844).await.unwrap();
+    c.goto(&app.url(&ticket)).await.unwrap();
+    find(c, "#ticket-qr svg").await;
+    let (bottom, height): (f64, f64) = serde_json::from_value(
+        c.execute(
+            "const r = document.querySelector('#ticket-qr svg').getBoundingClientRect(); return [r.bottom, window.innerHeight];",
+            vec![],
+        )
+        .await
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        bottom <= height,
+        "the code ends at {bottom} px of a {height} px screen"
+    );
+    sign_in(c, &app, "organizer@example.org").await;
+    c.goto(&app.url(&ticket)).await.unwrap();
+    let html = wait_text(c, "id=\"back-to-desk\"").await;
+    assert!(html.contains(&format!("href=\"{event}/check-in\"")));
+    c.set_window_size(1280, 900).await.unwrap();
 }

@@ -66,6 +66,8 @@ struct TicketPage {
     checked_in: Option<String>,
     /// This request did the check-in.
     just_done: bool,
+    /// Staff go back to the desk from here.
+    desk_href: String,
 }
 
 async fn load_ticket(
@@ -116,6 +118,7 @@ pub async fn ticket_page(
         },
         event_title: event.title(locale).to_string(),
         event_href: event_path(&chapter, &event),
+        desk_href: paths::desk(&chapter.slug, &event.slug),
         when: view::time_range(event.starts_at, event.ends_at, chapter.tz(), locale),
         place: [event.venue.as_str(), event.address.as_str()]
             .into_iter()

@@ -49,6 +49,14 @@ impl Frame {
         self.locale.html_lang()
     }
 
+    /// The switch's label where a screen is narrow.
+    pub fn other_short(&self) -> &'static str {
+        match self.locale {
+            Locale::ZhCn => "EN",
+            Locale::En => "中文",
+        }
+    }
+
     pub fn other_label(&self) -> &'static str {
         match self.locale {
             Locale::ZhCn => "English",
