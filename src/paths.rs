@@ -56,6 +56,9 @@ paths! {
     cancel_event = "/chapters/" slug "/events/" event_slug "/cancel";
     delete_event = "/chapters/" slug "/events/" event_slug "/delete";
     rsvp = "/chapters/" slug "/events/" event_slug "/rsvp";
+    register = "/chapters/" slug "/events/" event_slug "/register";
+    register_sent = "/chapters/" slug "/events/" event_slug "/register/sent";
+    registration_confirm = "/registrations/confirm/" token;
     attendees_csv = "/chapters/" slug "/events/" event_slug "/attendees.csv";
     desk = "/chapters/" slug "/events/" event_slug "/check-in";
     desk_check_in = "/chapters/" slug "/events/" event_slug "/check-in/" rsvp_id;
@@ -64,6 +67,7 @@ paths! {
     door_png = "/chapters/" slug "/events/" event_slug "/door.png";
     ticket = "/tickets/" token;
     ticket_check_in = "/tickets/" token "/check-in";
+    ticket_cancel = "/tickets/" token "/cancel";
     walk_in = "/door/" key;
     door_link = "/door/" key "/check-in/" token;
     event_announce = "/chapters/" slug "/events/" event_slug "/announce";

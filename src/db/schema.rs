@@ -242,6 +242,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    registrations (id) {
+        id -> BigInt,
+        event_id -> BigInt,
+        email -> Text,
+        name -> Text,
+        organization -> Text,
+        locale -> Text,
+        also_apply -> Bool,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(memberships -> chapters (chapter_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(applications -> chapters (chapter_id));
@@ -251,6 +266,7 @@ diesel::joinable!(event_hosts -> events (event_id));
 diesel::joinable!(announcement_optouts -> chapters (chapter_id));
 diesel::joinable!(announcements -> chapters (chapter_id));
 diesel::joinable!(rsvps -> events (event_id));
+diesel::joinable!(registrations -> events (event_id));
 diesel::joinable!(rsvps -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 
@@ -291,6 +307,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tokens,
     sessions,
     outbox,
+    registrations,
     audit_log,
     rate_limits,
     images,

@@ -176,6 +176,11 @@ pub fn sign_up(
             return Ok(());
         }
         match users::find_by_email(c, email)? {
+            // A guest's contact row (a registration, a walk-in): its first password.
+            Some(user) if user.disabled_at.is_none() && user.password_hash.is_none() => {
+                let token = one_time_tokens::issue(c, Purpose::Activate, Some(user.id), None)?;
+                notices::activation(c, site.links(), &user, &token)?;
+            }
             Some(user) if user.disabled_at.is_none() => {
                 notices::account_exists(c, site.links(), &user)?;
             }

@@ -10,6 +10,7 @@ pub mod checkin;
 pub mod contact;
 pub mod digests;
 pub mod events;
+pub mod guests;
 pub mod members;
 pub mod organizations;
 pub mod reminders;

@@ -223,7 +223,20 @@ fn expect(path: &str, method: &str, who: Who) -> Option<Exp> {
         ("GET", "/account/announcements") => gate(true, Ok),
         ("POST", "/account/announcements") => gate(true, Redirect),
         // Members RSVP; an empty answer is a bad request.
-        ("POST", "/chapters/{slug}/events/{event_slug}/rsvp") => gate(member, BadRequest),
+        // Anyone signed in answers (guests who are not members too); signed out, one
+        // registers as a guest (the demo meetup is over: registration closed, 409; a form
+        // for an open event is tested in `events::guests`).
+        ("POST", "/chapters/{slug}/events/{event_slug}/rsvp") => gate(true, BadRequest),
+        ("POST", "/chapters/{slug}/events/{event_slug}/register") => {
+            if signed_in {
+                Redirect
+            } else {
+                Conflict
+            }
+        }
+        ("GET", "/chapters/{slug}/events/{event_slug}/register/sent") => Ok,
+        ("GET" | "POST", "/registrations/confirm/{token}") => Gone,
+        ("POST", "/tickets/{token}/cancel") => NotFound,
         // Site admins.
         (
             "GET",

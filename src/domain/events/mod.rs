@@ -2,6 +2,7 @@
 //! and writes in `editing`; answers and the waitlist in `rsvps`.
 
 mod editing;
+pub mod guests;
 mod reminders;
 mod rsvp;
 mod tickets;

@@ -320,3 +320,41 @@ fn place(event: &Event) -> String {
     .collect::<Vec<_>>()
     .join(", ")
 }
+
+/// A guest's confirmation link for a registration (to the address typed, in the page's
+/// language). An address with an account is told it may sign in instead; nothing on the page
+/// said so. Keyed by the link, so a retry sends it once.
+#[allow(clippy::too_many_arguments)]
+pub fn guest_confirm(
+    conn: &mut DbConnection,
+    links: Links<'_>,
+    chapter: &Chapter,
+    event: &Event,
+    who: &super::Applicant<'_>,
+    (token, has_account, also_apply): (&str, bool, bool),
+) -> Result<bool, MailError> {
+    let l = who.locale;
+    let content = templates::GuestConfirm {
+        name: who.name.to_string(),
+        title: event.title(l).to_string(),
+        chapter: chapter.name(l).to_string(),
+        when: time_range(event.starts_at, event.ends_at, chapter.tz(), l),
+        venue: event.venue.clone(),
+        confirm_link: format!("{}{}", links.0, crate::paths::registration_confirm(token)),
+        signin_link: has_account.then(|| links.login()),
+        also_apply,
+    }
+    .render(l)?;
+    let key = format!("guest-confirm:{}", crate::crypto::sha256_hex(token));
+    crate::mail::enqueue(
+        conn,
+        &crate::mail::Email {
+            idempotency_key: key,
+            to: who.to.clone(),
+            to_name: who.name.to_string(),
+            locale: l,
+            content,
+            extras: Default::default(),
+        },
+    )
+}

@@ -90,3 +90,31 @@ impl Announcement {
         format!("[{}] {}", self.chapter, self.subject)
     }
 }
+
+/// "Confirm your registration": a guest's one-click link (and, for an address with an
+/// account, the way to sign in instead).
+#[derive(Debug, Clone)]
+pub struct GuestConfirm {
+    pub name: String,
+    pub title: String,
+    pub chapter: String,
+    pub when: String,
+    pub venue: String,
+    pub confirm_link: String,
+    /// Set when the address has an account: "sign in or confirm".
+    pub signin_link: Option<String>,
+    pub also_apply: bool,
+}
+email_parts!(
+    GuestConfirm,
+    GuestConfirmText,
+    GuestConfirmHtml,
+    "emails/guest_confirm.txt",
+    "emails/guest_confirm.html"
+);
+
+impl GuestConfirm {
+    fn subject(&self, i: Locale) -> String {
+        i.tf1("email.guest_confirm.subject", "title", &self.title)
+    }
+}

@@ -68,12 +68,19 @@ struct TicketPage {
     just_done: bool,
     /// Staff go back to the desk from here.
     desk_href: String,
+    /// The holder may give the seat up (not checked in, the event not over).
+    cancel_action: Option<String>,
+    ics_href: String,
+    /// A guest with no password yet: where to make an account.
+    make_account: bool,
+    /// "registered" or "cancelled", after those.
+    notice: String,
 }
 
 async fn load_ticket(
     state: &AppState,
     token: String,
-) -> Result<(Ticket, Event, Chapter, Option<String>), AppError> {
+) -> Result<(Ticket, Event, Chapter, (Option<String>, bool)), AppError> {
     db(state, move |c| {
         let ticket = events::find_ticket(c, &token)?;
         let event = events::find_by_id(c, ticket.event_id)?;
@@ -82,7 +89,10 @@ async fn load_ticket(
             Some(id) => Some(crate::domain::users::find(c, id)?.display_name),
             None => None,
         };
-        Ok((ticket, event, chapter, by))
+        let has_password = crate::domain::users::find(c, ticket.user_id)?
+            .password_hash
+            .is_some();
+        Ok((ticket, event, chapter, (by, has_password)))
     })
     .await
 }
@@ -99,7 +109,7 @@ pub async fn ticket_page(
     query: web::Query<TicketQuery>,
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
-    let (ticket, event, chapter, by) = load_ticket(&state, token.clone()).await?;
+    let (ticket, event, chapter, (by, has_password)) = load_ticket(&state, token.clone()).await?;
     let access = ChapterAccess::load(&state, &req, &chapter.slug).await?;
     let ui = Frame::new(&req, "");
     let locale = ui.locale;
@@ -119,6 +129,16 @@ pub async fn ticket_page(
         event_title: event.title(locale).to_string(),
         event_href: event_path(&chapter, &event),
         desk_href: paths::desk(&chapter.slug, &event.slug),
+        cancel_action: (ticket.checked_in_at.is_none()
+            && ticket.status != crate::domain::events::RsvpStatus::NotGoing
+            && event.ends_at >= crate::domain::now())
+        .then(|| paths::ticket_cancel(&token)),
+        ics_href: paths::event_ics(&chapter.slug, &event.slug),
+        make_account: !has_password,
+        notice: match query.done.as_deref() {
+            Some(d @ ("registered" | "cancelled")) => d.to_string(),
+            _ => String::new(),
+        },
         when: view::time_range(event.starts_at, event.ends_at, chapter.tz(), locale),
         place: [event.venue.as_str(), event.address.as_str()]
             .into_iter()

@@ -6,6 +6,7 @@ mod day;
 mod door;
 mod editor;
 pub mod feeds;
+pub mod guests;
 mod lifecycle;
 mod pages;
 mod rsvp;

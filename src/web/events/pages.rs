@@ -206,6 +206,13 @@ struct EventPage<'a> {
     edit_base: String,
     rsvp: Option<String>,
     can_rsvp: bool,
+    /// A signed-out visitor: the guest registration form.
+    guest_form: bool,
+    register_action: String,
+    is_member: bool,
+    login_href: String,
+    guest: crate::domain::events::guests::GuestInput,
+    errors: crate::domain::FieldErrors,
     /// Organizers and ambassadors of the chapter: links to the desk and the door QR.
     staff: bool,
     /// The signed-in person's ticket, when they have a seat or a waitlist place.
@@ -333,13 +340,26 @@ pub async fn event_page(
         ics_href: paths::event_ics(&chapter.slug, &event.slug),
         edit_base: paths::event(&chapter.slug, &event.slug),
         editable,
-        can_rsvp: access.role.is_some() && event.status == EventStatus::Published && upcoming,
+        // Everyone signed in answers with one tap; a signed-out visitor registers as a guest.
+        can_rsvp: access.me.is_some() && event.status == EventStatus::Published && upcoming,
+        guest_form: access.me.is_none() && event.status == EventStatus::Published && upcoming,
+        register_action: paths::register(&chapter.slug, &event.slug),
+        is_member: access.role.is_some(),
+        login_href: format!(
+            "{}?next={}",
+            paths::login(),
+            crate::web::http::auth::urlencode(&paths::event(&chapter.slug, &event.slug))
+        ),
+        guest: Default::default(),
+        errors: Default::default(),
         rsvp: rsvp.map(|r| format!("rsvp.status_{}", r.as_str())),
         staff: access.require_event_editor().is_ok() && event.status != EventStatus::Draft,
         ticket_href: ticket.map(paths::ticket),
         going,
         notice: match query.done.as_deref() {
-            Some(d @ ("saved" | "published" | "cancelled" | "rsvp")) => format!("event.done_{d}"),
+            Some(d @ ("saved" | "published" | "cancelled" | "rsvp" | "waitlisted")) => {
+                format!("event.done_{d}")
+            }
             _ => String::new(),
         },
         title,

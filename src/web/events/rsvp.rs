@@ -23,7 +23,8 @@ pub async fn rsvp(
 ) -> Result<HttpResponse, AppError> {
     let (slug, event_slug) = path.into_inner();
     let access = ChapterAccess::load(&state, &req, &slug).await?;
-    access.require_member()?;
+    // Anyone signed in: guests who are not members register too (issue 30).
+    access.require_signed_in()?;
     let going = match form.going.as_str() {
         "yes" => true,
         "no" => false,

@@ -2,6 +2,7 @@
 //! (`day_of`) and hostile input (`security`).
 
 pub mod day_of;
+mod guests;
 mod security;
 
 use crate::helpers::*;
