@@ -38,6 +38,12 @@ paths! {
     healthz = "/healthz";
     readyz = "/readyz";
     stylesheet = "/static/app.css";
+    stylesheet_hashed = "/static/app." hash ".css";
+    favicon = "/favicon.ico";
+    apple_touch_icon = "/apple-touch-icon.png";
+    icon_512 = "/static/icon-512.png";
+    icon_svg = "/static/icon.svg";
+    manifest = "/manifest.webmanifest";
     chapters = "/chapters";
     chapter = "/chapters/" slug;
     events = "/events";
@@ -76,6 +82,8 @@ paths! {
     announcement_preferences = "/account/announcements";
     chapter_qr_svg = "/chapters/" slug "/qr.svg";
     chapter_qr_png = "/chapters/" slug "/qr.png";
+    chapter_share_png = "/chapters/" slug "/share.png";
+    event_share_png = "/chapters/" slug "/events/" event_slug "/share.png";
     apply = "/chapters/" slug "/apply";
     apply_sent = "/chapters/" slug "/apply/sent";
     contact = "/chapters/" slug "/contact";

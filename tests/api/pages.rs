@@ -630,3 +630,121 @@ async fn the_roster_says_why_it_lists_fewer_than_the_member_count() {
         "{listed} of {members}: the page says why"
     );
 }
+
+/// A decoded RGB or grey PNG's QR code.
+fn qr_in_png(bytes: &[u8]) -> (u32, u32, String) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes.to_vec()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let (w, h) = (info.width as usize, info.height as usize);
+    let channels = info.color_type.samples();
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+        let i = (y * w + x) * channels;
+        let sum: u32 = buf[i..i + channels.min(3)]
+            .iter()
+            .map(|&v| u32::from(v))
+            .sum();
+        (sum / channels.min(3) as u32) as u8
+    });
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code");
+    (info.width, info.height, grids[0].decode().unwrap().1)
+}
+
+/// Shared links preview as the page: title, description, image (its QR code reads back as the
+/// page), canonical URL and both languages; the site has icons and a manifest; the stylesheet
+/// is named by its hash and cached for a year.
+#[tokio::test]
+async fn shared_links_preview_with_their_title_description_and_image() {
+    let app = spawn_app().await;
+    let event = "/chapters/beijing/events/2021-05-29-beijing-meetup";
+    let (_, html) = app.get_html(event).await;
+    let meta = |html: &str, property: &str| -> String {
+        let at = html
+            .find(&format!(r#"property="{property}" content=""#))
+            .unwrap_or_else(|| panic!("no {property}"));
+        let rest = &html[at + property.len() + 21..];
+        rest[..rest.find('"').unwrap()].to_string()
+    };
+    assert_eq!(meta(&html, "og:url"), app.url(event));
+    assert!(meta(&html, "og:title").contains("openGauss Meetup"));
+    assert!(!meta(&html, "og:description").is_empty());
+    assert_eq!(meta(&html, "og:locale"), "zh_CN");
+    assert_eq!(meta(&html, "og:locale:alternate"), "en_US");
+    assert!(html.contains(&format!(
+        r#"<link rel="canonical" href="{}">"#,
+        app.url(event)
+    )));
+    assert!(html.contains(r#"<meta name="description" content=""#));
+    assert!(html.contains(r#"<meta name="twitter:card" content="summary_large_image">"#));
+    let image = meta(&html, "og:image");
+    assert_eq!(image, app.url(&format!("{event}/share.png")));
+    let res = app.get(&format!("{event}/share.png")).await;
+    assert_eq!(res.headers()["content-type"], "image/png");
+    let (w, h, url) = qr_in_png(&res.bytes().await.unwrap());
+    assert_eq!((w, h), (1200, 630));
+    assert_eq!(url, app.url(event), "the preview's code opens the event");
+    let (_, en) = app.get_html(&format!("{event}?lang=en")).await;
+    assert_eq!(meta(&en, "og:locale"), "en_US");
+
+    // The chapter, a talk and an organization preview too.
+    let (_, chapter) = app.get_html("/chapters/beijing").await;
+    assert_eq!(
+        meta(&chapter, "og:image"),
+        app.url("/chapters/beijing/share.png")
+    );
+    let (_, w, url) = {
+        let bytes = app
+            .get("/chapters/beijing/share.png")
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        qr_in_png(&bytes)
+    };
+    assert_eq!(w, 630);
+    assert_eq!(url, app.url("/chapters/beijing/apply"), "扫码申请加入");
+    let (_, talks) = app.get_html("/talks").await;
+    let talk = &talks[talks.find("href=\"/talks/").unwrap() + 6..];
+    let talk = &talk[..talk.find('"').unwrap()];
+    let (_, talk_page) = app.get_html(talk).await;
+    assert_eq!(meta(&talk_page, "og:url"), app.url(talk));
+    let (_, orgs) = app.get_html("/organizations").await;
+    let org = &orgs[orgs.find("href=\"/organizations/").unwrap() + 6..];
+    let org = &org[..org.find('"').unwrap()];
+    let (_, org_page) = app.get_html(org).await;
+    assert_eq!(meta(&org_page, "og:url"), app.url(org));
+
+    // Icons, the manifest, the fingerprinted stylesheet.
+    for (path, kind) in [
+        ("/favicon.ico", "image/png"),
+        ("/apple-touch-icon.png", "image/png"),
+        ("/static/icon.svg", "image/svg+xml"),
+        ("/manifest.webmanifest", "application/manifest+json"),
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()["content-type"], kind, "{path}");
+    }
+    let manifest: serde_json::Value = app.get("/manifest.webmanifest").await.json().await.unwrap();
+    assert_eq!(manifest["short_name"], "oGUG");
+    let css = &html[html.find(r#"<link rel="stylesheet" href=""#).unwrap() + 29..];
+    let css = &css[..css.find('"').unwrap()];
+    assert!(
+        css.starts_with("/static/app.") && css.len() > "/static/app.css".len(),
+        "{css}"
+    );
+    let res = app.get(css).await;
+    assert_eq!(
+        res.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(res.text().await.unwrap().contains("--brand"));
+    let res = app.get("/static/app.000000000000.css").await;
+    assert_eq!(
+        res.headers()["cache-control"],
+        "public, max-age=60",
+        "another build's name"
+    );
+}

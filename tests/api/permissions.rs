@@ -77,6 +77,14 @@ fn expect(path: &str, method: &str, who: Who) -> Option<Exp> {
             "GET",
             "/chapters/{slug}/qr.svg"
             | "/chapters/{slug}/qr.png"
+            | "/chapters/{slug}/share.png"
+            | "/chapters/{slug}/events/{event_slug}/share.png"
+            | "/static/app.{hash}.css"
+            | "/favicon.ico"
+            | "/apple-touch-icon.png"
+            | "/static/icon-512.png"
+            | "/static/icon.svg"
+            | "/manifest.webmanifest"
             | "/chapters/{slug}/apply"
             | "/chapters/{slug}/apply/sent"
             | "/account/reset",

@@ -5,3 +5,4 @@ pub mod audit;
 pub mod contact;
 pub mod manage;
 pub mod pages;
+pub mod share;

@@ -281,7 +281,13 @@ pub async fn chapter_page(
         ui: Frame {
             title: chapter.name(locale).to_string(),
             ..ui
-        },
+        }
+        .shared_as(
+            &state.config.base_url,
+            &paths::chapter(&chapter.slug),
+            chapter.description(locale),
+            &paths::chapter_share_png(&chapter.slug),
+        ),
         chapter,
     };
     view::render(&page)

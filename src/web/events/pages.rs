@@ -326,11 +326,24 @@ pub async fn event_page(
     let locale = ui.locale;
     let title = event.title(locale).to_string();
     let upcoming = event.ends_at >= crate::domain::now();
+    let summary = event.summary(locale);
+    let description = if summary.is_empty() {
+        shared.when[locale.index()].clone()
+    } else {
+        format!("{} · {summary}", shared.when[locale.index()])
+    };
+    let ui = Frame {
+        title: title.clone(),
+        ..ui
+    }
+    .shared_as(
+        &state.config.base_url,
+        &paths::event(&chapter.slug, &event.slug),
+        &description,
+        &paths::event_share_png(&chapter.slug, &event.slug),
+    );
     view::render(&EventPage {
-        ui: Frame {
-            title: title.clone(),
-            ..ui
-        },
+        ui,
         chapter_href: paths::chapter(&chapter.slug),
         chapter_name: chapter.name(locale).to_string(),
         summary: event.summary(locale),

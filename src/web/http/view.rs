@@ -14,6 +14,33 @@ pub struct Frame {
     /// The signed-in person's name, for the navigation.
     pub user_name: Option<String>,
     pub is_site_admin: bool,
+    /// What a shared link previews as (Open Graph, Twitter, description, canonical).
+    pub share: Option<Box<Share>>,
+}
+
+/// A page's link preview: chat apps and search engines read these from the head.
+#[derive(Debug, Clone, Default)]
+pub struct Share {
+    /// Absolute URL of the page (canonical and og:url), in the chapter's default language.
+    pub url: String,
+    pub title: String,
+    pub description: String,
+    /// Absolute URL of the preview image.
+    pub image: String,
+    /// og:type: "website", "article", "profile", "event" is not a type Open Graph knows.
+    pub kind: &'static str,
+}
+
+impl Share {
+    /// A description as previews show it: one line, at most 160 characters.
+    pub fn describe(text: &str) -> String {
+        let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut out: String = line.chars().take(157).collect();
+        if line.chars().count() > 157 {
+            out.push('…');
+        }
+        out
+    }
 }
 
 impl Frame {
@@ -27,7 +54,20 @@ impl Frame {
             csrf: crate::web::http::auth::csrf_token(req),
             user_name: me.as_ref().map(|s| s.user.display_name.clone()),
             is_site_admin: me.is_some_and(|s| s.user.is_site_admin),
+            share: None,
         }
+    }
+
+    /// The page's link preview. `base` is the site's address, `path` and `image` are paths.
+    pub fn shared_as(mut self, base: &str, path: &str, description: &str, image: &str) -> Frame {
+        self.share = Some(Box::new(Share {
+            url: format!("{base}{path}"),
+            title: self.title.clone(),
+            description: Share::describe(description),
+            image: format!("{base}{image}"),
+            kind: "website",
+        }));
+        self
     }
 
     /// A frame whose title is a catalog key.
@@ -50,6 +90,14 @@ impl Frame {
     }
 
     /// The switch's label where a screen is narrow.
+    /// og:locale for this page, and the other language as its alternate.
+    pub fn og_locales(&self) -> (&'static str, &'static str) {
+        match self.locale {
+            Locale::ZhCn => ("zh_CN", "en_US"),
+            Locale::En => ("en_US", "zh_CN"),
+        }
+    }
+
     pub fn other_short(&self) -> &'static str {
         match self.locale {
             Locale::ZhCn => "EN",

@@ -142,7 +142,12 @@ pub async fn page(
     view::render(&OrgPage {
         suggested: query.suggested.is_some(),
         signed_in,
-        ui: Frame::new(&req, name),
+        ui: Frame::new(&req, name).shared_as(
+            &state.config.base_url,
+            &paths::organization(org.id),
+            org.description.as_str(),
+            logo.as_deref().unwrap_or(&paths::icon_512()),
+        ),
         merge_targets: merge_targets
             .into_iter()
             .filter(|o| o.id != org.id)

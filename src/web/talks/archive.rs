@@ -137,11 +137,15 @@ pub async fn talk_page(
         .talk
         .title(crate::web::http::locale::of(&req))
         .to_string();
-    view::render(&TalkPage {
-        ui: Frame::new(&req, title),
-        shown,
-        tags,
-    })
+    let locale = crate::web::http::locale::of(&req);
+    let e = &shown.entry;
+    let ui = Frame::new(&req, title).shared_as(
+        &state.config.base_url,
+        &paths::talk(e.talk.id),
+        &format!("{} · {}", e.event_title(locale), e.given_on(locale)),
+        &paths::event_share_png(&e.chapter_slug, &e.event_slug),
+    );
+    view::render(&TalkPage { ui, shown, tags })
 }
 
 #[derive(Template)]
@@ -178,8 +182,16 @@ pub async fn speaker_page(
         Ok((name, organization, profile, photo, given::given_by(c, id)?))
     })
     .await?;
+    let locale = crate::web::http::locale::of(&req);
+    let image = photo.clone().unwrap_or_else(paths::icon_512);
+    let ui = Frame::new(&req, name.clone()).shared_as(
+        &state.config.base_url,
+        &paths::speaker(id),
+        profile.bio(locale),
+        &image,
+    );
     view::render(&SpeakerPage {
-        ui: Frame::new(&req, name.clone()),
+        ui,
         name,
         organization,
         profile,
