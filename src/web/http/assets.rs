@@ -30,6 +30,10 @@ pub async fn stylesheet() -> HttpResponse {
 /// hash (a page rendered by an older or newer instance during a rolling upgrade) gets this
 /// build's stylesheet, briefly cached.
 pub async fn stylesheet_hashed(hash: web::Path<String>) -> HttpResponse {
+    // A fingerprint is hex; anything else (a NUL, a path) is a bad request.
+    if hash.is_empty() || hash.len() > 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return HttpResponse::BadRequest().finish();
+    }
     let cache = if hash.as_str() == STYLESHEET_HASH.as_str() {
         IMMUTABLE
     } else {
