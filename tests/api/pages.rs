@@ -748,3 +748,78 @@ async fn shared_links_preview_with_their_title_description_and_image() {
         "another build's name"
     );
 }
+
+/// Public pages and feeds travel compressed when the client asks (Brotli first, then gzip),
+/// the same bytes as uncompressed; each carries an ETag, and a conditional GET with it is a
+/// 304 with no body.
+#[tokio::test]
+async fn pages_go_compressed_when_asked_and_conditional_gets_are_304() {
+    use std::io::Read;
+    let app = spawn_app().await;
+    let get = |path: &'static str, accept: &'static str| {
+        let url = app.url(path);
+        async move {
+            client()
+                .get(url)
+                .header("Accept-Encoding", accept)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for path in [
+        "/",
+        "/chapters/beijing",
+        "/events.ics",
+        "/api/v1/events.json",
+    ] {
+        let plain = get(path, "identity").await;
+        assert_eq!(plain.status(), StatusCode::OK, "{path}");
+        assert!(plain.headers().get("content-encoding").is_none());
+        let etag = plain.headers()["etag"].to_str().unwrap().to_string();
+        let plain = plain.bytes().await.unwrap();
+
+        let gz = get(path, "gzip").await;
+        assert_eq!(gz.headers()["content-encoding"], "gzip", "{path}");
+        assert_eq!(gz.headers()["vary"], "Accept-Encoding");
+        let gz = gz.bytes().await.unwrap();
+        assert!(
+            gz.len() < plain.len(),
+            "{path}: {} of {}",
+            gz.len(),
+            plain.len()
+        );
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, plain, "{path}: the same page");
+
+        let br = get(path, "gzip, deflate, br").await;
+        assert_eq!(br.headers()["content-encoding"], "br", "{path}");
+        let br = br.bytes().await.unwrap();
+        let mut out = Vec::new();
+        brotli::BrotliDecompress(&mut &br[..], &mut out).unwrap();
+        assert_eq!(out, plain);
+        // A refused coding is not used.
+        let refused = get(path, "br;q=0, gzip").await;
+        assert_eq!(refused.headers()["content-encoding"], "gzip");
+
+        let res = client()
+            .get(app.url(path))
+            .header("If-None-Match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_MODIFIED, "{path}");
+        assert_eq!(res.headers()["etag"].to_str().unwrap(), etag);
+        assert!(res.bytes().await.unwrap().is_empty());
+        let other = client()
+            .get(app.url(path))
+            .header("If-None-Match", "\"something else\"")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), StatusCode::OK);
+    }
+}

@@ -66,6 +66,149 @@ struct Entry {
     content_type: Option<HeaderValue>,
     cache_control: Option<HeaderValue>,
     body: Bytes,
+    /// The body's fingerprint: conditional GETs (feed readers, calendar apps) get a 304.
+    etag: HeaderValue,
+    /// The body compressed once when kept, for clients that ask (None: not worth it).
+    gzip: Option<Bytes>,
+    brotli: Option<Bytes>,
+}
+
+/// How a client asked for the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Coding {
+    Brotli,
+    Gzip,
+    Identity,
+}
+
+impl Coding {
+    /// Brotli when the client takes it, else gzip, else none (q=0 refuses a coding).
+    fn of(req: &actix_web::HttpRequest) -> Coding {
+        let Some(accept) = req
+            .headers()
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return Coding::Identity;
+        };
+        let takes = |name: &str| {
+            accept.split(',').any(|part| {
+                let mut it = part.trim().split(';');
+                it.next()
+                    .is_some_and(|n| n.trim().eq_ignore_ascii_case(name))
+                    && !it.any(|p| {
+                        p.trim()
+                            .strip_prefix("q=")
+                            .and_then(|q| q.trim().parse::<f32>().ok())
+                            .is_some_and(|q| q == 0.0)
+                    })
+            })
+        };
+        if takes("br") {
+            Coding::Brotli
+        } else if takes("gzip") {
+            Coding::Gzip
+        } else {
+            Coding::Identity
+        }
+    }
+}
+
+/// Text worth compressing: HTML, CSS, JSON, XML, iCalendar, SVG, over 200 bytes.
+fn compressible(content_type: Option<&HeaderValue>, len: usize) -> bool {
+    len >= 200
+        && content_type.and_then(|v| v.to_str().ok()).is_some_and(|t| {
+            ["text/", "json", "xml", "calendar", "svg"]
+                .iter()
+                .any(|k| t.contains(k))
+        })
+}
+
+fn gzip(body: &[u8]) -> Option<Bytes> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+    enc.write_all(body).ok()?;
+    enc.finish().ok().map(Bytes::from)
+}
+
+fn brotli(body: &[u8]) -> Option<Bytes> {
+    let mut out = Vec::with_capacity(body.len() / 3);
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 5,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut std::io::Cursor::new(body), &mut out, &params).ok()?;
+    Some(Bytes::from(out))
+}
+
+impl Entry {
+    fn new(
+        content_type: Option<HeaderValue>,
+        cache_control: Option<HeaderValue>,
+        body: Bytes,
+    ) -> Entry {
+        let etag = HeaderValue::from_str(&format!(
+            "\"{}\"",
+            &crate::crypto::sha256_hex_bytes(&body)[..20]
+        ))
+        .unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
+        let squeeze = compressible(content_type.as_ref(), body.len());
+        Entry {
+            at: Instant::now(),
+            refreshing: false,
+            gzip: squeeze.then(|| gzip(&body)).flatten(),
+            brotli: squeeze.then(|| brotli(&body)).flatten(),
+            content_type,
+            cache_control,
+            etag,
+            body,
+        }
+    }
+
+    /// Bytes it holds: the body and its compressed copies.
+    fn size(&self) -> usize {
+        self.body.len()
+            + self.gzip.as_ref().map_or(0, Bytes::len)
+            + self.brotli.as_ref().map_or(0, Bytes::len)
+    }
+
+    /// The response for a request: 304 when it holds this body's tag, else the body in the
+    /// coding it takes.
+    fn respond(&self, req: &actix_web::HttpRequest) -> HttpResponse {
+        let matches = req
+            .headers()
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .zip(self.etag.to_str().ok())
+            .is_some_and(|(sent, mine)| {
+                sent.split(',').any(|t| t.trim() == mine || t.trim() == "*")
+            });
+        let mut res = if matches {
+            HttpResponse::NotModified()
+        } else {
+            HttpResponse::Ok()
+        };
+        res.insert_header((header::ETAG, self.etag.clone()));
+        res.insert_header((header::VARY, HeaderValue::from_static("Accept-Encoding")));
+        if let Some(cc) = &self.cache_control {
+            res.insert_header((header::CACHE_CONTROL, cc.clone()));
+        }
+        if matches {
+            return res.finish();
+        }
+        if let Some(ct) = &self.content_type {
+            res.insert_header((header::CONTENT_TYPE, ct.clone()));
+        }
+        let (coding, body) = match (Coding::of(req), &self.brotli, &self.gzip) {
+            (Coding::Brotli, Some(b), _) => ("br", b.clone()),
+            (Coding::Brotli | Coding::Gzip, _, Some(g)) => ("gzip", g.clone()),
+            _ => ("", self.body.clone()),
+        };
+        if !coding.is_empty() {
+            res.insert_header((header::CONTENT_ENCODING, HeaderValue::from_static(coding)));
+        }
+        res.body(body)
+    }
 }
 
 #[derive(Default)]
@@ -85,7 +228,7 @@ impl PageCache {
     /// A fresh copy; or, once it is stale, the stale copy for everyone but the one request that
     /// is sent on to render a new one (so an expiry never sends every waiting request to the
     /// database at once).
-    fn get(&self, key: &str) -> Option<HttpResponse> {
+    fn get(&self, key: &str, req: &actix_web::HttpRequest) -> Option<HttpResponse> {
         let mut entries = self.entries.lock().ok()?;
         let e = entries.map.get_mut(key)?;
         let age = e.at.elapsed();
@@ -93,14 +236,7 @@ impl PageCache {
             e.refreshing = true;
             return None;
         }
-        let mut res = HttpResponse::Ok();
-        if let Some(ct) = &e.content_type {
-            res.insert_header((header::CONTENT_TYPE, ct.clone()));
-        }
-        if let Some(cc) = &e.cache_control {
-            res.insert_header((header::CACHE_CONTROL, cc.clone()));
-        }
-        Some(res.body(e.body.clone()))
+        Some(e.respond(req))
     }
 
     pub fn clear(&self) {
@@ -122,17 +258,17 @@ impl PageCache {
             }
             let entries = &mut *entries;
             let full =
-                |e: &Entries| e.map.len() >= MAX_ENTRIES || e.bytes + entry.body.len() > MAX_BYTES;
+                |e: &Entries| e.map.len() >= MAX_ENTRIES || e.bytes + entry.size() > MAX_BYTES;
             if full(entries) {
                 entries.map.retain(|_, e| e.at.elapsed() < TTL);
-                entries.bytes = entries.map.values().map(|e| e.body.len()).sum();
+                entries.bytes = entries.map.values().map(Entry::size).sum();
                 if full(entries) {
                     *entries = Entries::default();
                 }
             }
-            entries.bytes += entry.body.len();
+            entries.bytes += entry.size();
             if let Some(old) = entries.map.insert(key, entry) {
-                entries.bytes -= old.body.len();
+                entries.bytes -= old.size();
             }
         }
     }
@@ -178,7 +314,7 @@ pub async fn middleware(
     }
     let locale = crate::web::http::locale::of(req.request());
     let key = format!("{}?{}#{}", req.path(), req.query_string(), locale.code());
-    if let Some(res) = cache.get(&key) {
+    if let Some(res) = cache.get(&key, req.request()) {
         state.metrics.cache_hits.inc();
         return Ok(req.into_response(res));
     }
@@ -193,18 +329,19 @@ pub async fn middleware(
     let bytes = to_bytes(body)
         .await
         .map_err(|_| crate::web::AppError::Internal(anyhow::anyhow!("body read failed")))?;
-    cache.put(
-        key,
-        Entry {
-            at: Instant::now(),
-            refreshing: false,
-            content_type: head.headers().get(header::CONTENT_TYPE).cloned(),
-            cache_control: head.headers().get(header::CACHE_CONTROL).cloned(),
-            body: bytes.clone(),
-        },
-        generation,
+    let entry = Entry::new(
+        head.headers().get(header::CONTENT_TYPE).cloned(),
+        head.headers().get(header::CACHE_CONTROL).cloned(),
+        bytes,
     );
-    let res = head.set_body(BoxBody::new(bytes));
+    let mut res = entry.respond(&req);
+    // What the handler set beyond the cache's own headers (security headers are added outside).
+    for (name, value) in head.headers() {
+        if !res.headers().contains_key(name) && name != header::CONTENT_LENGTH {
+            res.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    cache.put(key, entry, generation);
     Ok(ServiceResponse::new(req, res))
 }
 
@@ -241,13 +378,7 @@ mod tests {
     use super::*;
 
     fn entry(bytes: usize) -> Entry {
-        Entry {
-            at: Instant::now(),
-            refreshing: false,
-            content_type: None,
-            cache_control: None,
-            body: Bytes::from(vec![b'x'; bytes]),
-        }
+        Entry::new(None, None, Bytes::from(vec![b'x'; bytes]))
     }
 
     #[test]
@@ -259,7 +390,7 @@ mod tests {
             assert!(entries.bytes <= MAX_BYTES, "{} bytes", entries.bytes);
             assert_eq!(
                 entries.bytes,
-                entries.map.values().map(|e| e.body.len()).sum::<usize>()
+                entries.map.values().map(Entry::size).sum::<usize>()
             );
         }
         for n in 0..3 * MAX_ENTRIES {
@@ -273,9 +404,10 @@ mod tests {
         let cache = PageCache::default();
         let before = cache.generation();
         cache.clear();
+        let req = actix_web::test::TestRequest::default().to_http_request();
         cache.put("/".into(), entry(10), before);
-        assert!(cache.get("/").is_none());
+        assert!(cache.get("/", &req).is_none());
         cache.put("/".into(), entry(10), cache.generation());
-        assert!(cache.get("/").is_some());
+        assert!(cache.get("/", &req).is_some());
     }
 }
