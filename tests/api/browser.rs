@@ -607,3 +607,47 @@ async fn the_ticket_code_is_on_the_first_screen_of_a_phone() {
     assert!(html.contains(&format!("href=\"{event}/check-in\"")));
     c.set_window_size(1280, 900).await.unwrap();
 }
+
+/// A guest on a phone: the event page's form, the emailed link, the ticket, with nothing
+/// scrolling sideways on the way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_registers_on_a_phone() {
+    let Some(driver) = driver().await else { return };
+    let c = &driver.client;
+    let app = spawn_app().await;
+    let event = {
+        use diesel::prelude::*;
+        use ogug::db::schema::events;
+        let slug: String = events::table
+            .select(events::slug)
+            .first(&mut app.conn())
+            .unwrap();
+        let starts = ogug::domain::now() + chrono::TimeDelta::days(5);
+        diesel::update(events::table.filter(events::slug.eq(&slug)))
+            .set((
+                events::starts_at.eq(starts),
+                events::ends_at.eq(starts + chrono::TimeDelta::hours(3)),
+            ))
+            .execute(&mut app.conn())
+            .unwrap();
+        format!("/chapters/beijing/events/{slug}")
+    };
+    c.set_window_size(390, 844).await.unwrap();
+    let mut problems = fits_a_phone(c, &app, &event).await;
+    fill(c, "name", "访客小王").await;
+    fill(c, "email", "guest@example.org").await;
+    click(c, "#g-consent").await;
+    click(c, "#register-submit").await;
+    wait_text(c, "id=\"register-sent\"").await;
+    problems.extend(fits_a_phone(c, &app, &format!("{event}/register/sent")).await);
+    let mail = wait_for_mail(&app, |m| m.to == "guest@example.org").await;
+    let link = link_in(&mail.text, &app.url("/registrations/confirm/"));
+    c.goto(&link).await.unwrap();
+    click(c, "#confirm-registration").await;
+    let html = wait_text(c, "id=\"registered\"").await;
+    assert!(html.contains("访客小王"));
+    let here = c.current_url().await.unwrap();
+    problems.extend(fits_a_phone(c, &app, here.path()).await);
+    c.set_window_size(1280, 900).await.unwrap();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -678,6 +678,12 @@ async fn shared_links_preview_with_their_title_description_and_image() {
     )));
     assert!(html.contains(r#"<meta name="description" content=""#));
     assert!(html.contains(r#"<meta name="twitter:card" content="summary_large_image">"#));
+    // The share box: the link, the QR code, the image to download.
+    let share = &html[html.find(r#"id="share""#).expect("a share box")..];
+    assert!(share.contains(&format!(r#"id="share-link" href="{}""#, app.url(event))));
+    assert!(
+        share.contains("<svg") && share.contains(&format!(r#"href="{event}/share.png" download"#))
+    );
     let image = meta(&html, "og:image");
     assert_eq!(image, app.url(&format!("{event}/share.png")));
     let res = app.get(&format!("{event}/share.png")).await;

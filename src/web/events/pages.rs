@@ -197,6 +197,9 @@ struct EventPage<'a> {
     when: &'a str,
     body_html: std::borrow::Cow<'a, str>,
     agenda: &'a [AgendaItem],
+    share_url: &'a str,
+    share_qr: &'a str,
+    share_png: String,
     /// Each agenda row's organization in the directory, when it is there.
     agenda_orgs: &'a [Option<crate::domain::ids::OrganizationId>],
     hosts: &'a [Host],
@@ -262,6 +265,9 @@ pub struct EventShared {
     agenda: Vec<AgendaItem>,
     agenda_orgs: Vec<Option<crate::domain::ids::OrganizationId>>,
     hosts: Vec<Host>,
+    /// The page's absolute link and its QR code (SVG), for the share box.
+    share_url: String,
+    share_qr: String,
     when: [String; 2],
     json_ld: [String; 2],
 }
@@ -279,6 +285,8 @@ fn event_shared(
         .map(|a| crate::domain::organizations::by_name(c, &a.affiliation))
         .collect::<DomainResult<Vec<_>>>()?;
     let hosts = events::hosts(c, event.id)?;
+    let share_url = format!("{base}{}", paths::event(&chapter.slug, &event.slug));
+    let share_qr = crate::qr::svg(&share_url).unwrap_or_default();
     let tz = chapter.tz();
     // The page's RSVP form closes when the event ends.
     let until = (event.ends_at >= crate::domain::now()).then_some(event.ends_at);
@@ -290,6 +298,8 @@ fn event_shared(
             agenda,
             agenda_orgs,
             hosts,
+            share_url,
+            share_qr,
         },
         until,
     })
@@ -379,6 +389,9 @@ pub async fn event_page(
         event,
         agenda: &shared.agenda,
         agenda_orgs: &shared.agenda_orgs,
+        share_url: &shared.share_url,
+        share_qr: &shared.share_qr,
+        share_png: paths::event_share_png(&chapter.slug, &event.slug),
         hosts: &shared.hosts,
     })
 }
