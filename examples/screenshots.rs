@@ -257,6 +257,19 @@ async fn main() {
         .await;
         sign_out(c).await;
     }
+    // A guest's view of the event on a phone, all of it: the registration form and the share
+    // box; and the link-preview image itself.
+    c.set_window_size(390, 3000).await.unwrap();
+    shoot(c, &base, &meetup, &out, "event-guest", "phone").await;
+    let share = reqwest::get(format!("{base}{meetup}/share.png"))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let file = out.join("event-share.png");
+    std::fs::write(&file, share).unwrap();
+    println!("wrote {}", file.display());
 }
 
 async fn sign_in(c: &fantoccini::Client, base: &str) {
