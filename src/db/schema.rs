@@ -123,6 +123,8 @@ diesel::table! {
         body_html -> Nullable<Text>,
         door_key -> Text,
         cfp_deadline -> Nullable<Timestamp>,
+        registration_opens_at -> Nullable<Timestamp>,
+        registration_closes_at -> Nullable<Timestamp>,
     }
 }
 

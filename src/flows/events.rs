@@ -136,7 +136,11 @@ pub fn rsvp(
     going: bool,
 ) -> FlowResult<RsvpStatus> {
     let me = actor.user()?;
-    if event.status != EventStatus::Published || event.ends_at < now() {
+    // "Not going" is always possible while the event is ahead; "going" only in the window.
+    let window = event.registration(now());
+    let open = window == events::Registration::Open
+        || (!going && event.status == EventStatus::Published && event.ends_at >= now());
+    if !open {
         return Err(Conflict::RsvpClosed.into());
     }
     write_transaction(conn, |c| {

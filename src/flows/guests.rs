@@ -7,16 +7,17 @@ use crate::db::{DbConnection, write_transaction};
 use crate::domain::applications::ValidApplication;
 use crate::domain::chapters::{self, Chapter};
 use crate::domain::events::guests::{self, ValidGuest};
-use crate::domain::events::{self, Event, EventStatus, RsvpStatus};
+use crate::domain::events::{self, Event, RsvpStatus};
 use crate::domain::memberships::{self, Role};
 use crate::domain::users::{self, EmailAddress, UserProfile};
 use crate::domain::{Conflict, DomainError, now};
 use crate::i18n::Locale;
 use crate::mail::notices::{self, Applicant, RsvpNews};
 
-/// Whether an event takes registrations now: published, not cancelled, not over.
+/// Whether an event takes registrations now: published, not over, within the window its
+/// organizers chose.
 pub fn open_for_registration(event: &Event) -> bool {
-    event.status == EventStatus::Published && event.ends_at >= now()
+    event.registration(now()) == events::Registration::Open
 }
 
 /// A signed-out visitor's registration: the form is kept and a confirmation link emailed (to

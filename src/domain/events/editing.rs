@@ -59,6 +59,9 @@ pub struct EventInput {
     pub hosts: Vec<HostInput>,
     /// This event's own call for speakers closes then (empty: no call of its own).
     pub cfp_deadline_local: String,
+    /// When registration opens and closes, in the chapter's zone ("" for the defaults).
+    pub registration_opens_local: String,
+    pub registration_closes_local: String,
 }
 
 /// A checked event, times in UTC.
@@ -72,6 +75,8 @@ pub struct ValidEvent {
     pub agenda: Vec<ValidAgendaRow>,
     pub hosts: Vec<HostInput>,
     pub cfp_deadline: Option<NaiveDateTime>,
+    pub registration_opens_at: Option<NaiveDateTime>,
+    pub registration_closes_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone)]
@@ -232,6 +237,30 @@ pub fn validate(
     {
         errors.add("agenda", "error.agenda_talk_invalid");
     }
+    let when =
+        |field: &'static str, value: &str, errors: &mut crate::domain::FieldErrors| match value
+            .trim()
+        {
+            "" => None,
+            v => parse_local(v, tz)
+                .map_err(|key| errors.add(field, key))
+                .ok(),
+        };
+    let registration_opens_at = when(
+        "registration_opens_local",
+        &input.registration_opens_local,
+        &mut errors,
+    );
+    let registration_closes_at = when(
+        "registration_closes_local",
+        &input.registration_closes_local,
+        &mut errors,
+    );
+    if let (Some(o), Some(c)) = (registration_opens_at, registration_closes_at)
+        && c <= o
+    {
+        errors.add("registration_closes_local", "error.registration_window");
+    }
     let cfp_deadline = match input.cfp_deadline_local.trim() {
         "" => None,
         v => parse_local(v, tz)
@@ -260,6 +289,8 @@ pub fn validate(
                 .collect(),
             hosts,
             cfp_deadline,
+            registration_opens_at,
+            registration_closes_at,
             input: input.clone(),
         }),
         _ => Err(errors),
@@ -351,6 +382,8 @@ pub fn create_draft(
             events::recording_url.eq(i.recording_url.trim()),
             events::photos_url.eq(i.photos_url.trim()),
             events::cfp_deadline.eq(valid.cfp_deadline),
+            events::registration_opens_at.eq(valid.registration_opens_at),
+            events::registration_closes_at.eq(valid.registration_closes_at),
             events::status.eq(EventStatus::Draft),
             events::created_by.eq(Some(creator)),
             events::created_at.eq(at),
@@ -383,6 +416,8 @@ pub fn update(conn: &mut DbConnection, event_id: EventId, valid: &ValidEvent) ->
             events::recording_url.eq(i.recording_url.trim()),
             events::photos_url.eq(i.photos_url.trim()),
             events::cfp_deadline.eq(valid.cfp_deadline),
+            events::registration_opens_at.eq(valid.registration_opens_at),
+            events::registration_closes_at.eq(valid.registration_closes_at),
             events::sequence.eq(events::sequence + 1),
             events::updated_at.eq(now()),
         ))

@@ -53,9 +53,35 @@ pub struct Event {
     pub door_key: String,
     /// This event's own call for speakers is open until then.
     pub cfp_deadline: Option<chrono::NaiveDateTime>,
+    /// Registration opens then (None: once published).
+    pub registration_opens_at: Option<chrono::NaiveDateTime>,
+    /// Registration closes then (None: when the event ends).
+    pub registration_closes_at: Option<chrono::NaiveDateTime>,
+}
+
+/// Where an event's registration stands at a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    /// Not yet: it opens at this time.
+    NotYet(chrono::NaiveDateTime),
+    Open,
+    /// Closed (its closing time passed, or the event is over, cancelled or a draft).
+    Closed,
 }
 
 impl Event {
+    /// Whether people may register (or answer "going") at `at`.
+    pub fn registration(&self, at: chrono::NaiveDateTime) -> Registration {
+        if self.status != EventStatus::Published || self.ends_at < at {
+            return Registration::Closed;
+        }
+        match (self.registration_opens_at, self.registration_closes_at) {
+            (Some(opens), _) if at < opens => Registration::NotYet(opens),
+            (_, Some(closes)) if at >= closes => Registration::Closed,
+            _ => Registration::Open,
+        }
+    }
+
     /// English falls back to Chinese, which is required.
     pub fn title(&self, locale: Locale) -> &str {
         match locale {

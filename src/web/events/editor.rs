@@ -82,6 +82,8 @@ fn parse_form(body: &[u8]) -> Result<(EventInput, bool), AppError> {
         agenda,
         hosts,
         cfp_deadline_local: get("cfp_deadline_local"),
+        registration_opens_local: get("registration_opens_local"),
+        registration_closes_local: get("registration_closes_local"),
     };
     Ok((input, more_rows))
 }
@@ -270,6 +272,8 @@ pub async fn edit_event(
             })
             .collect(),
         cfp_deadline_local: event.cfp_deadline.map(local).unwrap_or_default(),
+        registration_opens_local: event.registration_opens_at.map(local).unwrap_or_default(),
+        registration_closes_local: event.registration_closes_at.map(local).unwrap_or_default(),
     };
     let action = paths::edit_event(&access.chapter.slug, &event.slug);
     form_page(

@@ -211,6 +211,8 @@ struct EventPage<'a> {
     can_rsvp: bool,
     /// A signed-out visitor: the guest registration form.
     guest_form: bool,
+    /// "Registration opens on …" / "Registration is closed", outside the window.
+    window_note: Option<String>,
     register_action: String,
     is_member: bool,
     login_href: String,
@@ -336,6 +338,7 @@ pub async fn event_page(
     let locale = ui.locale;
     let title = event.title(locale).to_string();
     let upcoming = event.ends_at >= crate::domain::now();
+    let window = event.registration(crate::domain::now());
     let summary = event.summary(locale);
     let description = if summary.is_empty() {
         shared.when[locale.index()].clone()
@@ -363,9 +366,21 @@ pub async fn event_page(
         ics_href: paths::event_ics(&chapter.slug, &event.slug),
         edit_base: paths::event(&chapter.slug, &event.slug),
         editable,
-        // Everyone signed in answers with one tap; a signed-out visitor registers as a guest.
-        can_rsvp: access.me.is_some() && event.status == EventStatus::Published && upcoming,
-        guest_form: access.me.is_none() && event.status == EventStatus::Published && upcoming,
+        // Everyone signed in answers with one tap; a signed-out visitor registers as a guest;
+        // both within the registration window.
+        can_rsvp: access.me.is_some() && window == events::Registration::Open,
+        guest_form: access.me.is_none() && window == events::Registration::Open,
+        window_note: match window {
+            events::Registration::NotYet(opens) => Some(locale.tf1(
+                "event.registration_not_yet",
+                "when",
+                &view::local_date_time(opens, chapter.tz(), locale),
+            )),
+            events::Registration::Closed if event.status == EventStatus::Published && upcoming => {
+                Some(locale.t("event.registration_closed").to_string())
+            }
+            _ => None,
+        },
         register_action: paths::register(&chapter.slug, &event.slug),
         is_member: access.role.is_some(),
         login_href: format!(

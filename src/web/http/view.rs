@@ -121,6 +121,17 @@ pub fn render(page: &impl Template) -> Result<HttpResponse, crate::web::AppError
 
 pub use crate::i18n::{date, time_range};
 
+/// A UTC time's date and clock time in a time zone, in the reader's language.
+pub fn local_date_time(t: chrono::NaiveDateTime, tz: chrono_tz::Tz, locale: Locale) -> String {
+    use chrono::TimeZone;
+    let local = tz.from_utc_datetime(&t);
+    format!(
+        "{} {}",
+        date(local.date_naive(), locale),
+        local.format("%H:%M")
+    )
+}
+
 /// A UTC time's date in a time zone, in the reader's language.
 pub fn local_date(t: chrono::NaiveDateTime, tz: chrono_tz::Tz, locale: Locale) -> String {
     use chrono::TimeZone;

@@ -235,3 +235,80 @@ async fn known_addresses_are_not_revealed_and_also_apply_makes_an_application() 
         .count();
     assert_eq!(confirmations, 0, "one submission, one confirmation email");
 }
+
+/// Organizers choose when registration opens and closes: before, the page says when it opens
+/// and nobody can register; after, it says it is closed (a late form gets a clear 409); a
+/// window that closes before it opens is a field error.
+#[tokio::test]
+async fn registration_opens_and_closes_when_the_organizers_say() {
+    let app = spawn_app().await;
+    app.member("org@example.org", "beijing", Role::Organizer, PW);
+    app.member("fan@example.org", "beijing", Role::Member, PW);
+    let org = app.sign_in("org@example.org", PW).await;
+    let mut fields = super::event_fields("报名时间有限", "");
+    fields.push(("registration_opens_local", "2031-05-20T09:00"));
+    fields.push(("registration_closes_local", "2031-05-19T09:00"));
+    let res = org.post_form("/chapters/beijing/events", &fields).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains(zh("error.registration_window"))
+    );
+
+    // Opens in 2031: not yet.
+    fields.retain(|(k, _)| !k.starts_with("registration_"));
+    fields.push(("registration_opens_local", "2031-05-20T09:00"));
+    let res = org.post_form("/chapters/beijing/events", &fields).await;
+    assert!(res.status().is_redirection());
+    let path = res.location().split('?').next().unwrap().to_string();
+    org.post_form(&format!("{path}/publish"), &[("confirm", "1")])
+        .await;
+    let (_, page) = app.get_html(&path).await;
+    assert!(page.contains(r#"id="registration-window""#) && page.contains("2031"));
+    assert!(
+        !page.contains(r#"id="register""#),
+        "no form before it opens"
+    );
+    let res = app
+        .browser()
+        .post_form(
+            &format!("{path}/register"),
+            &guest_fields("早到", "early@example.org"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let fan = app.sign_in("fan@example.org", PW).await;
+    let res = fan
+        .post_form(&format!("{path}/rsvp"), &[("going", "yes")])
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+
+    // Closed since 2021: the page says so.
+    diesel::update(ogug::db::schema::events::table)
+        .filter(ogug::db::schema::events::title_zh.eq("报名时间有限"))
+        .set((
+            ogug::db::schema::events::registration_opens_at.eq(None::<chrono::NaiveDateTime>),
+            ogug::db::schema::events::registration_closes_at.eq(Some(
+                chrono::NaiveDate::from_ymd_opt(2021, 1, 1)
+                    .unwrap()
+                    .and_hms_opt(0, 0, 0)
+                    .unwrap(),
+            )),
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+    // Direct changes bypass the kept pages: start a new request cycle after the TTL.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let (_, page) = app.get_html(&path).await;
+    assert!(page.contains(zh("event.registration_closed")), "{page}");
+    let res = app
+        .browser()
+        .post_form(
+            &format!("{path}/register"),
+            &guest_fields("迟到", "late@example.org"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+}
