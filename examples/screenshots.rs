@@ -260,7 +260,7 @@ async fn main() {
     // A guest's view of the event on a phone, all of it: the registration form and the share
     // box; and the link-preview image itself.
     c.set_window_size(390, 3000).await.unwrap();
-    shoot(c, &base, &meetup, &out, "event-guest", "phone").await;
+    shoot(c, &base, meetup, &out, "event-guest", "phone").await;
     let share = reqwest::get(format!("{base}{meetup}/share.png"))
         .await
         .unwrap()
