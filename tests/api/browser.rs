@@ -651,3 +651,44 @@ async fn a_guest_registers_on_a_phone() {
     c.set_window_size(1280, 900).await.unwrap();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// The application page's approve and reject cards are the same width on a desk, and the
+/// reason list fits its card.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_two_decisions_are_even() {
+    let Some(driver) = driver().await else { return };
+    let c = &driver.client;
+    let app = spawn_app().await;
+    app.set_password("organizer@example.org", PW);
+    let applicant = app.applicant("李雷", "lilei@example.org");
+    applicant.apply("beijing").await;
+    let confirm = app.mail().link_to("/applications/confirm/").await;
+    applicant.browser.post_form(&confirm, &[]).await;
+    let id: i64 = {
+        use diesel::prelude::*;
+        ogug::db::schema::applications::table
+            .select(ogug::db::schema::applications::id)
+            .first(&mut app.conn())
+            .unwrap()
+    };
+    c.set_window_size(1280, 900).await.unwrap();
+    sign_in(c, &app, "organizer@example.org").await;
+    c.goto(&app.url(&format!("/chapters/beijing/manage/applications/{id}")))
+        .await
+        .unwrap();
+    find(c, ".decide").await;
+    let (a, b, select, card): (f64, f64, f64, f64) = serde_json::from_value(
+        c.execute(
+            "const f = document.querySelectorAll('.decide > form'); const s = document.querySelector('#f-reason'); return [f[0].getBoundingClientRect().width, f[1].getBoundingClientRect().width, s.getBoundingClientRect().right, f[1].getBoundingClientRect().right];",
+            vec![],
+        )
+        .await
+        .unwrap(),
+    )
+    .unwrap();
+    assert!((a - b).abs() <= 2.0, "approve {a} px, reject {b} px");
+    assert!(
+        select <= card,
+        "the reason list ends at {select}, its card at {card}"
+    );
+}

@@ -312,3 +312,30 @@ async fn registration_opens_and_closes_when_the_organizers_say() {
         .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
 }
+
+/// A flood of registrations for one address: the page answers the same every time, the
+/// address's hourly cap (3 unsolicited emails) bounds what it receives, and the form's
+/// per-client throttle still stands behind it.
+#[tokio::test]
+async fn a_flood_for_one_address_sends_at_most_its_cap() {
+    let app = spawn_app().await;
+    app.member("org@example.org", "beijing", Role::Organizer, PW);
+    let org = app.sign_in("org@example.org", PW).await;
+    let path = create(&org, "防刷", "", true).await;
+    for _ in 0..6 {
+        let res = app
+            .browser()
+            .post_form(
+                &format!("{path}/register"),
+                &guest_fields("刷", "victim@example.org"),
+            )
+            .await;
+        assert_redirect_to(&res, &format!("{path}/register/sent"));
+    }
+    let queued: i64 = ogug::db::schema::outbox::table
+        .filter(ogug::db::schema::outbox::to_addr.eq("victim@example.org"))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(queued, 3, "the per-address cap");
+}
