@@ -829,3 +829,34 @@ async fn pages_go_compressed_when_asked_and_conditional_gets_are_304() {
         assert_eq!(other.status(), StatusCode::OK);
     }
 }
+
+/// `Last-Modified` names when a page's body first appeared and stays while it is the same
+/// (across the cache's refreshes); `If-Modified-Since` with it is a 304, an older date a 200.
+#[tokio::test]
+async fn last_modified_stays_while_the_page_is_the_same() {
+    let app = spawn_app().await;
+    let first = client().get(app.url("/events.ics")).send().await.unwrap();
+    let stamp = first.headers()["last-modified"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(stamp.ends_with(" GMT"), "{stamp}");
+    let res = client()
+        .get(app.url("/events.ics"))
+        .header("If-Modified-Since", &stamp)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+    let res = client()
+        .get(app.url("/events.ics"))
+        .header("If-Modified-Since", "Sat, 29 May 2021 05:30:00 GMT")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // Past the kept copy's life the page is rendered again: the same body, the same stamp.
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    let again = client().get(app.url("/events.ics")).send().await.unwrap();
+    assert_eq!(again.headers()["last-modified"].to_str().unwrap(), stamp);
+}

@@ -68,9 +68,17 @@ struct Entry {
     body: Bytes,
     /// The body's fingerprint: conditional GETs (feed readers, calendar apps) get a 304.
     etag: HeaderValue,
+    /// When this body was first served (kept across refreshes and clears while it is the
+    /// same), for `Last-Modified` / `If-Modified-Since`.
+    modified: std::time::SystemTime,
     /// The body compressed once when kept, for clients that ask (None: not worth it).
     gzip: Option<Bytes>,
     brotli: Option<Bytes>,
+}
+
+fn secs(t: std::time::SystemTime) -> u64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// How a client asked for the body.
@@ -156,6 +164,7 @@ impl Entry {
         Entry {
             at: Instant::now(),
             refreshing: false,
+            modified: std::time::SystemTime::now(),
             gzip: squeeze.then(|| gzip(&body)).flatten(),
             brotli: squeeze.then(|| brotli(&body)).flatten(),
             content_type,
@@ -175,20 +184,32 @@ impl Entry {
     /// The response for a request: 304 when it holds this body's tag, else the body in the
     /// coding it takes.
     fn respond(&self, req: &actix_web::HttpRequest) -> HttpResponse {
-        let matches = req
-            .headers()
-            .get(header::IF_NONE_MATCH)
-            .and_then(|v| v.to_str().ok())
-            .zip(self.etag.to_str().ok())
-            .is_some_and(|(sent, mine)| {
-                sent.split(',').any(|t| t.trim() == mine || t.trim() == "*")
-            });
+        let modified = header::HttpDate::from(self.modified);
+        let matches = match req.headers().get(header::IF_NONE_MATCH) {
+            // The tag decides when there is one (RFC 9110 §13.1.3).
+            Some(sent) => {
+                sent.to_str()
+                    .ok()
+                    .zip(self.etag.to_str().ok())
+                    .is_some_and(|(sent, mine)| {
+                        sent.split(',').any(|t| t.trim() == mine || t.trim() == "*")
+                    })
+            }
+            None => req
+                .headers()
+                .get(header::IF_MODIFIED_SINCE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<header::HttpDate>().ok())
+                // Dates on the wire have whole seconds.
+                .is_some_and(|since| secs(since.into()) >= secs(self.modified)),
+        };
         let mut res = if matches {
             HttpResponse::NotModified()
         } else {
             HttpResponse::Ok()
         };
         res.insert_header((header::ETAG, self.etag.clone()));
+        res.insert_header((header::LAST_MODIFIED, modified));
         res.insert_header((header::VARY, HeaderValue::from_static("Accept-Encoding")));
         if let Some(cc) = &self.cache_control {
             res.insert_header((header::CACHE_CONTROL, cc.clone()));
@@ -222,6 +243,9 @@ pub struct PageCache {
     entries: Mutex<Entries>,
     /// Bumped by every clear: a render that began before a change is not kept after it.
     generation: AtomicU64,
+    /// Per key, the tag of the body last kept and when it first appeared: a body that comes
+    /// back the same after a refresh or a clear keeps its `Last-Modified`.
+    stamps: Mutex<HashMap<String, (HeaderValue, std::time::SystemTime)>>,
 }
 
 impl PageCache {
@@ -244,6 +268,24 @@ impl PageCache {
             self.generation.fetch_add(1, Ordering::SeqCst);
             *entries = Entries::default();
         }
+    }
+
+    /// When this body of `key` first appeared (now, if it is new).
+    fn first_seen(&self, key: &str, etag: &HeaderValue) -> std::time::SystemTime {
+        let now = std::time::SystemTime::now();
+        let Ok(mut stamps) = self.stamps.lock() else {
+            return now;
+        };
+        if let Some((tag, at)) = stamps.get(key)
+            && tag == etag
+        {
+            return *at;
+        }
+        if stamps.len() >= MAX_ENTRIES {
+            stamps.clear();
+        }
+        stamps.insert(key.to_string(), (etag.clone(), now));
+        now
     }
 
     fn generation(&self) -> u64 {
@@ -329,11 +371,12 @@ pub async fn middleware(
     let bytes = to_bytes(body)
         .await
         .map_err(|_| crate::web::AppError::Internal(anyhow::anyhow!("body read failed")))?;
-    let entry = Entry::new(
+    let mut entry = Entry::new(
         head.headers().get(header::CONTENT_TYPE).cloned(),
         head.headers().get(header::CACHE_CONTROL).cloned(),
         bytes,
     );
+    entry.modified = cache.first_seen(&key, &entry.etag);
     let mut res = entry.respond(&req);
     // What the handler set beyond the cache's own headers (security headers are added outside).
     for (name, value) in head.headers() {
