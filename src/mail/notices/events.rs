@@ -161,6 +161,10 @@ fn event_notice(
         place: place(event),
         ticket_link: ticket_link.clone(),
         waitlisted: notice.waitlisted,
+        make_account: person
+            .password_hash
+            .is_none()
+            .then(|| format!("{}{}", links.0, crate::paths::sign_up())),
     };
     let extras = crate::mail::Extras {
         qr_link: ticket_link,

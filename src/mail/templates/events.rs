@@ -50,6 +50,8 @@ pub struct RsvpNotice {
     pub ticket_link: Option<String>,
     /// Still on the waitlist: one line says so.
     pub waitlisted: bool,
+    /// A guest without a password: where to make an account (offered, never required).
+    pub make_account: Option<String>,
 }
 email_parts!(
     RsvpNotice,

@@ -119,6 +119,12 @@ async fn a_guest_registers_confirms_gets_a_ticket_and_gives_the_seat_to_the_wait
         ticket_mail.raw.contains("image/png"),
         "the ticket's QR code"
     );
+    // It offers an account, never requires one.
+    assert!(ticket_mail.text.contains(&format!(
+        "{} {}",
+        zh("guest.make_account"),
+        app.url("/account/new")
+    )));
     let (_, ticket_page) = b.get_html(&ticket).await;
     assert!(ticket_page.contains(zh("guest.registered")));
     assert!(
