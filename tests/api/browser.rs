@@ -563,23 +563,7 @@ async fn the_ticket_code_is_on_the_first_screen_of_a_phone() {
     app.set_password("organizer@example.org", PW);
     app.member("fan@example.org", "beijing", Role::Member, PW);
     let fan = app.sign_in("fan@example.org", PW).await;
-    let event = {
-        use diesel::prelude::*;
-        use ogug::db::schema::events;
-        let slug: String = events::table
-            .select(events::slug)
-            .first(&mut app.conn())
-            .unwrap();
-        let starts = ogug::domain::now() + chrono::TimeDelta::days(3);
-        diesel::update(events::table.filter(events::slug.eq(&slug)))
-            .set((
-                events::starts_at.eq(starts),
-                events::ends_at.eq(starts + chrono::TimeDelta::hours(3)),
-            ))
-            .execute(&mut app.conn())
-            .unwrap();
-        format!("/chapters/beijing/events/{slug}")
-    };
+    let event = demo_event_in_days(&app, 3);
     let res = fan
         .post_form(&format!("{event}/rsvp"), &[("going", "yes")])
         .await;
@@ -615,23 +599,7 @@ async fn a_guest_registers_on_a_phone() {
     let Some(driver) = driver().await else { return };
     let c = &driver.client;
     let app = spawn_app().await;
-    let event = {
-        use diesel::prelude::*;
-        use ogug::db::schema::events;
-        let slug: String = events::table
-            .select(events::slug)
-            .first(&mut app.conn())
-            .unwrap();
-        let starts = ogug::domain::now() + chrono::TimeDelta::days(5);
-        diesel::update(events::table.filter(events::slug.eq(&slug)))
-            .set((
-                events::starts_at.eq(starts),
-                events::ends_at.eq(starts + chrono::TimeDelta::hours(3)),
-            ))
-            .execute(&mut app.conn())
-            .unwrap();
-        format!("/chapters/beijing/events/{slug}")
-    };
+    let event = demo_event_in_days(&app, 5);
     c.set_window_size(390, 844).await.unwrap();
     let mut problems = fits_a_phone(c, &app, &event).await;
     fill(c, "name", "访客小王").await;
@@ -691,4 +659,23 @@ async fn the_two_decisions_are_even() {
         select <= card,
         "the reason list ends at {select}, its card at {card}"
     );
+}
+
+/// Moves the demo meetup `days` ahead (so it takes registrations); its page's path.
+fn demo_event_in_days(app: &TestApp, days: i64) -> String {
+    use diesel::prelude::*;
+    use ogug::db::schema::events;
+    let slug: String = events::table
+        .select(events::slug)
+        .first(&mut app.conn())
+        .unwrap();
+    let starts = ogug::domain::now() + chrono::TimeDelta::days(days);
+    diesel::update(events::table.filter(events::slug.eq(&slug)))
+        .set((
+            events::starts_at.eq(starts),
+            events::ends_at.eq(starts + chrono::TimeDelta::hours(3)),
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+    format!("/chapters/beijing/events/{slug}")
 }

@@ -10,7 +10,9 @@ use crate::i18n::Locale;
 use crate::paths;
 use crate::qr;
 use crate::web::http::access::ChapterAccess;
-use crate::web::http::respond::{actor, client_ip, see_other, with_status};
+use crate::web::http::respond::{
+    actor, client_ip, see_inbox_page, see_other, sent_to, with_status,
+};
 use crate::web::http::throttle::{self, Bucket};
 use crate::web::http::view::{self, Frame};
 use crate::web::{AppError, AppState, db, flow};
@@ -219,18 +221,7 @@ const SENT_TO: &str = "ogug_sent_to";
 /// the page that names it.
 fn check_inbox(chapter: &Chapter, email: &str, state: &AppState) -> HttpResponse {
     let path = paths::apply_sent(&chapter.slug);
-    let mut res = see_other(&path);
-    // Percent-encoded: an address may hold what a cookie value may not.
-    let value = crate::web::http::auth::urlencode(email.trim());
-    let cookie = actix_web::cookie::Cookie::build(SENT_TO, value)
-        .path(path)
-        .http_only(true)
-        .secure(state.config.is_https())
-        .same_site(actix_web::cookie::SameSite::Lax)
-        .max_age(actix_web::cookie::time::Duration::hours(1))
-        .finish();
-    let _ = res.add_cookie(&cookie);
-    res
+    see_inbox_page(path, SENT_TO, email, state.config.is_https())
 }
 
 #[derive(Template)]
@@ -261,10 +252,7 @@ pub async fn sent(
         chapter_name: access.chapter.name(ui.locale).to_string(),
         chapter_href: paths::chapter(&access.chapter.slug),
         apply_href: paths::apply(&access.chapter.slug),
-        sent_to: req
-            .cookie(SENT_TO)
-            .and_then(|c| crate::web::http::auth::urldecode(c.value()))
-            .filter(|v| !v.is_empty()),
+        sent_to: sent_to(&req, SENT_TO),
         ui,
     })
 }
@@ -283,10 +271,8 @@ pub async fn resend(
 ) -> Result<HttpResponse, AppError> {
     throttle::check(&state, Bucket::Apply, client_ip(&req)).await?;
     let access = ChapterAccess::load(&state, &req, &slug).await?;
-    let address = req
-        .cookie(SENT_TO)
-        .and_then(|c| crate::web::http::auth::urldecode(c.value()))
-        .and_then(|v| crate::domain::users::EmailAddress::parse(&v).ok());
+    let address =
+        sent_to(&req, SENT_TO).and_then(|v| crate::domain::users::EmailAddress::parse(&v).ok());
     if let Some(email) = address {
         let chapter = access.chapter.clone();
         flow(&state, move |c, site| {

@@ -9,7 +9,9 @@ use crate::flows;
 use crate::paths;
 use crate::web::http::access::ChapterAccess;
 use crate::web::http::confirm::Confirm;
-use crate::web::http::respond::{actor, client_ip, see_other, with_status};
+use crate::web::http::respond::{
+    actor, client_ip, see_inbox_page, see_other, sent_to, with_status,
+};
 use crate::web::http::throttle::{self, Bucket};
 use crate::web::http::view::{self, Frame};
 use crate::web::{AppError, AppState, db, flow};
@@ -91,17 +93,7 @@ pub async fn register(
 
 fn sent_response(state: &AppState, slug: &str, event_slug: &str, email: &str) -> HttpResponse {
     let path = paths::register_sent(slug, event_slug);
-    let mut res = see_other(&path);
-    let cookie =
-        actix_web::cookie::Cookie::build(SENT_TO, crate::web::http::auth::urlencode(email.trim()))
-            .path(path)
-            .http_only(true)
-            .secure(state.config.is_https())
-            .same_site(actix_web::cookie::SameSite::Lax)
-            .max_age(actix_web::cookie::time::Duration::hours(1))
-            .finish();
-    let _ = res.add_cookie(&cookie);
-    res
+    see_inbox_page(path, SENT_TO, email, state.config.is_https())
 }
 
 #[derive(Template)]
@@ -126,10 +118,7 @@ pub async fn sent(
     view::render(&SentPage {
         event_title: event.title(ui.locale).to_string(),
         event_href: paths::event(&access.chapter.slug, &event.slug),
-        sent_to: req
-            .cookie(SENT_TO)
-            .and_then(|c| crate::web::http::auth::urldecode(c.value()))
-            .filter(|v| !v.is_empty()),
+        sent_to: sent_to(&req, SENT_TO),
         ui,
     })
 }

@@ -27,3 +27,32 @@ pub fn actor(req: &HttpRequest) -> crate::flows::Actor {
         None => crate::flows::Actor::visitor(ip),
     }
 }
+
+/// 303 to a "check your inbox" page, with a cookie scoped to that page naming the address the
+/// form was sent with (percent-encoded: an address may hold what a cookie value may not), so
+/// only the browser that sent it sees the address there.
+pub fn see_inbox_page(
+    path: String,
+    cookie: &'static str,
+    email: &str,
+    https: bool,
+) -> HttpResponse {
+    let mut res = see_other(&path);
+    let cookie =
+        actix_web::cookie::Cookie::build(cookie, crate::web::http::auth::urlencode(email.trim()))
+            .path(path)
+            .http_only(true)
+            .secure(https)
+            .same_site(actix_web::cookie::SameSite::Lax)
+            .max_age(actix_web::cookie::time::Duration::hours(1))
+            .finish();
+    let _ = res.add_cookie(&cookie);
+    res
+}
+
+/// The address a "check your inbox" cookie names, if this browser sent the form.
+pub fn sent_to(req: &HttpRequest, cookie: &str) -> Option<String> {
+    req.cookie(cookie)
+        .and_then(|c| crate::web::http::auth::urldecode(c.value()))
+        .filter(|v| !v.is_empty())
+}
